@@ -1,0 +1,29 @@
+//! Every number a community runs on, in one typed struct with the defaults
+//! of PRODUCT.md. Stored as JSON in the database, edited by administrators.
+
+use crate::privileges::PrivilegeLadder;
+use crate::reputation::ReputationRules;
+use crate::validation::ContentLimits;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct CommunitySettings {
+    pub reputation: ReputationRules,
+    pub privileges: PrivilegeLadder,
+    pub limits: ContentLimits,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_json_falls_back_to_defaults() {
+        let s: CommunitySettings =
+            serde_json::from_str(r#"{"reputation":{"answer_upvoted":5}}"#).unwrap();
+        assert_eq!(s.reputation.answer_upvoted, 5);
+        assert_eq!(s.reputation.question_upvoted, 10);
+        assert_eq!(s.privileges, PrivilegeLadder::default());
+    }
+}

@@ -1,0 +1,235 @@
+//! Input rules for posts, tags and accounts. Limits are settings.
+
+use crate::error::DomainError;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ContentLimits {
+    pub title_min: i64,
+    pub title_max: i64,
+    pub body_min: i64,
+    pub body_max: i64,
+    pub comment_min: i64,
+    pub comment_max: i64,
+    pub tags_min: i64,
+    pub tags_max: i64,
+    pub tag_max_len: i64,
+}
+
+impl Default for ContentLimits {
+    fn default() -> Self {
+        ContentLimits {
+            title_min: 10,
+            title_max: 150,
+            body_min: 20,
+            body_max: 30_000,
+            comment_min: 5,
+            comment_max: 600,
+            tags_min: 1,
+            tags_max: 5,
+            tag_max_len: 35,
+        }
+    }
+}
+
+fn chars(s: &str) -> i64 {
+    s.chars().count() as i64
+}
+
+fn length(field: &'static str, s: &str, min: i64, max: i64) -> Result<(), DomainError> {
+    let n = chars(s);
+    if n == 0 {
+        Err(DomainError::validation(field, "required", None))
+    } else if n < min {
+        Err(DomainError::validation(field, "too_short", Some(min)))
+    } else if n > max {
+        Err(DomainError::validation(field, "too_long", Some(max)))
+    } else {
+        Ok(())
+    }
+}
+
+impl ContentLimits {
+    pub fn title(&self, title: &str) -> Result<String, DomainError> {
+        let t = title.split_whitespace().collect::<Vec<_>>().join(" ");
+        length("title", &t, self.title_min, self.title_max)?;
+        Ok(t)
+    }
+
+    pub fn body(&self, body: &str) -> Result<String, DomainError> {
+        let b = body.trim().replace("\r\n", "\n");
+        length("body", &b, self.body_min, self.body_max)?;
+        Ok(b)
+    }
+
+    pub fn comment(&self, body: &str) -> Result<String, DomainError> {
+        let b = body.trim().to_string();
+        length("comment", &b, self.comment_min, self.comment_max)?;
+        Ok(b)
+    }
+
+    /// Parse "rust, async tokio" into normalized, de-duplicated tag names.
+    pub fn tags(&self, raw: &str) -> Result<Vec<String>, DomainError> {
+        let mut out: Vec<String> = Vec::new();
+        for t in raw
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|t| !t.is_empty())
+        {
+            let t = t.to_lowercase();
+            let valid = t
+                .chars()
+                .all(|c| c.is_alphanumeric() || "+#.-_".contains(c))
+                && t.chars().next().is_some_and(|c| c.is_alphanumeric());
+            if !valid {
+                return Err(DomainError::validation("tags", "tag_malformed", None));
+            }
+            if chars(&t) > self.tag_max_len {
+                return Err(DomainError::validation(
+                    "tags",
+                    "tag_too_long",
+                    Some(self.tag_max_len),
+                ));
+            }
+            if !out.contains(&t) {
+                out.push(t);
+            }
+        }
+        let n = out.len() as i64;
+        if n < self.tags_min {
+            return Err(DomainError::validation(
+                "tags",
+                "too_few_tags",
+                Some(self.tags_min),
+            ));
+        }
+        if n > self.tags_max {
+            return Err(DomainError::validation(
+                "tags",
+                "too_many_tags",
+                Some(self.tags_max),
+            ));
+        }
+        Ok(out)
+    }
+}
+
+/// Account fields (not settings: they protect the system, not the community).
+pub fn username(name: &str) -> Result<String, DomainError> {
+    let n = name.trim();
+    length("username", n, 3, 30)?;
+    if !n
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err(DomainError::validation("username", "username_chars", None));
+    }
+    Ok(n.to_string())
+}
+
+pub fn email(email: &str) -> Result<String, DomainError> {
+    let e = email.trim().to_lowercase();
+    length("email", &e, 3, 254)?;
+    let ok = match e.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !e.chars().any(|c| c.is_whitespace() || c == '<' || c == '>')
+        }
+        None => false,
+    };
+    if !ok {
+        return Err(DomainError::validation("email", "email_malformed", None));
+    }
+    Ok(e)
+}
+
+pub fn password(pw: &str) -> Result<(), DomainError> {
+    length("password", pw, 8, 128)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_normalized() {
+        let l = ContentLimits::default();
+        assert_eq!(
+            l.tags("Rust, tokio  rust 异步").unwrap(),
+            vec!["rust", "tokio", "异步"]
+        );
+        assert_eq!(
+            l.tags("c++ c# .net").unwrap_err(),
+            DomainError::validation("tags", "tag_malformed", None)
+        );
+        assert_eq!(l.tags("c++ c#").unwrap(), vec!["c++", "c#"]);
+        assert!(matches!(
+            l.tags("a b c d e f"),
+            Err(DomainError::Validation {
+                rule: "too_many_tags",
+                ..
+            })
+        ));
+        assert!(matches!(
+            l.tags("  "),
+            Err(DomainError::Validation {
+                rule: "too_few_tags",
+                ..
+            })
+        ));
+        assert!(matches!(
+            l.tags("<script>"),
+            Err(DomainError::Validation {
+                rule: "tag_malformed",
+                ..
+            })
+        ));
+        assert!(l.tags(&"x".repeat(36)).is_err());
+    }
+
+    #[test]
+    fn lengths() {
+        let l = ContentLimits::default();
+        assert!(matches!(
+            l.title(""),
+            Err(DomainError::Validation {
+                rule: "required",
+                ..
+            })
+        ));
+        assert!(matches!(
+            l.title("short"),
+            Err(DomainError::Validation {
+                rule: "too_short",
+                ..
+            })
+        ));
+        assert!(l.title(&"长".repeat(150)).is_ok());
+        assert!(l.title(&"长".repeat(151)).is_err());
+        assert_eq!(
+            l.title("  How   do I  ").unwrap_err().code(),
+            crate::ErrorCode::Validation
+        );
+        assert_eq!(
+            l.title("How   do I do this thing").unwrap(),
+            "How do I do this thing"
+        );
+        assert!(l.body(&"x".repeat(30_001)).is_err());
+    }
+
+    #[test]
+    fn accounts() {
+        assert!(username("ab").is_err());
+        assert!(username("alice smith").is_err());
+        assert_eq!(username(" 小明_dev ").unwrap(), "小明_dev");
+        assert_eq!(email(" Alice@Example.COM ").unwrap(), "alice@example.com");
+        for bad in ["alice", "a@b", "@x.org", "a@.org", "a b@x.org"] {
+            assert!(email(bad).is_err(), "{bad}");
+        }
+        assert!(password("short").is_err());
+        assert!(password("long enough").is_ok());
+    }
+}

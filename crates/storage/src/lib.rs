@@ -1,0 +1,196 @@
+//! Storage for guildhall on embedded SQLite or PostgreSQL.
+//!
+//! One implementation, two backends: queries are written once in the SQL
+//! both engines share (`$n` parameters, `RETURNING`, `ON CONFLICT`, BIGINT
+//! everywhere, timestamps as Unix seconds) and run through sqlx's `Any`
+//! driver; each backend keeps its own migrations because their DDL differs.
+//! We chose this over a trait with one module per backend because the
+//! queries are identical, and two copies would drift; the shared storage
+//! test suite runs on both to hold us to "one behaviour".
+//!
+//! SQLite runs in WAL mode with a separate single-connection writer pool,
+//! so writes are serialized in process and readers never block. On
+//! PostgreSQL, write transactions lock the rows they decide on first
+//! (`UPDATE … SET x = x`), which serializes concurrent votes on one post.
+
+pub mod content;
+pub mod ledger;
+pub mod migrate;
+pub mod recompute;
+pub mod settings;
+pub mod users;
+
+use guildhall_domain::DomainError;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+use std::path::Path;
+use std::time::Duration;
+
+pub use sqlx::Any;
+pub type Tx<'a> = sqlx::Transaction<'a, Any>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migration(String),
+}
+
+impl StoreError {
+    /// A transient conflict that a retry resolves (PostgreSQL deadlock or
+    /// serialization failure, SQLite busy).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            StoreError::Db(sqlx::Error::Database(e)) => {
+                matches!(
+                    e.code().as_deref(),
+                    Some("40001") | Some("40P01") | Some("5") | Some("517")
+                )
+            }
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    read: AnyPool,
+    write: AnyPool,
+    pub backend: Backend,
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn sqlite_pragmas(
+    conn: &mut sqlx::AnyConnection,
+    _meta: sqlx::pool::PoolConnectionMetadata,
+) -> futures_core::future::BoxFuture<'_, Result<(), sqlx::Error>> {
+    Box::pin(async move {
+        use sqlx::Executor;
+        for pragma in [
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA synchronous = NORMAL",
+            "PRAGMA busy_timeout = 10000",
+            "PRAGMA foreign_keys = ON",
+            "PRAGMA cache_size = -32000",
+            "PRAGMA temp_store = MEMORY",
+        ] {
+            conn.execute(pragma).await?;
+        }
+        Ok(())
+    })
+}
+
+impl Store {
+    /// Open the embedded database in `dir` (created if missing).
+    pub async fn open_data_dir(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Migration(format!("{}: {e}", dir.display())))?;
+        let file = dir.join("guildhall.db");
+        let url = format!("sqlite://{}?mode=rwc", file.display());
+        Store::open_url(&url).await
+    }
+
+    /// Open by URL: `sqlite://…` or `postgres://…`.
+    pub async fn open_url(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        if url.starts_with("sqlite:") {
+            let pragmas = sqlite_pragmas;
+            let write = AnyPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .after_connect(pragmas)
+                .connect(url)
+                .await?;
+            let read = AnyPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(30))
+                .after_connect(pragmas)
+                .connect(url)
+                .await?;
+            Ok(Store {
+                read,
+                write,
+                backend: Backend::Sqlite,
+            })
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = AnyPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect(url)
+                .await?;
+            Ok(Store {
+                read: pool.clone(),
+                write: pool,
+                backend: Backend::Postgres,
+            })
+        } else {
+            Err(StoreError::Migration(format!(
+                "unsupported database URL (want sqlite:// or postgres://): {url}"
+            )))
+        }
+    }
+
+    pub fn reader(&self) -> &AnyPool {
+        &self.read
+    }
+
+    pub async fn begin(&self) -> Result<Tx<'static>> {
+        Ok(self.write.begin().await?)
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+}
+
+/// Small helpers for reading `AnyRow`s by column name.
+pub(crate) trait RowExt {
+    fn i(&self, col: &str) -> i64;
+    fn oi(&self, col: &str) -> Option<i64>;
+    fn s(&self, col: &str) -> String;
+}
+
+/// A column that does not decode is a bug in a query, not bad input: it
+/// fails loudly in debug builds and is logged (with a default) in release.
+fn decoded<T: Default>(col: &str, r: std::result::Result<T, sqlx::Error>) -> T {
+    r.unwrap_or_else(|e| {
+        debug_assert!(false, "column {col}: {e}");
+        tracing::error!(column = col, error = %e, "column did not decode");
+        T::default()
+    })
+}
+
+impl RowExt for AnyRow {
+    fn i(&self, col: &str) -> i64 {
+        decoded(col, self.try_get::<Option<i64>, _>(col)).unwrap_or_default()
+    }
+    fn oi(&self, col: &str) -> Option<i64> {
+        decoded(col, self.try_get::<Option<i64>, _>(col))
+    }
+    fn s(&self, col: &str) -> String {
+        decoded(col, self.try_get::<Option<String>, _>(col)).unwrap_or_default()
+    }
+}

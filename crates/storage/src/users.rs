@@ -1,0 +1,313 @@
+//! Members, sessions, one-time account tokens and login attempts.
+
+use crate::ledger::{self, Source};
+use crate::{now, Result, RowExt, Store};
+use guildhall_domain::reputation::{PlannedEntry, Reason, ReputationRules};
+use guildhall_domain::{Actor, DomainError, Role};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UserRecord {
+    pub id: i64,
+    pub username: String,
+    #[serde(skip)]
+    pub email: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub role: Role,
+    pub about: String,
+    pub created_at: i64,
+    pub activated_at: Option<i64>,
+    pub reputation: i64,
+}
+
+impl UserRecord {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: self.id,
+            reputation: self.reputation,
+            role: self.role,
+        }
+    }
+    fn from_row(r: &AnyRow) -> UserRecord {
+        UserRecord {
+            id: r.i("id"),
+            username: r.s("username"),
+            email: r.s("email"),
+            password_hash: r.s("password_hash"),
+            role: Role::parse(&r.s("role")).unwrap_or(Role::User),
+            about: r.s("about"),
+            created_at: r.i("created_at"),
+            activated_at: r.oi("activated_at"),
+            reputation: r.i("reputation"),
+        }
+    }
+}
+
+const USER_COLS: &str =
+    "u.id, u.username, u.email, u.password_hash, u.role, u.about, u.created_at, u.activated_at, u.reputation";
+
+pub fn username_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+impl Store {
+    /// Create a member; a taken username or e-mail is a validation error on
+    /// that field.
+    pub async fn create_user(
+        &self,
+        username: &str,
+        email: &str,
+        password_hash: &str,
+        role: Role,
+    ) -> Result<i64> {
+        let mut tx = self.begin().await?;
+        let taken = sqlx::query(
+            "SELECT username_key, email FROM users WHERE username_key = $1 OR email = $2",
+        )
+        .bind(username_key(username))
+        .bind(email)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(r) = taken {
+            let field = if r.s("email") == email {
+                "email"
+            } else {
+                "username"
+            };
+            return Err(DomainError::validation(field, "taken", None).into());
+        }
+        let row = sqlx::query(
+            "INSERT INTO users (username, username_key, email, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(username)
+        .bind(username_key(username))
+        .bind(email)
+        .bind(password_hash)
+        .bind(role.as_str())
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(row.i("id"))
+    }
+
+    pub async fn user_by_id(&self, id: i64) -> Result<Option<UserRecord>> {
+        let sql = format!("SELECT {USER_COLS} FROM users u WHERE u.id = $1");
+        Ok(sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await?
+            .map(|r| UserRecord::from_row(&r)))
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>> {
+        let sql = format!("SELECT {USER_COLS} FROM users u WHERE u.email = $1");
+        Ok(sqlx::query(&sql)
+            .bind(email)
+            .fetch_optional(self.reader())
+            .await?
+            .map(|r| UserRecord::from_row(&r)))
+    }
+
+    pub async fn user_by_username(&self, name: &str) -> Result<Option<UserRecord>> {
+        let sql = format!("SELECT {USER_COLS} FROM users u WHERE u.username_key = $1");
+        Ok(sqlx::query(&sql)
+            .bind(username_key(name))
+            .fetch_optional(self.reader())
+            .await?
+            .map(|r| UserRecord::from_row(&r)))
+    }
+
+    pub async fn list_users(&self, limit: i64, offset: i64) -> Result<Vec<UserRecord>> {
+        let sql = format!(
+            "SELECT {USER_COLS} FROM users u ORDER BY u.reputation DESC, u.id LIMIT $1 OFFSET $2"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(self.reader())
+            .await?;
+        Ok(rows.iter().map(UserRecord::from_row).collect())
+    }
+
+    pub async fn count_users(&self) -> Result<i64> {
+        let r = sqlx::query("SELECT COUNT(*) AS n FROM users")
+            .fetch_one(self.reader())
+            .await?;
+        Ok(r.i("n"))
+    }
+
+    /// Activate an account (once): stamps it and appends the activation row.
+    /// Returns false if it was already active.
+    pub async fn activate_user(&self, rules: &ReputationRules, user_id: i64) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        ledger::lock_user(&mut tx, user_id).await?;
+        let done = sqlx::query(
+            "UPDATE users SET activated_at = $1 WHERE id = $2 AND activated_at IS NULL",
+        )
+        .bind(now())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if done == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let entry = PlannedEntry {
+            user_id,
+            reason: Reason::Activation,
+            amount: rules.activation,
+        };
+        ledger::append(
+            &mut tx,
+            rules,
+            &[entry],
+            Source {
+                kind: "activation",
+                id: Some(user_id),
+                post_id: None,
+            },
+        )
+        .await?;
+        ledger::refresh_reputation(&mut tx, rules, user_id).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn set_role(&self, user_id: i64, role: Role) -> Result<bool> {
+        let n = sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+            .bind(role.as_str())
+            .bind(user_id)
+            .execute(&self.write)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Change a password and end every session of the member.
+    pub async fn set_password(&self, user_id: i64, hash: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn update_about(&self, user_id: i64, about: &str) -> Result<()> {
+        sqlx::query("UPDATE users SET about = $1 WHERE id = $2")
+            .bind(about)
+            .bind(user_id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    // Sessions ------------------------------------------------------------
+
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        expires_at: i64,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(now())
+            .bind(expires_at)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn session_user(&self, token_hash: &str) -> Result<Option<UserRecord>> {
+        let sql = format!(
+            "SELECT {USER_COLS} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2"
+        );
+        Ok(sqlx::query(&sql)
+            .bind(token_hash)
+            .bind(now())
+            .fetch_optional(self.reader())
+            .await?
+            .map(|r| UserRecord::from_row(&r)))
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    // One-time tokens (activation, password reset) -------------------------
+
+    pub async fn create_account_token(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        purpose: &str,
+        expires_at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO account_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(purpose)
+        .bind(now())
+        .bind(expires_at)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Use a token once; returns its member if it was valid.
+    pub async fn consume_account_token(
+        &self,
+        token_hash: &str,
+        purpose: &str,
+    ) -> Result<Option<i64>> {
+        let t = now();
+        let row = sqlx::query(
+            "UPDATE account_tokens SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 RETURNING user_id",
+        )
+        .bind(t)
+        .bind(token_hash)
+        .bind(purpose)
+        .fetch_optional(&self.write)
+        .await?;
+        Ok(row.map(|r| r.i("user_id")))
+    }
+
+    // Login rate limiting ---------------------------------------------------
+
+    pub async fn record_login_attempt(&self, key: &str, succeeded: bool) -> Result<()> {
+        sqlx::query("INSERT INTO login_attempts (key, at, succeeded) VALUES ($1, $2, $3)")
+            .bind(key)
+            .bind(now())
+            .bind(i64::from(succeeded))
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn failed_logins_since(&self, key: &str, since: i64) -> Result<i64> {
+        let r = sqlx::query("SELECT COUNT(*) AS n FROM login_attempts WHERE key = $1 AND at >= $2 AND succeeded = 0")
+            .bind(key)
+            .bind(since)
+            .fetch_one(self.reader())
+            .await?;
+        Ok(r.i("n"))
+    }
+}
