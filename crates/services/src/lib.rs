@@ -1,1 +1,118 @@
+//! The service layer: every use case of the knowledge community, shared by
+//! the HTML pages and the JSON API so that both behave the same.
+//!
+//! A service validates input (domain rules), renders Markdown, calls
+//! storage (which applies the pure decisions inside a transaction) and sends
+//! mail. It never formats pages or JSON.
 
+pub mod accounts;
+pub mod admin;
+pub mod community;
+pub mod demo;
+pub mod mail;
+
+use guildhall_domain::{CommunitySettings, DomainError, ErrorCode};
+use guildhall_storage::{Store, StoreError};
+use std::sync::{Arc, RwLock};
+
+pub use guildhall_storage as storage;
+
+/// A service failure: a refusal the user can read, or an internal fault
+/// (logged with its cause, shown as a generic message).
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ServiceError::Domain(d) => d.code(),
+            ServiceError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<ErrorCode> for ServiceError {
+    fn from(c: ErrorCode) -> Self {
+        ServiceError::Domain(c.into())
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Domain(d) => ServiceError::Domain(d),
+            other => {
+                tracing::error!(error = %other, "storage failure");
+                ServiceError::Internal(other.to_string())
+            }
+        }
+    }
+}
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// Settings for the service layer that are about the installation, not the
+/// community (those are in [`CommunitySettings`], in the database).
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// Public base URL for links in mail, e.g. `http://127.0.0.1:8080`.
+    pub base_url: String,
+    pub mail: mail::MailConfig,
+    /// Failed logins allowed per account and per address in `login_window_secs`.
+    pub login_max_failures: i64,
+    pub login_max_failures_per_ip: i64,
+    pub login_window_secs: i64,
+    pub session_days: i64,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig {
+            base_url: "http://127.0.0.1:8080".into(),
+            mail: mail::MailConfig::default(),
+            login_max_failures: 5,
+            login_max_failures_per_ip: 30,
+            login_window_secs: 15 * 60,
+            session_days: 30,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub config: Arc<ServiceConfig>,
+    settings: Arc<RwLock<Arc<CommunitySettings>>>,
+    mailer: Arc<mail::Mailer>,
+}
+
+impl App {
+    pub async fn new(store: Store, config: ServiceConfig) -> Result<App> {
+        let settings = store.load_settings().await?;
+        let mailer =
+            mail::Mailer::new(&config.mail).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        Ok(App {
+            store,
+            config: Arc::new(config),
+            settings: Arc::new(RwLock::new(Arc::new(settings))),
+            mailer: Arc::new(mailer),
+        })
+    }
+
+    /// The settings in force (cached; reloaded when an administrator saves).
+    pub fn settings(&self) -> Arc<CommunitySettings> {
+        self.settings.read().expect("settings lock").clone()
+    }
+
+    /// Re-read settings from the database (other app nodes may have changed them).
+    pub async fn reload_settings(&self) -> Result<()> {
+        let s = self.store.load_settings().await?;
+        *self.settings.write().expect("settings lock") = Arc::new(s);
+        Ok(())
+    }
+}

@@ -950,3 +950,22 @@ impl Store {
         v.ok_or_else(|| DomainError::Other(ErrorCode::NotFound).into())
     }
 }
+
+impl Store {
+    /// Create a tag, or return the existing one of that name.
+    pub async fn create_tag(
+        &self,
+        name: &str,
+        description: &str,
+        created_by: i64,
+    ) -> Result<TagRecord> {
+        sqlx::query("INSERT INTO tags (name, description, created_by, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(description)
+            .bind(created_by)
+            .bind(now())
+            .execute(&self.write)
+            .await?;
+        self.tag(name).await?.ok_or_else(|| not_found("tag"))
+    }
+}

@@ -1,0 +1,350 @@
+//! The knowledge community's use cases: ask, answer, comment, edit,
+//! roll back, delete, vote, accept, and the reads behind every page.
+
+use crate::{App, Result};
+use guildhall_domain::votes::{PostKind, VoteValue};
+use guildhall_domain::{Actor, DomainError, ErrorCode, Privilege};
+use guildhall_storage::content::{
+    PostInput, PostRecord, QuestionPage, QuestionSort, Revision, TagRecord, VoteOutcome,
+};
+use guildhall_storage::ledger::LedgerRow;
+use guildhall_storage::users::UserRecord;
+use serde::Serialize;
+
+/// A member as an actor; refuses accounts that are not activated.
+pub fn actor_of(u: &UserRecord) -> Result<Actor> {
+    if u.activated_at.is_none() {
+        return Err(ErrorCode::NotActivated.into());
+    }
+    Ok(u.actor())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct QuestionForm {
+    pub title: String,
+    pub body: String,
+    pub tags: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DiffLine {
+    /// "same", "added" or "removed".
+    pub op: &'static str,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RevisionView {
+    pub revision: Revision,
+    /// Changes against the previous revision (empty for the first).
+    pub title_diff: Vec<DiffLine>,
+    pub tags_diff: Vec<DiffLine>,
+    pub body_diff: Vec<DiffLine>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Profile {
+    pub user: UserRecord,
+    pub question_count: i64,
+    pub answer_count: i64,
+    pub questions: Vec<PostRecord>,
+    pub answers: Vec<PostRecord>,
+    pub history: Vec<LedgerRow>,
+    pub privileges: Vec<(Privilege, i64, bool)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionList {
+    pub questions: Vec<PostRecord>,
+    pub page: i64,
+    pub per_page: i64,
+    pub has_next: bool,
+}
+
+fn diff(old: &str, new: &str) -> Vec<DiffLine> {
+    use similar::{ChangeTag, TextDiff};
+    TextDiff::from_lines(old, new)
+        .iter_all_changes()
+        .map(|c| DiffLine {
+            op: match c.tag() {
+                ChangeTag::Equal => "same",
+                ChangeTag::Insert => "added",
+                ChangeTag::Delete => "removed",
+            },
+            text: c.value().trim_end_matches('\n').to_string(),
+        })
+        .collect()
+}
+
+impl App {
+    fn validate_question(&self, f: &QuestionForm) -> Result<(String, String, Vec<String>)> {
+        let s = self.settings();
+        Ok((
+            s.limits.title(&f.title)?,
+            s.limits.body(&f.body)?,
+            s.limits.tags(&f.tags)?,
+        ))
+    }
+
+    pub async fn ask(&self, author: &UserRecord, f: &QuestionForm) -> Result<i64> {
+        let actor = actor_of(author)?;
+        let (title, body, tags) = self.validate_question(f)?;
+        let html = guildhall_markdown::render(&body);
+        let input = PostInput {
+            title: &title,
+            body_md: &body,
+            body_html: &html,
+            tags: &tags,
+        };
+        Ok(self
+            .store
+            .create_question(&self.settings(), &actor, &input)
+            .await?)
+    }
+
+    pub async fn answer(&self, author: &UserRecord, question_id: i64, body: &str) -> Result<i64> {
+        let actor = actor_of(author)?;
+        let body = self.settings().limits.body(body)?;
+        let html = guildhall_markdown::render(&body);
+        Ok(self
+            .store
+            .create_answer(&self.settings(), &actor, question_id, &body, &html)
+            .await?)
+    }
+
+    pub async fn comment(&self, author: &UserRecord, post_id: i64, body: &str) -> Result<i64> {
+        let actor = actor_of(author)?;
+        let body = self.settings().limits.comment(body)?;
+        let html = guildhall_markdown::render(&body);
+        Ok(self
+            .store
+            .create_comment(&self.settings(), &actor, post_id, &body, &html)
+            .await?)
+    }
+
+    /// Edit a question (title, body, tags) or an answer (body only).
+    pub async fn edit(
+        &self,
+        editor: &UserRecord,
+        post_id: i64,
+        f: &QuestionForm,
+        comment: &str,
+    ) -> Result<i64> {
+        let actor = actor_of(editor)?;
+        let post = self
+            .store
+            .post(post_id)
+            .await?
+            .ok_or(DomainError::NotFound("post"))?;
+        let s = self.settings();
+        let (title, body, tags) = match post.kind {
+            PostKind::Question => self.validate_question(f)?,
+            PostKind::Answer => (String::new(), s.limits.body(&f.body)?, Vec::new()),
+        };
+        let comment: String = comment.trim().chars().take(300).collect();
+        let html = guildhall_markdown::render(&body);
+        let input = PostInput {
+            title: &title,
+            body_md: &body,
+            body_html: &html,
+            tags: &tags,
+        };
+        Ok(self
+            .store
+            .edit_post(&s, &actor, post_id, &input, &comment, None)
+            .await?)
+    }
+
+    /// Restore a post to an earlier revision, as a new revision.
+    pub async fn rollback(&self, editor: &UserRecord, post_id: i64, rev: i64) -> Result<i64> {
+        let actor = actor_of(editor)?;
+        let revs = self.store.revisions(post_id).await?;
+        let r = revs
+            .iter()
+            .find(|r| r.rev == rev)
+            .ok_or(DomainError::NotFound("revision"))?;
+        let tags: Vec<String> = r.tags.split_whitespace().map(str::to_string).collect();
+        let html = guildhall_markdown::render(&r.body_md);
+        let input = PostInput {
+            title: &r.title,
+            body_md: &r.body_md,
+            body_html: &html,
+            tags: &tags,
+        };
+        Ok(self
+            .store
+            .edit_post(&self.settings(), &actor, post_id, &input, "", Some(rev))
+            .await?)
+    }
+
+    pub async fn delete(&self, actor: &UserRecord, post_id: i64) -> Result<()> {
+        let actor = actor_of(actor)?;
+        Ok(self
+            .store
+            .delete_post(&self.settings(), &actor, post_id)
+            .await?)
+    }
+
+    pub async fn vote(
+        &self,
+        voter: &UserRecord,
+        post_id: i64,
+        value: VoteValue,
+    ) -> Result<VoteOutcome> {
+        let actor = actor_of(voter)?;
+        Ok(self
+            .store
+            .vote(&self.settings(), &actor, post_id, value)
+            .await?)
+    }
+
+    pub async fn accept(
+        &self,
+        actor: &UserRecord,
+        question_id: i64,
+        answer_id: Option<i64>,
+    ) -> Result<Option<i64>> {
+        let actor = actor_of(actor)?;
+        Ok(self
+            .store
+            .accept(&self.settings(), &actor, question_id, answer_id)
+            .await?)
+    }
+
+    // Reads -----------------------------------------------------------------
+
+    pub async fn questions(
+        &self,
+        sort: QuestionSort,
+        tag: Option<&str>,
+        page: i64,
+        per_page: i64,
+    ) -> Result<QuestionList> {
+        let page = page.max(1);
+        let per_page = per_page.clamp(1, 100);
+        let mut questions = self
+            .store
+            .list_questions(sort, tag, per_page, (page - 1) * per_page)
+            .await?;
+        let has_next = questions.len() as i64 > per_page;
+        questions.truncate(per_page as usize);
+        Ok(QuestionList {
+            questions,
+            page,
+            per_page,
+            has_next,
+        })
+    }
+
+    pub async fn question(&self, id: i64, viewer: Option<&UserRecord>) -> Result<QuestionPage> {
+        let page = self
+            .store
+            .question_page(id, viewer.map(|v| v.id))
+            .await?
+            .ok_or(DomainError::NotFound("question"))?;
+        if page.question.deleted_at.is_some()
+            && !viewer.is_some_and(|v| v.role.is_staff() || v.id == page.question.author_id)
+        {
+            return Err(ErrorCode::Deleted.into());
+        }
+        Ok(page)
+    }
+
+    pub async fn post(&self, id: i64) -> Result<PostRecord> {
+        self.store
+            .post(id)
+            .await?
+            .ok_or_else(|| DomainError::NotFound("post").into())
+    }
+
+    pub async fn history(&self, post_id: i64) -> Result<(PostRecord, Vec<RevisionView>)> {
+        let post = self.post(post_id).await?;
+        let revs = self.store.revisions(post_id).await?;
+        let mut out = Vec::with_capacity(revs.len());
+        let mut prev: Option<&Revision> = None;
+        for r in &revs {
+            let (t, g, b) = match prev {
+                Some(p) => (
+                    diff(&p.title, &r.title),
+                    diff(&p.tags, &r.tags),
+                    diff(&p.body_md, &r.body_md),
+                ),
+                None => (vec![], vec![], diff("", &r.body_md)),
+            };
+            out.push(RevisionView {
+                revision: r.clone(),
+                title_diff: t,
+                tags_diff: g,
+                body_diff: b,
+            });
+            prev = Some(r);
+        }
+        out.reverse();
+        Ok((post, out))
+    }
+
+    pub async fn profile(&self, username: &str) -> Result<Profile> {
+        let user = self
+            .store
+            .user_by_username(username)
+            .await?
+            .ok_or(DomainError::NotFound("user"))?;
+        let (question_count, answer_count) = self.store.count_user_posts(user.id).await?;
+        let questions = self
+            .store
+            .user_posts(user.id, PostKind::Question, 20)
+            .await?;
+        let answers = self.store.user_posts(user.id, PostKind::Answer, 20).await?;
+        let history = self.store.reputation_history(user.id, 200, 0).await?;
+        let s = self.settings();
+        let actor = user.actor();
+        let privileges = Privilege::ALL
+            .into_iter()
+            .map(|p| (p, s.privileges.threshold(p), s.privileges.holds(&actor, p)))
+            .collect();
+        Ok(Profile {
+            user,
+            question_count,
+            answer_count,
+            questions,
+            answers,
+            history,
+            privileges,
+        })
+    }
+
+    pub async fn tags(&self, page: i64) -> Result<Vec<TagRecord>> {
+        Ok(self.store.list_tags(60, (page.max(1) - 1) * 60).await?)
+    }
+
+    pub async fn tag(&self, name: &str) -> Result<TagRecord> {
+        self.store
+            .tag(&name.to_lowercase())
+            .await?
+            .ok_or_else(|| DomainError::NotFound("tag").into())
+    }
+}
+
+impl App {
+    /// Create a tag (needs the create-tags privilege).
+    pub async fn create_tag(
+        &self,
+        creator: &UserRecord,
+        name: &str,
+        description: &str,
+    ) -> Result<TagRecord> {
+        let actor = actor_of(creator)?;
+        self.settings()
+            .privileges
+            .require(&actor, Privilege::CreateTags)?;
+        let names = self.settings().limits.tags(name)?;
+        let [name] = names.as_slice() else {
+            return Err(DomainError::validation("tags", "too_many_tags", Some(1)).into());
+        };
+        let description = guildhall_markdown::plain_text(description, 500);
+        Ok(self
+            .store
+            .create_tag(name, &description, creator.id)
+            .await?)
+    }
+}
