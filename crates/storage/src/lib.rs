@@ -194,3 +194,12 @@ impl RowExt for AnyRow {
         decoded(col, self.try_get::<Option<String>, _>(col)).unwrap_or_default()
     }
 }
+
+impl Store {
+    /// Run one raw statement (test harness: creating databases).
+    #[doc(hidden)]
+    pub async fn exec_raw_for_test(&self, sql: &str) -> Result<()> {
+        sqlx::raw_sql(sql).execute(&self.write).await?;
+        Ok(())
+    }
+}

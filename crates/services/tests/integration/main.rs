@@ -1,1 +1,8 @@
+//! Storage and service tests, each run on SQLite and on PostgreSQL.
+mod harness;
 
+mod accounts;
+mod community;
+mod concurrency;
+mod fixtures;
+mod property;
