@@ -13,6 +13,7 @@
 //! PostgreSQL, write transactions lock the rows they decide on first
 //! (`UPDATE … SET x = x`), which serializes concurrent votes on one post.
 
+pub mod bench;
 pub mod content;
 pub mod ledger;
 pub mod migrate;

@@ -8,7 +8,10 @@ use guildhall_services::App;
 use guildhall_storage::content::QuestionSort;
 
 fn reasons(rows: &[guildhall_storage::ledger::LedgerRow]) -> Vec<(String, i64)> {
-    rows.iter().rev().map(|r| (r.reason.clone(), r.amount)).collect()
+    rows.iter()
+        .rev()
+        .map(|r| (r.reason.clone(), r.amount))
+        .collect()
 }
 
 on_both!(reputation_follows_the_table, |app: App| async move {
@@ -19,7 +22,10 @@ on_both!(reputation_follows_the_table, |app: App| async move {
     let voter = earn(&app, &user(&app, "voter").await, 9).await; // 1 + 135
     assert_eq!(voter.reputation, 136);
 
-    let q = app.ask(&asker, &form("How do ledgers work here?")).await.unwrap();
+    let q = app
+        .ask(&asker, &form("How do ledgers work here?"))
+        .await
+        .unwrap();
     let a = app.answer(&answerer, q, BODY).await.unwrap();
 
     // Up-vote the answer: +10 to its author.
@@ -56,14 +62,22 @@ on_both!(reputation_follows_the_table, |app: App| async move {
     app.accept(&asker, q, Some(a2)).await.unwrap();
     assert_eq!(fresh(&app, &answerer).await.reputation, 1);
     assert_eq!(fresh(&app, &voter).await.reputation, 136 + 15);
-    assert_eq!(app.question(q, None).await.unwrap().answers[0].id, a2, "accepted answer first");
+    assert_eq!(
+        app.question(q, None).await.unwrap().answers[0].id,
+        a2,
+        "accepted answer first"
+    );
 
     // Deleting an answer costs its author 5, also when they delete it themselves.
     let before = app.store.ledger_sum(answerer.id).await.unwrap();
     app.delete(&answerer, a).await.unwrap();
     assert_eq!(app.store.ledger_sum(answerer.id).await.unwrap(), before - 5);
 
-    let rows = app.store.reputation_history(answerer.id, 100, 0).await.unwrap();
+    let rows = app
+        .store
+        .reputation_history(answerer.id, 100, 0)
+        .await
+        .unwrap();
     assert_eq!(
         reasons(&rows),
         vec![
@@ -79,8 +93,15 @@ on_both!(reputation_follows_the_table, |app: App| async move {
             ("answer_deleted".into(), -5),
         ]
     );
-    assert!(rows.iter().filter(|r| r.amount < 0 && r.reason != "answer_deleted" && r.reason != "answer_downvoted").all(|r| r.reverses_id.is_some()));
-    assert_eq!(rows[0].question_id, Some(q), "ledger rows link to their question");
+    assert!(rows
+        .iter()
+        .filter(|r| r.amount < 0 && r.reason != "answer_deleted" && r.reason != "answer_downvoted")
+        .all(|r| r.reverses_id.is_some()));
+    assert_eq!(
+        rows[0].question_id,
+        Some(q),
+        "ledger rows link to their question"
+    );
     assert_consistent(&app).await;
 });
 
@@ -88,97 +109,196 @@ on_both!(refusals_name_the_privilege, |app: App| async move {
     world(&app).await;
     let newbie = user(&app, "newbie").await;
     let other = user(&app, "other").await;
-    let q = app.ask(&other, &form("A question to vote on")).await.unwrap();
+    let q = app
+        .ask(&other, &form("A question to vote on"))
+        .await
+        .unwrap();
     let err = app.vote(&newbie, q, Up).await.unwrap_err();
     assert!(matches!(
         err,
-        guildhall_services::ServiceError::Domain(DomainError::PrivilegeMissing { privilege: Privilege::Upvote, required: 15, have: 1 })
+        guildhall_services::ServiceError::Domain(DomainError::PrivilegeMissing {
+            privilege: Privilege::Upvote,
+            required: 15,
+            have: 1
+        })
     ));
     let voter = earn(&app, &newbie, 1).await;
     let err = app.vote(&voter, q, Down).await.unwrap_err();
-    assert!(matches!(err, guildhall_services::ServiceError::Domain(DomainError::PrivilegeMissing { required: 125, .. })));
+    assert!(matches!(
+        err,
+        guildhall_services::ServiceError::Domain(DomainError::PrivilegeMissing {
+            required: 125,
+            ..
+        })
+    ));
     // Own post, someone else's question, a missing post.
-    let own = app.ask(&voter, &form("My own question here")).await.unwrap();
-    assert_eq!(app.vote(&voter, own, Up).await.unwrap_err().code(), ErrorCode::OwnPost);
+    let own = app
+        .ask(&voter, &form("My own question here"))
+        .await
+        .unwrap();
+    assert_eq!(
+        app.vote(&voter, own, Up).await.unwrap_err().code(),
+        ErrorCode::OwnPost
+    );
     let a = app.answer(&voter, q, BODY).await.unwrap();
-    assert_eq!(app.accept(&voter, q, Some(a)).await.unwrap_err().code(), ErrorCode::NotQuestionOwner);
-    assert_eq!(app.vote(&voter, 999_999, Up).await.unwrap_err().code(), ErrorCode::NotFound);
-    let other_q = app.ask(&other, &form("Another question entirely")).await.unwrap();
-    assert_eq!(app.accept(&other, other_q, Some(a)).await.unwrap_err().code(), ErrorCode::AnswerNotOfQuestion);
+    assert_eq!(
+        app.accept(&voter, q, Some(a)).await.unwrap_err().code(),
+        ErrorCode::NotQuestionOwner
+    );
+    assert_eq!(
+        app.vote(&voter, 999_999, Up).await.unwrap_err().code(),
+        ErrorCode::NotFound
+    );
+    let other_q = app
+        .ask(&other, &form("Another question entirely"))
+        .await
+        .unwrap();
+    assert_eq!(
+        app.accept(&other, other_q, Some(a))
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::AnswerNotOfQuestion
+    );
     // A new tag needs 1500 reputation; the question is not created.
     let mut f = form("Question with a new tag");
     f.tags = "brand-new-tag".into();
     let err = app.ask(&other, &f).await.unwrap_err();
-    assert!(matches!(err, guildhall_services::ServiceError::Domain(DomainError::PrivilegeMissing { privilege: Privilege::CreateTags, required: 1500, .. })));
+    assert!(matches!(
+        err,
+        guildhall_services::ServiceError::Domain(DomainError::PrivilegeMissing {
+            privilege: Privilege::CreateTags,
+            required: 1500,
+            ..
+        })
+    ));
     assert!(app.store.tag("brand-new-tag").await.unwrap().is_none());
     // Editing someone else's post needs 200.
-    let err = app.edit(&voter, q, &form("Edited by someone else"), "").await.unwrap_err();
-    assert!(matches!(err, guildhall_services::ServiceError::Domain(DomainError::PrivilegeMissing { privilege: Privilege::EditOthers, required: 200, .. })));
+    let err = app
+        .edit(&voter, q, &form("Edited by someone else"), "")
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        guildhall_services::ServiceError::Domain(DomainError::PrivilegeMissing {
+            privilege: Privilege::EditOthers,
+            required: 200,
+            ..
+        })
+    ));
     // Nothing moved: only the earn() rows exist.
     assert_eq!(app.question(q, None).await.unwrap().question.score, 0);
     assert_consistent(&app).await;
 });
 
-on_both!(daily_cap_credits_partially_and_exempts_accepts, |app: App| async move {
-    let admin = world(&app).await;
-    app.update_settings(&admin, &SettingsChange { amounts: vec![("daily_cap".into(), 25)], ..Default::default() }).await.unwrap();
-    let author = user(&app, "author").await;
-    let q = app.ask(&author, &form("A very popular question")).await.unwrap();
-    let mut got = Vec::new();
-    for i in 0..4 {
-        let v = earn(&app, &user(&app, &format!("fan{i}")).await, 1).await;
-        app.vote(&v, q, Up).await.unwrap();
-        got.push(app.store.ledger_sum(author.id).await.unwrap());
+on_both!(
+    daily_cap_credits_partially_and_exempts_accepts,
+    |app: App| async move {
+        let admin = world(&app).await;
+        app.update_settings(
+            &admin,
+            &SettingsChange {
+                amounts: vec![("daily_cap".into(), 25)],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let author = user(&app, "author").await;
+        let q = app
+            .ask(&author, &form("A very popular question"))
+            .await
+            .unwrap();
+        let mut got = Vec::new();
+        for i in 0..4 {
+            let v = earn(&app, &user(&app, &format!("fan{i}")).await, 1).await;
+            app.vote(&v, q, Up).await.unwrap();
+            got.push(app.store.ledger_sum(author.id).await.unwrap());
+        }
+        // activation (+1, exempt) then 10, 10, 5, 0 credited against a cap of 25.
+        assert_eq!(got, vec![11, 21, 26, 26]);
+        let rows = app
+            .store
+            .reputation_history(author.id, 10, 0)
+            .await
+            .unwrap();
+        assert_eq!(
+            (rows[1].amount, rows[1].requested),
+            (5, 10),
+            "the row records earned and credited"
+        );
+        // Accepted answers are exempt.
+        let asker = user(&app, "asker2").await;
+        let q2 = app
+            .ask(&asker, &form("Who can answer this one?"))
+            .await
+            .unwrap();
+        let a = app.answer(&author, q2, BODY).await.unwrap();
+        app.accept(&asker, q2, Some(a)).await.unwrap();
+        assert_eq!(app.store.ledger_sum(author.id).await.unwrap(), 41);
+        assert_consistent(&app).await;
     }
-    // activation (+1, exempt) then 10, 10, 5, 0 credited against a cap of 25.
-    assert_eq!(got, vec![11, 21, 26, 26]);
-    let rows = app.store.reputation_history(author.id, 10, 0).await.unwrap();
-    assert_eq!((rows[1].amount, rows[1].requested), (5, 10), "the row records earned and credited");
-    // Accepted answers are exempt.
-    let asker = user(&app, "asker2").await;
-    let q2 = app.ask(&asker, &form("Who can answer this one?")).await.unwrap();
-    let a = app.answer(&author, q2, BODY).await.unwrap();
-    app.accept(&asker, q2, Some(a)).await.unwrap();
-    assert_eq!(app.store.ledger_sum(author.id).await.unwrap(), 41);
-    assert_consistent(&app).await;
-});
+);
 
-on_both!(low_reputation_moderator_votes_move_no_reputation, |app: App| async move {
-    world(&app).await;
-    let m = app.create_active_user("mod", "mod@test.localhost", "password123", guildhall_domain::Role::Moderator).await.unwrap();
-    let author = user(&app, "author").await;
-    let q = app.ask(&author, &form("Moderated question here")).await.unwrap();
-    assert_eq!(app.vote(&m, q, Up).await.unwrap().score, 1);
-    assert_eq!(fresh(&app, &author).await.reputation, 1);
-    assert_consistent(&app).await;
-});
+on_both!(
+    low_reputation_moderator_votes_move_no_reputation,
+    |app: App| async move {
+        world(&app).await;
+        let m = app
+            .create_active_user(
+                "mod",
+                "mod@test.localhost",
+                "password123",
+                guildhall_domain::Role::Moderator,
+            )
+            .await
+            .unwrap();
+        let author = user(&app, "author").await;
+        let q = app
+            .ask(&author, &form("Moderated question here"))
+            .await
+            .unwrap();
+        assert_eq!(app.vote(&m, q, Up).await.unwrap().score, 1);
+        assert_eq!(fresh(&app, &author).await.reputation, 1);
+        assert_consistent(&app).await;
+    }
+);
 
-on_both!(edits_keep_every_revision_and_roll_back, |app: App| async move {
-    world(&app).await;
-    let u = user(&app, "writer").await;
-    let q = app.ask(&u, &form("Original title of mine")).await.unwrap();
-    let mut f = form("Edited title of mine");
-    f.body = "A completely different body, long enough.".into();
-    assert_eq!(app.edit(&u, q, &f, "clarify").await.unwrap(), 2);
-    assert_eq!(app.rollback(&u, q, 1).await.unwrap(), 3);
-    let post = app.post(q).await.unwrap();
-    assert_eq!(post.title, "Original title of mine");
-    let (_, revs) = app.history(q).await.unwrap();
-    assert_eq!(revs.len(), 3);
-    assert_eq!(revs[0].revision.kind, "rollback");
-    assert_eq!(revs[0].revision.rolled_back_to, Some(1));
-    assert!(revs[1].title_diff.iter().any(|d| d.op == "added" && d.text == "Edited title of mine"));
-    assert!(revs[1].body_diff.iter().any(|d| d.op == "removed"));
-    assert_eq!(revs[1].revision.comment, "clarify");
-    // Answers are edited too; deleted posts are not.
-    let a = app.answer(&u, q, BODY).await.unwrap();
-    let mut fa = form("");
-    fa.body = "A new answer body of sufficient length.".into();
-    app.edit(&u, a, &fa, "").await.unwrap();
-    app.delete(&u, a).await.unwrap();
-    assert_eq!(app.edit(&u, a, &fa, "").await.unwrap_err().code(), ErrorCode::Deleted);
-    assert_consistent(&app).await;
-});
+on_both!(
+    edits_keep_every_revision_and_roll_back,
+    |app: App| async move {
+        world(&app).await;
+        let u = user(&app, "writer").await;
+        let q = app.ask(&u, &form("Original title of mine")).await.unwrap();
+        let mut f = form("Edited title of mine");
+        f.body = "A completely different body, long enough.".into();
+        assert_eq!(app.edit(&u, q, &f, "clarify").await.unwrap(), 2);
+        assert_eq!(app.rollback(&u, q, 1).await.unwrap(), 3);
+        let post = app.post(q).await.unwrap();
+        assert_eq!(post.title, "Original title of mine");
+        let (_, revs) = app.history(q).await.unwrap();
+        assert_eq!(revs.len(), 3);
+        assert_eq!(revs[0].revision.kind, "rollback");
+        assert_eq!(revs[0].revision.rolled_back_to, Some(1));
+        assert!(revs[1]
+            .title_diff
+            .iter()
+            .any(|d| d.op == "added" && d.text == "Edited title of mine"));
+        assert!(revs[1].body_diff.iter().any(|d| d.op == "removed"));
+        assert_eq!(revs[1].revision.comment, "clarify");
+        // Answers are edited too; deleted posts are not.
+        let a = app.answer(&u, q, BODY).await.unwrap();
+        let mut fa = form("");
+        fa.body = "A new answer body of sufficient length.".into();
+        app.edit(&u, a, &fa, "").await.unwrap();
+        app.delete(&u, a).await.unwrap();
+        assert_eq!(
+            app.edit(&u, a, &fa, "").await.unwrap_err().code(),
+            ErrorCode::Deleted
+        );
+        assert_consistent(&app).await;
+    }
+);
 
 on_both!(lists_sort_and_paginate, |app: App| async move {
     let admin = world(&app).await;
@@ -197,17 +317,35 @@ on_both!(lists_sort_and_paginate, |app: App| async move {
     // Timestamps have one-second resolution: let activity fall in a later second.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     app.answer(&voter, ids[0], BODY).await.unwrap();
-    let votes = app.questions(QuestionSort::Votes, None, 1, 50).await.unwrap();
+    let votes = app
+        .questions(QuestionSort::Votes, None, 1, 50)
+        .await
+        .unwrap();
     assert_eq!(votes.questions[0].id, ids[2]);
-    let active = app.questions(QuestionSort::Active, None, 1, 50).await.unwrap();
+    let active = app
+        .questions(QuestionSort::Active, None, 1, 50)
+        .await
+        .unwrap();
     assert_eq!(active.questions[0].id, ids[0]);
-    let unanswered = app.questions(QuestionSort::Unanswered, None, 1, 50).await.unwrap();
+    let unanswered = app
+        .questions(QuestionSort::Unanswered, None, 1, 50)
+        .await
+        .unwrap();
     assert!(unanswered.questions.iter().all(|q| q.answer_count == 0));
     assert!(!unanswered.questions.iter().any(|q| q.id == ids[0]));
-    let tagged = app.questions(QuestionSort::Newest, Some("rust"), 1, 50).await.unwrap();
+    let tagged = app
+        .questions(QuestionSort::Newest, Some("rust"), 1, 50)
+        .await
+        .unwrap();
     assert_eq!(tagged.questions.len(), 3);
-    let p1 = app.questions(QuestionSort::Newest, Some("general"), 1, 2).await.unwrap();
-    let p3 = app.questions(QuestionSort::Newest, Some("general"), 4, 2).await.unwrap();
+    let p1 = app
+        .questions(QuestionSort::Newest, Some("general"), 1, 2)
+        .await
+        .unwrap();
+    let p3 = app
+        .questions(QuestionSort::Newest, Some("general"), 4, 2)
+        .await
+        .unwrap();
     assert!(p1.has_next && !p3.has_next);
     assert_eq!(app.tag("rust").await.unwrap().question_count, 3);
     assert_consistent(&app).await;
@@ -216,10 +354,17 @@ on_both!(lists_sort_and_paginate, |app: App| async move {
 on_both!(recompute_finds_and_repairs_drift, |app: App| async move {
     world(&app).await;
     let u = user(&app, "drift").await;
-    let q = app.ask(&u, &form("Question whose cache drifts")).await.unwrap();
+    let q = app
+        .ask(&u, &form("Question whose cache drifts"))
+        .await
+        .unwrap();
     app.store.corrupt_cache_for_test(q, u.id).await.unwrap();
     let report = app.recompute(true).await.unwrap();
-    let cols: Vec<_> = report.differences.iter().map(|d| (d.table, d.column, d.id)).collect();
+    let cols: Vec<_> = report
+        .differences
+        .iter()
+        .map(|d| (d.table, d.column, d.id))
+        .collect();
     assert!(cols.contains(&("posts", "score", q)));
     assert!(cols.contains(&("users", "reputation", u.id)));
     assert_consistent(&app).await;
@@ -227,13 +372,20 @@ on_both!(recompute_finds_and_repairs_drift, |app: App| async move {
 
 on_both!(settings_are_data_and_presets_apply, |app: App| async move {
     let admin = world(&app).await;
-    let change = SettingsChange { preset: Some("stack_overflow".into()), amounts: vec![("answer_upvoted".into(), 7)], ..Default::default() };
+    let change = SettingsChange {
+        preset: Some("stack_overflow".into()),
+        amounts: vec![("answer_upvoted".into(), 7)],
+        ..Default::default()
+    };
     app.update_settings(&admin, &change).await.unwrap();
     // Another node reading the database sees the same settings.
     let reloaded = app.store.load_settings().await.unwrap();
     assert_eq!(reloaded.privileges.threshold(Privilege::EditTags), 500);
     assert_eq!(reloaded.reputation.answer_upvoted, 7);
     let u = user(&app, "plain").await;
-    assert_eq!(app.update_settings(&u, &change).await.unwrap_err().code(), ErrorCode::Forbidden);
+    assert_eq!(
+        app.update_settings(&u, &change).await.unwrap_err().code(),
+        ErrorCode::Forbidden
+    );
     let _ = Reason::ALL;
 });

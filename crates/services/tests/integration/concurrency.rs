@@ -8,7 +8,10 @@ use guildhall_services::App;
 on_both!(concurrent_votes_count_once, |app: App| async move {
     world(&app).await;
     let author = user(&app, "author").await;
-    let q = app.ask(&author, &form("A question many people like")).await.unwrap();
+    let q = app
+        .ask(&author, &form("A question many people like"))
+        .await
+        .unwrap();
     let voter = earn(&app, &user(&app, "eager").await, 1).await;
 
     // The same person's vote, sent ten times at once.
@@ -52,7 +55,10 @@ on_both!(concurrent_votes_count_once, |app: App| async move {
     let tasks: Vec<_> = (0..8)
         .map(|i| {
             let (app, author) = (app.clone(), author.clone());
-            tokio::spawn(async move { app.accept(&author, q, if i % 2 == 0 { Some(a) } else { None }).await })
+            tokio::spawn(async move {
+                app.accept(&author, q, if i % 2 == 0 { Some(a) } else { None })
+                    .await
+            })
         })
         .collect();
     for t in tasks {

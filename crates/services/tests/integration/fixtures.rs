@@ -7,14 +7,26 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 static N: AtomicUsize = AtomicUsize::new(0);
 
 pub async fn user(app: &App, name: &str) -> UserRecord {
-    app.create_active_user(name, &format!("{name}@test.localhost"), "password123", Role::User).await.expect("user")
+    app.create_active_user(
+        name,
+        &format!("{name}@test.localhost"),
+        "password123",
+        Role::User,
+    )
+    .await
+    .expect("user")
 }
 
 pub async fn admin(app: &App) -> UserRecord {
     let n = N.fetch_add(1, Ordering::SeqCst);
-    app.create_active_user(&format!("admin{n}"), &format!("admin{n}@test.localhost"), "password123", Role::Administrator)
-        .await
-        .expect("admin")
+    app.create_active_user(
+        &format!("admin{n}"),
+        &format!("admin{n}@test.localhost"),
+        "password123",
+        Role::Administrator,
+    )
+    .await
+    .expect("admin")
 }
 
 pub async fn fresh(app: &App, u: &UserRecord) -> UserRecord {
@@ -24,7 +36,9 @@ pub async fn fresh(app: &App, u: &UserRecord) -> UserRecord {
 /// A community with one tag, `general`.
 pub async fn world(app: &App) -> UserRecord {
     let a = admin(app).await;
-    app.create_tag(&a, "general", "General questions").await.unwrap();
+    app.create_tag(&a, "general", "General questions")
+        .await
+        .unwrap();
     a
 }
 
@@ -44,7 +58,10 @@ pub async fn earn(app: &App, u: &UserRecord, times: usize) -> UserRecord {
     let n = N.fetch_add(1, Ordering::SeqCst);
     let asker = user(app, &format!("helper{n}")).await;
     for i in 0..times {
-        let q = app.ask(&asker, &form(&format!("Helper question number {i}"))).await.unwrap();
+        let q = app
+            .ask(&asker, &form(&format!("Helper question number {i}")))
+            .await
+            .unwrap();
         let a = app.answer(u, q, BODY).await.unwrap();
         app.accept(&asker, q, Some(a)).await.unwrap();
     }
@@ -54,5 +71,9 @@ pub async fn earn(app: &App, u: &UserRecord, times: usize) -> UserRecord {
 /// Assert that every cache agrees with its ledger.
 pub async fn assert_consistent(app: &App) {
     let report = app.recompute(false).await.unwrap();
-    assert!(report.differences.is_empty(), "caches differ from ledgers: {:?}", report.differences);
+    assert!(
+        report.differences.is_empty(),
+        "caches differ from ledgers: {:?}",
+        report.differences
+    );
 }

@@ -15,7 +15,11 @@ use std::sync::OnceLock;
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 fn unique(prefix: &str) -> String {
-    format!("{prefix}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst))
+    format!(
+        "{prefix}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 pub async fn app_on(store: Store, config: ServiceConfig) -> App {
@@ -37,7 +41,11 @@ struct Cluster {
 }
 
 fn which(bin: &str) -> bool {
-    Command::new("sh").arg("-c").arg(format!("command -v {bin}")).output().is_ok_and(|o| o.status.success())
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {bin}"))
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn as_postgres(is_root: bool, args: &[&str]) -> Command {
@@ -54,40 +62,77 @@ fn as_postgres(is_root: bool, args: &[&str]) -> Command {
 
 fn start_cluster() -> Result<Cluster, String> {
     if let Ok(url) = std::env::var("GUILDHALL_TEST_DATABASE_URL") {
-        return Ok(Cluster { url_base: url.trim_end_matches('/').to_string() });
+        return Ok(Cluster {
+            url_base: url.trim_end_matches('/').to_string(),
+        });
     }
     if !which("initdb") || !which("pg_ctl") {
         return Err("initdb / pg_ctl not on PATH".into());
     }
-    let is_root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0\n")).unwrap_or(false);
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0\n"))
+        .unwrap_or(false);
     let dir: PathBuf = std::env::temp_dir().join(unique("guildhall-pg"));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     if is_root {
-        let ok = Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir).status().is_ok_and(|s| s.success());
+        let ok = Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(&dir)
+            .status()
+            .is_ok_and(|s| s.success());
         if !ok {
             return Err("cannot chown the cluster directory to the postgres user".into());
         }
     }
     let data = dir.join("data");
     let data_s = data.to_string_lossy().to_string();
-    let out = as_postgres(is_root, &["initdb", "-D", &data_s, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale"])
-        .output()
-        .map_err(|e| format!("initdb: {e}"))?;
+    let out = as_postgres(
+        is_root,
+        &[
+            "initdb",
+            "-D",
+            &data_s,
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+        ],
+    )
+    .output()
+    .map_err(|e| format!("initdb: {e}"))?;
     if !out.status.success() {
-        return Err(format!("initdb failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
     let opts = format!(
         "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
         dir.display()
     );
     let log = dir.join("log").to_string_lossy().to_string();
-    let out = as_postgres(is_root, &["pg_ctl", "-D", &data_s, "-o", &opts, "-l", &log, "-w", "start"])
-        .output()
-        .map_err(|e| format!("pg_ctl: {e}"))?;
+    let out = as_postgres(
+        is_root,
+        &[
+            "pg_ctl", "-D", &data_s, "-o", &opts, "-l", &log, "-w", "start",
+        ],
+    )
+    .output()
+    .map_err(|e| format!("pg_ctl: {e}"))?;
     if !out.status.success() {
         let log_text = std::fs::read_to_string(&log).unwrap_or_default();
-        return Err(format!("pg_ctl start failed: {} {log_text}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "pg_ctl start failed: {} {log_text}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     // A watcher removes the cluster once this test process is gone.
     let me = std::process::id();
@@ -96,7 +141,10 @@ fn start_cluster() -> Result<Cluster, String> {
     } else {
         format!("pg_ctl -D {data_s} -m immediate stop")
     };
-    let script = format!("while kill -0 {me} 2>/dev/null; do sleep 0.5; done; {stop} >/dev/null 2>&1; rm -rf {}", dir.display());
+    let script = format!(
+        "while kill -0 {me} 2>/dev/null; do sleep 0.5; done; {stop} >/dev/null 2>&1; rm -rf {}",
+        dir.display()
+    );
     Command::new("setsid")
         .args(["sh", "-c", &script])
         .stdin(std::process::Stdio::null())
@@ -104,7 +152,9 @@ fn start_cluster() -> Result<Cluster, String> {
         .stderr(std::process::Stdio::null())
         .spawn()
         .map_err(|e| format!("watcher: {e}"))?;
-    Ok(Cluster { url_base: format!("postgres://postgres@127.0.0.1:{port}") })
+    Ok(Cluster {
+        url_base: format!("postgres://postgres@127.0.0.1:{port}"),
+    })
 }
 
 fn cluster() -> Option<&'static Cluster> {
@@ -117,7 +167,9 @@ fn cluster() -> Option<&'static Cluster> {
             }
             eprintln!("\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
             eprintln!("!!! PostgreSQL tests SKIPPED: {e}");
-            eprintln!("!!! Install PostgreSQL (initdb, pg_ctl) or set GUILDHALL_TEST_DATABASE_URL.");
+            eprintln!(
+                "!!! Install PostgreSQL (initdb, pg_ctl) or set GUILDHALL_TEST_DATABASE_URL."
+            );
             eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n");
             None
         }
@@ -130,10 +182,16 @@ fn cluster() -> Option<&'static Cluster> {
 pub async fn postgres_store() -> Option<Store> {
     let c = cluster()?;
     let name = unique("gh");
-    let admin = Store::open_url(&format!("{}/postgres", c.url_base)).await.expect("connect to postgres");
+    let admin = Store::open_url(&format!("{}/postgres", c.url_base))
+        .await
+        .expect("connect to postgres");
     sqlx_exec(&admin, &format!("CREATE DATABASE {name}")).await;
     admin.close().await;
-    Some(Store::open_url(&format!("{}/{name}", c.url_base)).await.expect("connect to test database"))
+    Some(
+        Store::open_url(&format!("{}/{name}", c.url_base))
+            .await
+            .expect("connect to test database"),
+    )
 }
 
 async fn sqlx_exec(store: &Store, sql: &str) {

@@ -13,10 +13,24 @@ use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
 enum Action {
-    Vote { user: usize, post: usize, value: i8 },
-    Accept { user: usize, question: usize, answer: Option<usize> },
-    Delete { user: usize, post: usize },
-    Answer { user: usize, question: usize },
+    Vote {
+        user: usize,
+        post: usize,
+        value: i8,
+    },
+    Accept {
+        user: usize,
+        question: usize,
+        answer: Option<usize>,
+    },
+    Delete {
+        user: usize,
+        post: usize,
+    },
+    Answer {
+        user: usize,
+        question: usize,
+    },
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -31,7 +45,10 @@ fn action() -> impl Strategy<Value = Action> {
 async fn run_case(app: App, actions: Vec<Action>) {
     let admin = world(&app).await;
     // Down-votes from 15 so that most members can cast them; rules are data.
-    let change = SettingsChange { thresholds: vec![("downvote".into(), 15)], ..Default::default() };
+    let change = SettingsChange {
+        thresholds: vec![("downvote".into(), 15)],
+        ..Default::default()
+    };
     app.update_settings(&admin, &change).await.unwrap();
     let mut users = Vec::new();
     for i in 0..5 {
@@ -39,11 +56,24 @@ async fn run_case(app: App, actions: Vec<Action>) {
         // Members 0..3 can vote; 4 stays at 1 reputation.
         users.push(if i < 4 { earn(&app, &u, 1).await } else { u });
     }
-    users.push(app.create_active_user("moderator", "m@test.localhost", "password123", Role::Moderator).await.unwrap());
+    users.push(
+        app.create_active_user(
+            "moderator",
+            "m@test.localhost",
+            "password123",
+            Role::Moderator,
+        )
+        .await
+        .unwrap(),
+    );
     users.push(user(&app, "late").await);
     let mut posts: Vec<i64> = Vec::new();
     for q in 0..2 {
-        posts.push(app.ask(&users[q], &form(&format!("Property question {q}"))).await.unwrap());
+        posts.push(
+            app.ask(&users[q], &form(&format!("Property question {q}")))
+                .await
+                .unwrap(),
+        );
     }
     let questions = posts.clone();
     for (i, u) in users.iter().enumerate().take(4) {
@@ -60,7 +90,11 @@ async fn run_case(app: App, actions: Vec<Action>) {
                     model.insert((u.id, p), value as i64);
                 }
             }
-            Action::Accept { user, question, answer } => {
+            Action::Accept {
+                user,
+                question,
+                answer,
+            } => {
                 let u = fresh(&app, &users[user]).await;
                 let answer = answer.and_then(|i| posts.get(i + 2).copied());
                 let _ = app.accept(&u, questions[question], answer).await;
@@ -80,15 +114,34 @@ async fn run_case(app: App, actions: Vec<Action>) {
     }
     assert_consistent(&app).await;
     for &p in &posts {
-        let expected: i64 = model.iter().filter(|((_, post), _)| *post == p).map(|(_, v)| v).sum();
-        assert_eq!(app.post(p).await.unwrap().score, expected, "score of post {p}");
+        let expected: i64 = model
+            .iter()
+            .filter(|((_, post), _)| *post == p)
+            .map(|(_, v)| v)
+            .sum();
+        assert_eq!(
+            app.post(p).await.unwrap().score,
+            expected,
+            "score of post {p}"
+        );
     }
 }
 
 fn run(postgres: bool) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let cases = std::env::var("GUILDHALL_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(12);
-    let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let cases = std::env::var("GUILDHALL_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
     runner
         .run(&proptest::collection::vec(action(), 1..50), |actions| {
             rt.block_on(async {

@@ -1,0 +1,167 @@
+//! Per-request context: language, the logged-in member, the CSRF token.
+
+use crate::error::WebError;
+use crate::Web;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use guildhall_domain::ErrorCode;
+use guildhall_i18n::{t, tf, Lang};
+use guildhall_services::storage::users::UserRecord;
+use rand::RngCore;
+
+pub const SESSION_COOKIE: &str = "gh_session";
+pub const CSRF_COOKIE: &str = "gh_csrf";
+pub const LANG_COOKIE: &str = "gh_lang";
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The CSRF token of this browser, created on first visit (double-submit
+/// cookie: forms echo it in a hidden field; a cross-site form cannot read it).
+#[derive(Clone)]
+pub struct CsrfToken(pub String);
+
+pub async fn csrf_cookie(mut req: Request, next: Next) -> Response {
+    let existing = cookie(req.headers(), CSRF_COOKIE)
+        .filter(|v| v.len() == 32)
+        .map(str::to_string);
+    let (token, fresh) = match existing {
+        Some(t) => (t, false),
+        None => {
+            let mut b = [0u8; 16];
+            rand::rng().fill_bytes(&mut b);
+            (hex::encode(b), true)
+        }
+    };
+    req.extensions_mut().insert(CsrfToken(token.clone()));
+    let mut res = next.run(req).await;
+    if fresh {
+        let v = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000");
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+pub struct Ctx {
+    pub lang: Lang,
+    pub user: Option<UserRecord>,
+    pub csrf: String,
+    /// The raw session token, when the member came with one.
+    pub session: Option<String>,
+    /// Authenticated by an `Authorization: Bearer` header (API clients),
+    /// which needs no CSRF check.
+    pub bearer: bool,
+    pub path: String,
+}
+
+impl FromRequestParts<Web> for Ctx {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, Self::Rejection> {
+        let headers = &parts.headers;
+        let query_lang = parts.uri.query().and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "lang")
+                .map(|(_, v)| v.to_string())
+        });
+        let lang = query_lang
+            .as_deref()
+            .and_then(Lang::parse)
+            .or_else(|| cookie(headers, LANG_COOKIE).and_then(Lang::parse))
+            .unwrap_or_else(|| {
+                Lang::from_accept_language(
+                    headers
+                        .get(header::ACCEPT_LANGUAGE)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or(""),
+                )
+            });
+        let bearer_token = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|s| s.trim().to_string());
+        let bearer = bearer_token.is_some();
+        let session = bearer_token.or_else(|| cookie(headers, SESSION_COOKIE).map(str::to_string));
+        let user = match &session {
+            Some(tok) => web
+                .app
+                .session_user(tok)
+                .await
+                .map_err(|e| WebError::new(e, lang))?,
+            None => None,
+        };
+        let csrf = parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|c| c.0.clone())
+            .unwrap_or_default();
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
+        Ok(Ctx {
+            lang,
+            user,
+            csrf,
+            session,
+            bearer,
+            path,
+        })
+    }
+}
+
+impl Ctx {
+    pub fn t(&self, key: &str) -> &'static str {
+        t(self.lang, key)
+    }
+
+    pub fn tf(&self, key: &str, args: &[(&str, &str)]) -> String {
+        tf(self.lang, key, args)
+    }
+
+    pub fn err(&self, e: impl Into<guildhall_services::ServiceError>) -> WebError {
+        WebError::new(e.into(), self.lang)
+    }
+
+    /// The member, or a "please log in" refusal.
+    pub fn member(&self) -> Result<&UserRecord, WebError> {
+        self.user
+            .as_ref()
+            .ok_or_else(|| self.err(ErrorCode::Unauthenticated))
+    }
+
+    /// Check a submitted CSRF token against this browser's cookie.
+    pub fn check_csrf(&self, submitted: Option<&str>) -> Result<(), WebError> {
+        if self.bearer {
+            return Ok(());
+        }
+        match submitted {
+            Some(s)
+                if !self.csrf.is_empty()
+                    && constant_time_eq(s.as_bytes(), self.csrf.as_bytes()) =>
+            {
+                Ok(())
+            }
+            _ => Err(self.err(ErrorCode::CsrfInvalid)),
+        }
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,785 @@
+//! HTML pages: request → service → template. No rules live here.
+
+use crate::ctx::{Ctx, LANG_COOKIE, SESSION_COOKIE};
+use crate::error::{message, WebError};
+use crate::forms::FormData;
+use crate::views::*;
+use crate::Web;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use guildhall_domain::privileges::LadderPreset;
+use guildhall_domain::reputation::Reason;
+use guildhall_domain::votes::VoteValue;
+use guildhall_domain::{DomainError, ErrorCode, Privilege, Role};
+use guildhall_services::accounts::Registration;
+use guildhall_services::admin::SettingsChange;
+use guildhall_services::community::QuestionForm;
+use guildhall_services::storage::content::QuestionSort;
+use guildhall_services::ServiceError;
+use std::collections::HashMap;
+
+pub fn routes() -> Router<Web> {
+    Router::new()
+        .route("/", get(home))
+        .route("/questions", get(home))
+        .route("/questions/{id}", get(question))
+        .route("/questions/{id}/{slug}", get(question_slug))
+        .route("/ask", get(ask_form).post(ask))
+        .route("/questions/{id}/answers", post(answer))
+        .route("/questions/{id}/accept", post(accept))
+        .route("/posts/{id}/comments", post(comment))
+        .route("/posts/{id}/vote", post(vote))
+        .route("/posts/{id}/edit", get(edit_form).post(edit))
+        .route("/posts/{id}/history", get(history))
+        .route("/posts/{id}/rollback", post(rollback))
+        .route("/posts/{id}/delete", post(delete))
+        .route("/tags", get(tags))
+        .route("/tags/{name}", get(tag))
+        .route("/users/{name}", get(profile))
+        .route("/register", get(register_form).post(register))
+        .route("/activate/{token}", get(activate))
+        .route("/resend-activation", post(resend))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/forgot", get(forgot_form).post(forgot))
+        .route("/reset/{token}", get(reset_form).post(reset))
+        .route("/admin", get(admin))
+        .route("/admin/settings", post(admin_settings))
+        .route("/admin/role", post(admin_role))
+        .route("/admin/recompute", post(admin_recompute))
+        .route("/lang/{code}", get(switch_lang))
+}
+
+type PageResult = Result<Response, WebError>;
+
+fn render(t: impl Template) -> PageResult {
+    match t.render() {
+        Ok(html) => Ok(Html(html).into_response()),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            Err(WebError::new(
+                ServiceError::Internal(e.to_string()),
+                guildhall_i18n::Lang::En,
+            ))
+        }
+    }
+}
+
+fn render_status(status: StatusCode, t: impl Template) -> PageResult {
+    let mut r = render(t)?;
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+fn session_cookie(web: &Web, token: &str, max_age: i64) -> HeaderValue {
+    let secure = if web.secure_cookies { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .expect("cookie header")
+}
+
+/// A refusal the person can fix on the same form: shown there, input kept.
+fn is_form_error(e: &ServiceError) -> bool {
+    matches!(
+        e,
+        ServiceError::Domain(DomainError::Validation { .. } | DomainError::PrivilegeMissing { .. })
+    )
+}
+
+pub async fn not_found(c: Ctx) -> WebError {
+    c.err(DomainError::NotFound("page"))
+}
+
+// Lists ------------------------------------------------------------------------
+
+#[derive(serde::Deserialize)]
+pub struct ListQuery {
+    sort: Option<String>,
+    page: Option<String>,
+}
+
+fn tabs(c: &Ctx, active: QuestionSort) -> Vec<SortTab> {
+    [
+        QuestionSort::Newest,
+        QuestionSort::Active,
+        QuestionSort::Votes,
+        QuestionSort::Unanswered,
+    ]
+    .into_iter()
+    .map(|s| SortTab {
+        key: s.key(),
+        label: c.t(&format!("list.sort.{}", s.key())),
+        active: s == active,
+    })
+    .collect()
+}
+
+fn parse_list(q: &ListQuery) -> (QuestionSort, i64) {
+    let sort = q
+        .sort
+        .as_deref()
+        .and_then(QuestionSort::parse)
+        .unwrap_or(QuestionSort::Active);
+    let page = q
+        .page
+        .as_deref()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(1)
+        .clamp(1, 100_000);
+    (sort, page)
+}
+
+async fn home(State(web): State<Web>, c: Ctx, Query(q): Query<ListQuery>) -> PageResult {
+    let (sort, page) = parse_list(&q);
+    let list = web
+        .app
+        .questions(sort, None, page, 30)
+        .await
+        .map_err(|e| c.err(e))?;
+    render(ListPage {
+        heading: c.t("list.title").to_string(),
+        tag: None,
+        list,
+        tabs: tabs(&c, sort),
+        base: "/".into(),
+        sort: sort.key().into(),
+        chrome: Chrome::from_ctx(&c),
+    })
+}
+
+async fn tag(
+    State(web): State<Web>,
+    c: Ctx,
+    Path(name): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let (sort, page) = parse_list(&q);
+    let tag = web.app.tag(&name).await.map_err(|e| c.err(e))?;
+    let list = web
+        .app
+        .questions(sort, Some(&tag.name), page, 30)
+        .await
+        .map_err(|e| c.err(e))?;
+    render(ListPage {
+        heading: c.tf("list.tag_title", &[("tag", &tag.name)]),
+        base: format!(
+            "/tags/{}",
+            percent_encoding::utf8_percent_encode(&tag.name, percent_encoding::NON_ALPHANUMERIC)
+        ),
+        tag: Some(tag),
+        list,
+        tabs: tabs(&c, sort),
+        sort: sort.key().into(),
+        chrome: Chrome::from_ctx(&c),
+    })
+}
+
+async fn tags(State(web): State<Web>, c: Ctx, Query(q): Query<ListQuery>) -> PageResult {
+    let (_, page) = parse_list(&q);
+    let tags = web.app.tags(page).await.map_err(|e| c.err(e))?;
+    render(TagsPage {
+        chrome: Chrome::from_ctx(&c),
+        tags,
+    })
+}
+
+// Question page ---------------------------------------------------------------------
+
+async fn question_view(
+    web: &Web,
+    c: &Ctx,
+    id: i64,
+    draft: String,
+    error: Option<String>,
+) -> Result<QuestionView, WebError> {
+    let page = web
+        .app
+        .question(id, c.user.as_ref())
+        .await
+        .map_err(|e| c.err(e))?;
+    let s = web.app.settings();
+    let see_vote_counts = c
+        .user
+        .as_ref()
+        .is_some_and(|u| s.privileges.holds(&u.actor(), Privilege::SeeVoteCounts));
+    let is_asker = c
+        .user
+        .as_ref()
+        .is_some_and(|u| u.id == page.question.author_id);
+    Ok(QuestionView {
+        chrome: Chrome::from_ctx(c),
+        page,
+        is_asker,
+        see_vote_counts,
+        draft,
+        error,
+    })
+}
+
+async fn question(State(web): State<Web>, c: Ctx, Path(id): Path<String>) -> PageResult {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| c.err(DomainError::NotFound("question")))?;
+    render(question_view(&web, &c, id, String::new(), None).await?)
+}
+
+async fn question_slug(
+    State(web): State<Web>,
+    c: Ctx,
+    Path((id, _slug)): Path<(String, String)>,
+) -> PageResult {
+    question(State(web), c, Path(id)).await
+}
+
+fn post_id(c: &Ctx, id: &str) -> Result<i64, WebError> {
+    id.parse().map_err(|_| c.err(DomainError::NotFound("post")))
+}
+
+async fn answer(State(web): State<Web>, c: Ctx, Path(id): Path<String>, f: FormData) -> PageResult {
+    let id = post_id(&c, &id)?;
+    c.check_csrf(f.opt("csrf"))?;
+    let user = c.member()?;
+    match web.app.answer(user, id, f.get("body")).await {
+        Ok(aid) => Ok(see_other(&format!("/questions/{id}#post-{aid}"))),
+        Err(e) if is_form_error(&e) => {
+            let msg = message(&e, c.lang);
+            let view = question_view(&web, &c, id, f.get("body").to_string(), Some(msg)).await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, view)
+        }
+        Err(e) => Err(c.err(e)),
+    }
+}
+
+async fn question_of(web: &Web, c: &Ctx, post: i64) -> Result<i64, WebError> {
+    let p = web.app.post(post).await.map_err(|e| c.err(e))?;
+    Ok(p.question_id.unwrap_or(p.id))
+}
+
+async fn comment(
+    State(web): State<Web>,
+    c: Ctx,
+    Path(id): Path<String>,
+    f: FormData,
+) -> PageResult {
+    let id = post_id(&c, &id)?;
+    c.check_csrf(f.opt("csrf"))?;
+    let user = c.member()?;
+    web.app
+        .comment(user, id, f.get("body"))
+        .await
+        .map_err(|e| c.err(e))?;
+    let q = question_of(&web, &c, id).await?;
+    Ok(see_other(&format!("/questions/{q}#post-{id}")))
+}
+
+async fn vote(State(web): State<Web>, c: Ctx, Path(id): Path<String>, f: FormData) -> PageResult {
+    let id = post_id(&c, &id)?;
+    c.check_csrf(f.opt("csrf"))?;
+    let user = c.member()?;
+    let value = VoteValue::parse(f.get("value"))
+        .ok_or_else(|| c.err(DomainError::validation("value", "malformed", None)))?;
+    web.app.vote(user, id, value).await.map_err(|e| c.err(e))?;
+    let q = question_of(&web, &c, id).await?;
+    Ok(see_other(&format!("/questions/{q}#post-{id}")))
+}
+
+async fn accept(State(web): State<Web>, c: Ctx, Path(id): Path<String>, f: FormData) -> PageResult {
+    let id = post_id(&c, &id)?;
+    c.check_csrf(f.opt("csrf"))?;
+    let user = c.member()?;
+    let answer = match f.get("answer_id") {
+        "" => None,
+        s => Some(
+            s.parse::<i64>()
+                .map_err(|_| c.err(DomainError::NotFound("answer")))?,
+        ),
+    };
+    web.app
+        .accept(user, id, answer)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok(see_other(&format!(
+        "/questions/{id}{}",
+        answer.map(|a| format!("#post-{a}")).unwrap_or_default()
+    )))
+}
+
+// Ask and edit --------------------------------------------------------------------
+
+fn ask_page(c: &Ctx, f: &FormData, error: Option<String>) -> AskPage {
+    AskPage {
+        chrome: Chrome::from_ctx(c),
+        heading: c.t("ask.title"),
+        action: "/ask".into(),
+        is_question: true,
+        is_edit: false,
+        title: f.get("title").into(),
+        body: f.get("body").into(),
+        tags: f.get("tags").into(),
+        comment: String::new(),
+        error,
+    }
+}
+
+async fn ask_form(c: Ctx) -> PageResult {
+    if c.user.is_none() {
+        return Ok(see_other("/login"));
+    }
+    render(ask_page(&c, &FormData(HashMap::new()), None))
+}
+
+fn question_form(f: &FormData) -> QuestionForm {
+    QuestionForm {
+        title: f.get("title").into(),
+        body: f.get("body").into(),
+        tags: f.get("tags").into(),
+    }
+}
+
+async fn ask(State(web): State<Web>, c: Ctx, f: FormData) -> PageResult {
+    c.check_csrf(f.opt("csrf"))?;
+    let user = c.member()?;
+    match web.app.ask(user, &question_form(&f)).await {
+        Ok(id) => Ok(see_other(&format!("/questions/{id}"))),
+        Err(e) if is_form_error(&e) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ask_page(&c, &f, Some(message(&e, c.lang))),
+        ),
+        Err(e) => Err(c.err(e)),
+    }
+}
+
+async fn edit_form(State(web): State<Web>, c: Ctx, Path(id): Path<String>) -> PageResult {
+    let id = post_id(&c, &id)?;
+    c.member()?;
+    let p = web.app.post(id).await.map_err(|e| c.err(e))?;
+    let is_question = p.kind == guildhall_domain::votes::PostKind::Question;
+    render(AskPage {
+        chrome: Chrome::from_ctx(&c),
+        heading: c.t("edit.title"),
+        action: format!("/posts/{id}/edit"),
+        is_question,
+        is_edit: true,
+        title: p.title,
+        body: p.body_md,
+        tags: p.tags.join(" "),
+        comment: String::new(),
+        error: None,
+    })
+}
+
+async fn edit(State(web): State<Web>, c: Ctx, Path(id): Path<String>, f: FormData) -> PageResult {
+    let id = post_id(&c, &id)?;
+    c.check_csrf(f.opt("csrf"))?;
+    let user = c.member()?;
+    match web
+        .app
+        .edit(user, id, &question_form(&f), f.get("comment"))
+        .await
+    {
+        Ok(_) => {
+            let q = question_of(&web, &c, id).await?;
+            Ok(see_other(&format!("/questions/{q}#post-{id}")))
+        }
+        Err(e) if is_form_error(&e) => {
+            let p = web.app.post(id).await.map_err(|e| c.err(e))?;
+            let mut page = ask_page(&c, &f, Some(message(&e, c.lang)));
+            page.heading = c.t("edit.title");
+            page.action = format!("/posts/{id}/edit");
+            page.is_edit = true;
+            page.is_question = p.kind == guildhall_domain::votes::PostKind::Question;
+            page.comment = f.get("comment").into();
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+        }
+        Err(e) => Err(c.err(e)),
+    }
+}
+
+async fn history(State(web): State<Web>, c: Ctx, Path(id): Path<String>) -> PageResult {
+    let id = post_id(&c, &id)?;
+    let (post, revisions) = web.app.history(id).await.map_err(|e| c.err(e))?;
+    let can_edit = c.user.as_ref().is_some_and(|u| {
+        u.id == post.author_id
+            || web
+                .app
+                .settings()
+                .privileges
+                .holds(&u.actor(), Privilege::EditOthers)
+    });
+    render(HistoryPage {
+        chrome: Chrome::from_ctx(&c),
+        post,
+        revisions,
+        can_edit,
+    })
+}
+
+async fn rollback(
+    State(web): State<Web>,
+    c: Ctx,
+    Path(id): Path<String>,
+    f: FormData,
+) -> PageResult {
+    let id = post_id(&c, &id)?;
+    c.check_csrf(f.opt("csrf"))?;
+    let user = c.member()?;
+    let rev: i64 = f
+        .get("rev")
+        .parse()
+        .map_err(|_| c.err(DomainError::NotFound("revision")))?;
+    web.app
+        .rollback(user, id, rev)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok(see_other(&format!("/posts/{id}/history")))
+}
+
+async fn delete(State(web): State<Web>, c: Ctx, Path(id): Path<String>, f: FormData) -> PageResult {
+    let id = post_id(&c, &id)?;
+    c.check_csrf(f.opt("csrf"))?;
+    let user = c.member()?;
+    let q = question_of(&web, &c, id).await?;
+    web.app.delete(user, id).await.map_err(|e| c.err(e))?;
+    Ok(see_other(
+        if q == id {
+            "/".to_string()
+        } else {
+            format!("/questions/{q}")
+        }
+        .as_str(),
+    ))
+}
+
+// Profiles -------------------------------------------------------------------------
+
+async fn profile(State(web): State<Web>, c: Ctx, Path(name): Path<String>) -> PageResult {
+    let profile = web.app.profile(&name).await.map_err(|e| c.err(e))?;
+    render(ProfilePage {
+        chrome: Chrome::from_ctx(&c),
+        profile,
+    })
+}
+
+// Accounts -------------------------------------------------------------------------
+
+async fn register_form(c: Ctx) -> PageResult {
+    render(AuthPage::new(&c, "register"))
+}
+
+async fn register(State(web): State<Web>, c: Ctx, f: FormData) -> PageResult {
+    c.check_csrf(f.opt("csrf"))?;
+    let reg = Registration {
+        username: f.get("username"),
+        email: f.get("email"),
+        password: f.get("password"),
+    };
+    match web.app.register(&reg, c.lang).await {
+        Ok(_) => {
+            let mut page = AuthPage::new(&c, "check");
+            page.notice = Some(c.tf("auth.check_mail", &[("email", f.get("email").trim())]));
+            page.email = f.get("email").trim().to_string();
+            render(page)
+        }
+        Err(e) if is_form_error(&e) => {
+            let mut page = AuthPage::new(&c, "register");
+            page.error = Some(message(&e, c.lang));
+            page.username = f.get("username").into();
+            page.email = f.get("email").into();
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+        }
+        Err(e) => Err(c.err(e)),
+    }
+}
+
+async fn activate(State(web): State<Web>, c: Ctx, Path(token): Path<String>) -> PageResult {
+    let session = web.app.activate(&token).await.map_err(|e| c.err(e))?;
+    let mut r = see_other(&format!("/users/{}?welcome=1", session.user.username));
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        session_cookie(&web, &session.token, web.app.config.session_days * 86_400),
+    );
+    Ok(r)
+}
+
+async fn resend(State(web): State<Web>, c: Ctx, f: FormData) -> PageResult {
+    c.check_csrf(f.opt("csrf"))?;
+    web.app
+        .resend_activation(f.get("email"), c.lang)
+        .await
+        .map_err(|e| c.err(e))?;
+    let mut page = AuthPage::new(&c, "check");
+    page.notice = Some(c.t("auth.resent").into());
+    page.email = f.get("email").into();
+    render(page)
+}
+
+async fn login_form(c: Ctx) -> PageResult {
+    render(AuthPage::new(&c, "login"))
+}
+
+fn client_addr(headers: &HeaderMap) -> String {
+    // Behind a reverse proxy the first X-Forwarded-For hop is the client.
+    headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|| "direct".into())
+}
+
+async fn login(State(web): State<Web>, c: Ctx, headers: HeaderMap, f: FormData) -> PageResult {
+    c.check_csrf(f.opt("csrf"))?;
+    match web
+        .app
+        .login(f.get("login"), f.get("password"), &client_addr(&headers))
+        .await
+    {
+        Ok(session) => {
+            let mut r = see_other("/");
+            r.headers_mut().append(
+                header::SET_COOKIE,
+                session_cookie(&web, &session.token, web.app.config.session_days * 86_400),
+            );
+            Ok(r)
+        }
+        Err(e) => {
+            let status =
+                StatusCode::from_u16(e.code().http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            if matches!(e, ServiceError::Internal(_)) {
+                return Err(c.err(e));
+            }
+            let mut page = AuthPage::new(&c, "login");
+            page.error = Some(message(&e, c.lang));
+            page.login = f.get("login").into();
+            render_status(status, page)
+        }
+    }
+}
+
+async fn logout(State(web): State<Web>, c: Ctx, f: FormData) -> PageResult {
+    c.check_csrf(f.opt("csrf"))?;
+    if let Some(tok) = &c.session {
+        web.app.logout(tok).await.map_err(|e| c.err(e))?;
+    }
+    let mut r = see_other("/");
+    r.headers_mut()
+        .append(header::SET_COOKIE, session_cookie(&web, "", 0));
+    Ok(r)
+}
+
+async fn forgot_form(c: Ctx) -> PageResult {
+    render(AuthPage::new(&c, "forgot"))
+}
+
+async fn forgot(State(web): State<Web>, c: Ctx, f: FormData) -> PageResult {
+    c.check_csrf(f.opt("csrf"))?;
+    web.app
+        .request_password_reset(f.get("email"), c.lang)
+        .await
+        .map_err(|e| c.err(e))?;
+    let mut page = AuthPage::new(&c, "forgot");
+    page.notice = Some(c.t("auth.forgot_sent").into());
+    render(page)
+}
+
+async fn reset_form(c: Ctx, Path(token): Path<String>) -> PageResult {
+    let mut page = AuthPage::new(&c, "reset");
+    page.token = token.chars().filter(|ch| ch.is_ascii_hexdigit()).collect();
+    render(page)
+}
+
+async fn reset(
+    State(web): State<Web>,
+    c: Ctx,
+    Path(token): Path<String>,
+    f: FormData,
+) -> PageResult {
+    c.check_csrf(f.opt("csrf"))?;
+    match web.app.reset_password(&token, f.get("password")).await {
+        Ok(()) => {
+            let mut page = AuthPage::new(&c, "login");
+            page.notice = Some(c.t("auth.reset_done").into());
+            render(page)
+        }
+        Err(e) if is_form_error(&e) => {
+            let mut page = AuthPage::new(&c, "reset");
+            page.error = Some(message(&e, c.lang));
+            page.token = token.chars().filter(|ch| ch.is_ascii_hexdigit()).collect();
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+        }
+        Err(e) => Err(c.err(e)),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct LangQuery {
+    next: Option<String>,
+}
+
+async fn switch_lang(Path(code): Path<String>, Query(q): Query<LangQuery>) -> Response {
+    let lang = guildhall_i18n::Lang::parse(&code).unwrap_or(guildhall_i18n::Lang::En);
+    // Only local paths: never redirect elsewhere.
+    let next = q
+        .next
+        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .unwrap_or_else(|| "/".into());
+    let mut r = see_other(&next);
+    let v = format!(
+        "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+        lang.code()
+    );
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&v).expect("cookie"),
+    );
+    r
+}
+
+// Administration -------------------------------------------------------------------------
+
+async fn admin_page(
+    web: &Web,
+    c: &Ctx,
+    notice: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let user = c.member()?;
+    let users = web.app.users(user, 1).await.map_err(|e| c.err(e))?;
+    let s = (*web.app.settings()).clone();
+    let thresholds = Privilege::ALL
+        .into_iter()
+        .map(|p| ThresholdRow {
+            key: p.key(),
+            label: c.t(&format!("privilege.{}", p.key())),
+            value: s.privileges.threshold(p),
+        })
+        .collect();
+    let mut amounts: Vec<ThresholdRow> = Reason::ALL
+        .into_iter()
+        .map(|r| ThresholdRow {
+            key: r.key(),
+            label: c.t(&format!("reason.{}", r.key())),
+            value: s.reputation.amount(r),
+        })
+        .collect();
+    amounts.push(ThresholdRow {
+        key: "daily_cap",
+        label: c.t("admin.daily_cap"),
+        value: s.reputation.daily_cap,
+    });
+    amounts.push(ThresholdRow {
+        key: "floor",
+        label: c.t("admin.floor"),
+        value: s.reputation.floor,
+    });
+    let mut presets: Vec<(&'static str, &'static str, bool)> = vec![(
+        "custom",
+        c.t("admin.preset.custom"),
+        s.privileges.preset.is_none(),
+    )];
+    for p in LadderPreset::ALL {
+        presets.push((
+            p.key(),
+            c.t(&format!("admin.preset.{}", p.key())),
+            s.privileges.preset == Some(p),
+        ));
+    }
+    render(AdminPage {
+        chrome: Chrome::from_ctx(c),
+        settings: s,
+        thresholds,
+        amounts,
+        users,
+        notice,
+        error,
+        presets,
+    })
+}
+
+async fn admin(State(web): State<Web>, c: Ctx) -> PageResult {
+    admin_page(&web, &c, None, None).await
+}
+
+/// Read the settings form: a preset choice, or individual numbers.
+pub fn settings_change(
+    f: &FormData,
+    current_preset: Option<LadderPreset>,
+) -> Result<SettingsChange, DomainError> {
+    let mut change = SettingsChange::default();
+    let preset = f.get("preset");
+    let preset_changed =
+        !preset.is_empty() && preset != "custom" && Some(preset) != current_preset.map(|p| p.key());
+    if preset_changed {
+        // A new preset replaces every threshold; the numbers shown were the old ones.
+        change.preset = Some(preset.to_string());
+    }
+    for (k, v) in &f.0 {
+        let parse = || {
+            v.trim()
+                .parse::<i64>()
+                .map_err(|_| DomainError::validation("value", "malformed", None))
+        };
+        if let Some(p) = k.strip_prefix("threshold.") {
+            if !preset_changed {
+                change.thresholds.push((p.to_string(), parse()?));
+            }
+        } else if let Some(r) = k.strip_prefix("amount.") {
+            change.amounts.push((r.to_string(), parse()?));
+        }
+    }
+    Ok(change)
+}
+
+async fn admin_settings(State(web): State<Web>, c: Ctx, f: FormData) -> PageResult {
+    c.check_csrf(f.opt("csrf"))?;
+    let user = c.member()?;
+    let change = settings_change(&f, web.app.settings().privileges.preset).map_err(|e| c.err(e))?;
+    match web.app.update_settings(user, &change).await {
+        Ok(_) => admin_page(&web, &c, Some(c.t("admin.saved").into()), None).await,
+        Err(e) if is_form_error(&e) => admin_page(&web, &c, None, Some(message(&e, c.lang))).await,
+        Err(e) => Err(c.err(e)),
+    }
+}
+
+async fn admin_role(State(web): State<Web>, c: Ctx, f: FormData) -> PageResult {
+    c.check_csrf(f.opt("csrf"))?;
+    let user = c.member()?;
+    let role = Role::parse(f.get("role"))
+        .ok_or_else(|| c.err(DomainError::validation("role", "unknown", None)))?;
+    web.app
+        .set_role(user, f.get("username"), role)
+        .await
+        .map_err(|e| c.err(e))?;
+    admin_page(&web, &c, Some(c.t("admin.role_saved").into()), None).await
+}
+
+async fn admin_recompute(State(web): State<Web>, c: Ctx, f: FormData) -> PageResult {
+    c.check_csrf(f.opt("csrf"))?;
+    let user = c.member()?;
+    if user.role != Role::Administrator {
+        return Err(c.err(ErrorCode::Forbidden));
+    }
+    let report = web.app.recompute(true).await.map_err(|e| c.err(e))?;
+    let n = report.differences.len();
+    let notice = if n == 0 {
+        c.tf(
+            "admin.recompute_ok",
+            &[(
+                "count",
+                &(report.checked_posts + report.checked_users + report.checked_tags).to_string(),
+            )],
+        )
+    } else {
+        c.tf("admin.recompute_diff", &[("count", &n.to_string())])
+    };
+    admin_page(&web, &c, Some(notice), None).await
+}

@@ -1,0 +1,339 @@
+//! Page models: one askama template struct per page. Templates live in
+//! `templates/`; every visible string comes from the catalogue via `t`.
+
+use crate::ctx::Ctx;
+use askama::Template;
+use guildhall_domain::{CommunitySettings, Privilege, Role};
+use guildhall_i18n::{t, tf, Lang};
+use guildhall_services::community::{Profile, QuestionList, RevisionView};
+use guildhall_services::storage::content::{PostRecord, QuestionPage, TagRecord};
+use guildhall_services::storage::users::UserRecord;
+
+/// What the layout needs: language, the member, the CSRF token.
+pub struct Chrome {
+    pub lang: Lang,
+    pub user: Option<UserRecord>,
+    pub csrf: String,
+    pub path: String,
+}
+
+impl Chrome {
+    pub fn from_ctx(c: &Ctx) -> Chrome {
+        Chrome {
+            lang: c.lang,
+            user: c.user.clone(),
+            csrf: c.csrf.clone(),
+            path: c.path.clone(),
+        }
+    }
+    pub fn t(&self, key: &str) -> &'static str {
+        t(self.lang, key)
+    }
+    pub fn tf1(&self, key: &str, name: &str, value: &str) -> String {
+        tf(self.lang, key, &[(name, value)])
+    }
+    pub fn lang_code(&self) -> &'static str {
+        self.lang.code()
+    }
+    pub fn is_admin(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.role == Role::Administrator)
+    }
+    /// The current path with `lang=` set, for the language switch.
+    pub fn switch_to(&self, code: &str) -> String {
+        let (path, query) = self.path.split_once('?').unwrap_or((&self.path, ""));
+        let mut q: Vec<String> = query
+            .split('&')
+            .filter(|p| !p.is_empty() && !p.starts_with("lang="))
+            .map(str::to_string)
+            .collect();
+        q.push(format!("lang={code}"));
+        format!(
+            "/lang/{code}?next={}",
+            percent_encoding::utf8_percent_encode(
+                &format!("{path}?{}", q.join("&")),
+                percent_encoding::NON_ALPHANUMERIC
+            )
+        )
+    }
+    pub fn time(&self, ts: &i64) -> String {
+        format_time(*ts)
+    }
+    pub fn role_label(&self, r: &Role) -> &'static str {
+        self.t(&format!("role.{}", r.as_str()))
+    }
+}
+
+/// `YYYY-MM-DD HH:MM` in UTC (days-from-civil inverse, H. Hinnant).
+pub fn format_time(ts: i64) -> String {
+    let days = ts.div_euclid(86_400);
+    let secs = ts.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        secs / 3600,
+        secs % 3600 / 60
+    )
+}
+
+pub fn slug(title: &str) -> String {
+    let s: String = title
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let s = s
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    s.chars().take(60).collect()
+}
+
+pub fn question_url(p: &PostRecord) -> String {
+    let id = if p.kind == guildhall_domain::votes::PostKind::Answer {
+        p.question_id.unwrap_or(p.id)
+    } else {
+        p.id
+    };
+    format!("/questions/{id}")
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub chrome: Chrome,
+    pub status: u16,
+    pub message: String,
+}
+
+impl ErrorPage {
+    pub fn new(lang: Lang, status: u16, message: String) -> ErrorPage {
+        ErrorPage {
+            chrome: Chrome {
+                lang,
+                user: None,
+                csrf: String::new(),
+                path: "/".into(),
+            },
+            status,
+            message,
+        }
+    }
+}
+
+pub struct SortTab {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+pub struct ListPage {
+    pub chrome: Chrome,
+    pub heading: String,
+    pub tag: Option<TagRecord>,
+    pub list: QuestionList,
+    pub tabs: Vec<SortTab>,
+    pub base: String,
+    pub sort: String,
+}
+
+impl ListPage {
+    pub fn page_link(&self, page: i64) -> String {
+        format!("{}?sort={}&page={page}", self.base, self.sort)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "question.html")]
+pub struct QuestionView {
+    pub chrome: Chrome,
+    pub page: QuestionPage,
+    pub is_asker: bool,
+    pub see_vote_counts: bool,
+    pub draft: String,
+    pub error: Option<String>,
+}
+
+impl QuestionView {
+    pub fn is_accepted(&self, post_id: &i64) -> bool {
+        self.page.question.accepted_answer_id == Some(*post_id)
+    }
+    pub fn my_vote(&self, post_id: &i64) -> i64 {
+        self.page.my_votes.get(post_id).copied().unwrap_or(0)
+    }
+    pub fn comments_of(
+        &self,
+        post_id: &i64,
+    ) -> Vec<&guildhall_services::storage::content::CommentRecord> {
+        self.page
+            .comments
+            .iter()
+            .filter(|c| c.post_id == *post_id)
+            .collect()
+    }
+    pub fn can_edit(&self, p: &PostRecord) -> bool {
+        self.chrome
+            .user
+            .as_ref()
+            .is_some_and(|u| u.id == p.author_id || u.role.is_staff())
+    }
+    pub fn answers_heading(&self) -> String {
+        self.chrome.tf1(
+            "q.answers_heading",
+            "count",
+            &self.page.answers.len().to_string(),
+        )
+    }
+}
+
+#[derive(Template)]
+#[template(path = "ask.html")]
+pub struct AskPage {
+    pub chrome: Chrome,
+    pub heading: &'static str,
+    pub action: String,
+    pub is_question: bool,
+    pub is_edit: bool,
+    pub title: String,
+    pub body: String,
+    pub tags: String,
+    pub comment: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "history.html")]
+pub struct HistoryPage {
+    pub chrome: Chrome,
+    pub post: PostRecord,
+    pub revisions: Vec<RevisionView>,
+    pub can_edit: bool,
+}
+
+impl HistoryPage {
+    pub fn kind_label(&self, r: &RevisionView) -> String {
+        match (r.revision.kind.as_str(), r.revision.rolled_back_to) {
+            ("rollback", Some(to)) => {
+                self.chrome
+                    .tf1("history.kind.rollback", "rev", &to.to_string())
+            }
+            ("initial", _) => self.chrome.t("history.kind.initial").to_string(),
+            _ => self.chrome.t("history.kind.edit").to_string(),
+        }
+    }
+    pub fn rev_label(&self, rev: &i64) -> String {
+        self.chrome.tf1("history.rev", "rev", &rev.to_string())
+    }
+    pub fn changed(&self, diff: &[guildhall_services::community::DiffLine]) -> bool {
+        diff.iter().any(|d| d.op != "same")
+    }
+    pub fn back(&self) -> String {
+        question_url(&self.post)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+pub struct ProfilePage {
+    pub chrome: Chrome,
+    pub profile: Profile,
+}
+
+impl ProfilePage {
+    pub fn reason_label(&self, key: &str) -> &'static str {
+        self.chrome.t(&format!("reason.{key}"))
+    }
+    pub fn privilege_label(&self, p: &Privilege) -> &'static str {
+        self.chrome.t(&format!("privilege.{}", p.key()))
+    }
+    pub fn heading(&self) -> String {
+        self.chrome
+            .tf1("profile.title", "name", &self.profile.user.username)
+    }
+    pub fn capped_note(&self, requested: &i64) -> String {
+        self.chrome
+            .tf1("profile.requested", "requested", &requested.to_string())
+    }
+    pub fn url(&self, p: &PostRecord) -> String {
+        question_url(p)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "tags.html")]
+pub struct TagsPage {
+    pub chrome: Chrome,
+    pub tags: Vec<TagRecord>,
+}
+
+impl TagsPage {
+    pub fn count(&self, t: &TagRecord) -> String {
+        self.chrome
+            .tf1("tags.questions", "count", &t.question_count.to_string())
+    }
+}
+
+/// Register, log in, forgot, reset, and plain message pages.
+#[derive(Template)]
+#[template(path = "auth.html")]
+pub struct AuthPage {
+    pub chrome: Chrome,
+    pub kind: &'static str,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+    pub username: String,
+    pub email: String,
+    pub login: String,
+    pub token: String,
+}
+
+impl AuthPage {
+    pub fn new(c: &Ctx, kind: &'static str) -> AuthPage {
+        AuthPage {
+            chrome: Chrome::from_ctx(c),
+            kind,
+            error: None,
+            notice: None,
+            username: String::new(),
+            email: String::new(),
+            login: String::new(),
+            token: String::new(),
+        }
+    }
+}
+
+pub struct ThresholdRow {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub value: i64,
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+pub struct AdminPage {
+    pub chrome: Chrome,
+    pub settings: CommunitySettings,
+    pub thresholds: Vec<ThresholdRow>,
+    pub amounts: Vec<ThresholdRow>,
+    pub users: Vec<UserRecord>,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+    pub presets: Vec<(&'static str, &'static str, bool)>,
+}
