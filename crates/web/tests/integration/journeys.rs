@@ -1,0 +1,261 @@
+//! Whole journeys through pages and the API.
+
+use crate::*;
+
+#[tokio::test]
+async fn api_journey_and_the_pages_agree() {
+    let w = world().await;
+    let frank = w.token("frank").await;
+    let carol = w.token("carol").await;
+    let r = w.api("POST", "/questions", Some(&frank), Some(serde_json::json!({"title": "Which runtime should a beginner use?", "body": "I am new to async Rust and confused.", "tags": ["rust", "async"]}))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let q = r.json()["id"].as_i64().unwrap();
+    let a = w
+        .api(
+            "POST",
+            &format!("/questions/{q}/answers"),
+            Some(&carol),
+            Some(serde_json::json!({"body": "Start with tokio; it is the most used."})),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let r = w
+        .api(
+            "PUT",
+            &format!("/posts/{q}/vote"),
+            Some(&carol),
+            Some(serde_json::json!({"value": "up"})),
+        )
+        .await;
+    assert_eq!(r.json()["score"], 1);
+    let r = w
+        .api(
+            "PUT",
+            &format!("/questions/{q}/accept"),
+            Some(&frank),
+            Some(serde_json::json!({"answer_id": a})),
+        )
+        .await;
+    assert_eq!(r.json()["accepted_answer_id"], a);
+    let r = w
+        .api(
+            "POST",
+            &format!("/posts/{a}/comments"),
+            Some(&frank),
+            Some(serde_json::json!({"body": "Thanks, that helps!"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let page = w
+        .api("GET", &format!("/questions/{q}"), None, None)
+        .await
+        .json();
+    assert_eq!(page["question"]["accepted_answer_id"], a);
+    assert_eq!(page["answers"][0]["id"], a);
+    assert_eq!(page["comments"].as_array().unwrap().len(), 1);
+    // Edit, history, rollback.
+    let r = w.api("PATCH", &format!("/posts/{q}"), Some(&frank), Some(serde_json::json!({"title": "Which async runtime should a beginner use?", "body": "I am new to async Rust and confused.", "tags": ["rust", "async"], "comment": "clearer title"}))).await;
+    assert_eq!(r.json()["revision"], 2);
+    let revs = w
+        .api("GET", &format!("/posts/{q}/revisions"), None, None)
+        .await
+        .json();
+    assert_eq!(revs.as_array().unwrap().len(), 2);
+    let r = w
+        .api(
+            "POST",
+            &format!("/posts/{q}/rollback"),
+            Some(&frank),
+            Some(serde_json::json!({"rev": 1})),
+        )
+        .await;
+    assert_eq!(r.json()["revision"], 3);
+    // The profile page shows the same ledger the API returns.
+    let prof = w.api("GET", "/users/frank", None, None).await.json();
+    let rows = prof["history"].as_array().unwrap();
+    assert_eq!(rows[0]["reason"], "accepted_others_answer");
+    assert_eq!(rows[1]["reason"], "question_upvoted");
+    let b = w.browser().await;
+    let html = w.get(&b, "/users/frank").await.text;
+    assert!(html.contains("You accepted an answer") && html.contains("Your question was up-voted"));
+    assert!(html.contains(&format!(
+        "id=\"reputation\">{}<",
+        prof["user"]["reputation"]
+    )));
+    let hist = w.get(&b, &format!("/posts/{q}/history")).await.text;
+    assert!(hist.contains("rolled back to revision 1") && hist.contains("clearer title"));
+    // Delete an answer through a page: -5 for its author, then gone from the page.
+    let cb = w.login("carol").await;
+    let before = w
+        .app
+        .store
+        .ledger_sum(
+            w.app
+                .store
+                .user_by_username("carol")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+        )
+        .await
+        .unwrap();
+    let r = w.post_form(&cb, &format!("/posts/{a}/delete"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let after = w
+        .app
+        .store
+        .ledger_sum(
+            w.app
+                .store
+                .user_by_username("carol")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+        )
+        .await
+        .unwrap();
+    assert_eq!(after, before - 5);
+    let page = w
+        .api("GET", &format!("/questions/{q}"), None, None)
+        .await
+        .json();
+    assert!(page["answers"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn page_journey_with_forms_and_redirects() {
+    let w = world().await;
+    let b = w.login("alice").await;
+    let r = w
+        .post_form(
+            &b,
+            "/ask",
+            &[
+                ("title", "A question asked through the form"),
+                ("body", "With a **Markdown** body that is long."),
+                ("tags", "rust tokio"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let url = r.location().to_string();
+    let q: i64 = url.trim_start_matches("/questions/").parse().unwrap();
+    let carol = w.login("carol").await;
+    let r = w
+        .post_form(
+            &carol,
+            &format!("/questions/{q}/answers"),
+            &[("body", "An answer posted from the question page.")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = w
+        .post_form(&carol, &format!("/posts/{q}/vote"), &[("value", "up")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = w.get(&carol, &url).await.text;
+    assert!(page.contains("vote up on"), "the page shows carol's vote");
+    assert!(page.contains("<strong>Markdown</strong>"));
+    // Too-short answer: the error is on the page and the draft is kept.
+    let r = w
+        .post_form(
+            &carol,
+            &format!("/questions/{q}/answers"),
+            &[("body", "too short")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("at least 20") && r.text.contains(">too short</textarea>"));
+    // Lists and tags.
+    let home = w.get(&b, "/?sort=newest").await.text;
+    assert!(home.contains("A question asked through the form"));
+    assert!(w
+        .get(&b, "/tags/tokio")
+        .await
+        .text
+        .contains("A question asked through the form"));
+    assert_eq!(
+        w.get(&b, "/?sort=bogus&page=-4").await.status,
+        StatusCode::OK
+    );
+    // Logout ends the session.
+    let r = w.post_form(&b, "/logout", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(w.get(&b, "/").await.text.contains("href=\"/login\""));
+}
+
+#[tokio::test]
+async fn admin_settings_page_changes_rules() {
+    let w = world().await;
+    let admin = w.login("admin").await;
+    let page = w.get(&admin, "/admin").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("name=\"threshold.upvote\" value=\"15\""));
+    let r = w
+        .post_form(
+            &admin,
+            "/admin/settings",
+            &[
+                ("preset", "segmentfault"),
+                ("threshold.upvote", "10"),
+                ("amount.answer_upvoted", "8"),
+            ],
+        )
+        .await;
+    assert!(r.text.contains("Settings saved"), "{}", r.text);
+    let s = w.app.settings();
+    assert_eq!(
+        s.privileges.threshold(guildhall_domain::Privilege::Upvote),
+        10
+    );
+    assert_eq!(s.reputation.answer_upvoted, 8);
+    let r = w
+        .post_form(&admin, "/admin/settings", &[("preset", "stack_overflow")])
+        .await;
+    assert!(r.text.contains("Settings saved"));
+    assert_eq!(
+        w.app
+            .settings()
+            .privileges
+            .threshold(guildhall_domain::Privilege::EditOthers),
+        2000
+    );
+    let r = w
+        .post_form(&admin, "/admin/settings", &[("threshold.upvote", "lots")])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // Members are not administrators.
+    let alice = w.login("alice").await;
+    assert_eq!(w.get(&alice, "/admin").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        w.post_form(&alice, "/admin/settings", &[("preset", "apache_answer")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = w.post_form(&admin, "/admin/recompute", &[]).await;
+    assert!(r.text.contains("agree with the ledgers"), "{}", r.text);
+}
+
+#[tokio::test]
+async fn every_api_route_is_in_the_openapi_document() {
+    let w = world().await;
+    let doc = w.api("GET", "/openapi.json", None, None).await.json();
+    let src = include_str!("../../src/api.rs");
+    let mut routes = 0;
+    for (i, _) in src.match_indices(".route(\"") {
+        let rest = &src[i + 8..];
+        let path = &rest[..rest.find('"').unwrap()];
+        routes += 1;
+        assert!(doc["paths"].get(path).is_some(), "{path} is not documented");
+    }
+    assert!(routes >= 18);
+    let r = w
+        .send(Request::get("/healthz").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!((r.status, r.text.as_str()), (StatusCode::OK, "ok"));
+}

@@ -1,0 +1,179 @@
+// The newcomer's journey in a real browser (Debian's chromium through
+// playwright-core), against a real guildhall server and a real SMTP server.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import { chromium } from 'playwright-core';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const shots = join(root, 'e2e', 'screenshots');
+mkdirSync(shots, { recursive: true });
+const bin = process.env.GUILDHALL_BIN || join(process.env.CARGO_TARGET_DIR || join(root, 'target'), 'debug', 'guildhall');
+const python = existsSync(join(root, '.tools/venv/bin/python')) ? join(root, '.tools/venv/bin/python') : 'python3';
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+  });
+}
+
+function waitForLine(proc, needle, ms = 60000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${needle}`)), ms);
+    const on = (d) => { if (d.toString().includes(needle)) { clearTimeout(timer); resolve(); } };
+    proc.stdout.on('data', on);
+    proc.stderr.on('data', on);
+    proc.on('exit', (c) => reject(new Error(`process exited with ${c} before ${needle}`)));
+  });
+}
+
+let server, sink, browser, base, mailFile, dataDir;
+
+before(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'guildhall-e2e-'));
+  mailFile = join(dataDir, 'mail.jsonl');
+  const smtpPort = await freePort();
+  sink = spawn(python, [join(root, 'tools/mailsink.py'), '--port', String(smtpPort), '--out', mailFile]);
+  await waitForLine(sink, 'ready');
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(bin, ['--data-dir', join(dataDir, 'db'), 'serve', '--demo', '--bind', `127.0.0.1:${port}`], {
+    env: { ...process.env, GUILDHALL_SMTP: `127.0.0.1:${smtpPort}`, GUILDHALL_BASE_URL: base, GUILDHALL_LOG: 'warn,guildhall=info' },
+  });
+  await waitForLine(server, 'guildhall is listening');
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-quic'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+  sink?.kill('SIGTERM');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function mailTo(address, path) {
+  for (let i = 0; i < 100; i++) {
+    if (existsSync(mailFile)) {
+      const msgs = readFileSync(mailFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const m = msgs.reverse().find((m) => m.to.includes(address) && m.body.includes(path));
+      if (m) return m;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no mail to ${address}`);
+}
+
+async function reputation(page, name) {
+  await page.goto(`${base}/users/${name}`);
+  return Number((await page.textContent('#reputation')).trim());
+}
+
+async function newPage(lang = 'en-US') {
+  const ctx = await browser.newContext({ locale: lang, viewport: { width: 1200, height: 900 } });
+  return ctx.newPage();
+}
+
+test('a newcomer registers, activates by mail, asks; another member answers and up-votes; the asker accepts', async () => {
+  const asker = await newPage();
+  await asker.goto(`${base}/register`);
+  await asker.fill('#username', 'newcomer');
+  await asker.fill('#email', 'newcomer@example.org');
+  await asker.fill('#password', 'a long password');
+  await asker.click('form[action="/register"] button');
+  assert.match(await asker.textContent('main'), /newcomer@example\.org/);
+
+  const mail = await mailTo('newcomer@example.org', '/activate/');
+  assert.match(mail.subject, /Activate/);
+  const link = mail.body.match(/https?:\/\/\S+\/activate\/[0-9a-f]+/)[0];
+  await asker.goto(link);
+  assert.equal(Number((await asker.textContent('#reputation')).trim()), 1, 'activation is worth +1');
+
+  await asker.goto(`${base}/ask`);
+  await asker.fill('#title', 'How do I keep reputation honest with a ledger?');
+  await asker.fill('#body', 'I want every **reputation** change to be auditable.\n\n```rust\nlet total: i64 = rows.iter().sum();\n```');
+  await asker.fill('#tags', 'rust');
+  await asker.click('form[action="/ask"] button');
+  await asker.waitForURL(/\/questions\/\d+$/);
+  const questionUrl = asker.url();
+  assert.match(await asker.textContent('h1.qtitle'), /ledger/);
+  assert.ok(await asker.$('.body pre code'), 'markdown code block rendered');
+
+  // A second member (demo account carol) answers and up-votes the question.
+  const helper = await newPage();
+  const carolBefore = await reputation(helper, 'carol');
+  await helper.goto(`${base}/login`);
+  await helper.fill('#login', 'carol');
+  await helper.fill('#password', 'guildhall-demo');
+  await helper.click('form[action="/login"] button');
+  await helper.goto(questionUrl);
+  await helper.fill('.answer-form textarea', 'Append a row per change and derive the total; never update a counter in place.');
+  await helper.click('.answer-form button');
+  await helper.waitForSelector('.post:nth-of-type(2)');
+  await helper.click('article.post >> nth=0 >> button.vote.up');
+  await helper.waitForSelector('article.post >> nth=0 >> button.vote.up.on');
+  assert.equal((await helper.textContent('article.post >> nth=0 >> .score')).trim(), '1');
+
+  // The asker accepts the answer.
+  await asker.goto(questionUrl);
+  await asker.click('button.accept');
+  await asker.waitForSelector('article.post.accepted');
+  await asker.screenshot({ path: join(shots, 'question-en.png'), fullPage: true });
+
+  // Both profiles show what the table gives: +10 up-vote, +2 for accepting, +15 accepted.
+  assert.equal(await reputation(asker, 'newcomer'), 1 + 10 + 2);
+  assert.equal(await reputation(helper, 'carol'), carolBefore + 15);
+  await asker.goto(`${base}/users/newcomer`);
+  const ledger = await asker.textContent('table.ledger');
+  assert.match(ledger, /Your question was up-voted/);
+  assert.match(ledger, /You accepted an answer/);
+  await asker.screenshot({ path: join(shots, 'profile-en.png'), fullPage: true });
+  await asker.goto(base);
+  await asker.screenshot({ path: join(shots, 'home-en.png'), fullPage: true });
+
+  // The same pages in Chinese, switched from the page.
+  await asker.click('a[hreflang="zh-CN"]');
+  assert.match(await asker.textContent('nav.primary'), /问题/);
+  await asker.screenshot({ path: join(shots, 'home-zh.png'), fullPage: true });
+  await asker.goto(questionUrl);
+  assert.match(await asker.textContent('main'), /已采纳的回答/);
+  await asker.screenshot({ path: join(shots, 'question-zh.png'), fullPage: true });
+  await asker.goto(`${base}/users/newcomer`);
+  assert.match(await asker.textContent('table.ledger'), /你的问题获得赞同/);
+  await asker.screenshot({ path: join(shots, 'profile-zh.png'), fullPage: true });
+});
+
+test('refusals are shown on the page and lose nothing', async () => {
+  const page = await newPage('zh-CN');
+  await page.goto(`${base}/login`);
+  await page.fill('#login', 'frank');
+  await page.fill('#password', 'guildhall-demo');
+  await page.click('form[action="/login"] button');
+  // Chinese from Accept-Language.
+  await page.goto(`${base}/ask`);
+  await page.fill('#title', '短');
+  await page.fill('#body', '正文足够长，可以通过长度校验，这一段文字保留。');
+  await page.fill('#tags', 'rust');
+  await page.click('form[action="/ask"] button');
+  assert.match(await page.textContent('.flash.error'), /标题至少需要/);
+  assert.equal(await page.inputValue('#body'), '正文足够长，可以通过长度校验，这一段文字保留。', 'the draft is kept');
+  // A tag that does not exist needs 1500 reputation: the message says so.
+  await page.fill('#title', '这是一个足够长的标题吗？');
+  await page.fill('#tags', 'brand-new-tag');
+  await page.click('form[action="/ask"] button');
+  assert.match(await page.textContent('.flash.error'), /创建标签.*1500/);
+  await page.screenshot({ path: join(shots, 'refusal-zh.png'), fullPage: true });
+  // A vote below the privilege: frank has 11 reputation, down-votes need 125.
+  await page.goto(`${base}/questions/1`);
+  await page.click('article.post >> nth=0 >> button.vote.down');
+  assert.match(await page.textContent('.flash.error'), /125/);
+});
