@@ -295,6 +295,8 @@ mod tests {
             deleted: false,
         }
     }
+    type Case = (i64, VoteTarget, VoteValue, VoteValue, i64, Vec<(i64, Reason, i64)>);
+
     fn amounts(p: &VotePlan) -> Vec<(i64, Reason, i64)> {
         p.entries
             .iter()
@@ -307,14 +309,7 @@ mod tests {
         let s = CommunitySettings::default();
         use VoteValue::*;
         // (voter rep, target, previous, requested, score delta, entries)
-        let cases: Vec<(
-            i64,
-            VoteTarget,
-            VoteValue,
-            VoteValue,
-            i64,
-            Vec<(i64, Reason, i64)>,
-        )> = vec![
+        let cases: Vec<Case> = vec![
             (
                 15,
                 answer_by(2),

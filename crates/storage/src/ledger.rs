@@ -50,6 +50,7 @@ async fn capped_gain_today(tx: &mut Tx<'_>, user_id: i64, day: i64) -> Result<i6
     Ok(row.i("s"))
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn insert_row(
     tx: &mut Tx<'_>,
     user_id: i64,

@@ -68,9 +68,9 @@ async fn run_case(app: App, actions: Vec<Action>) {
     );
     users.push(user(&app, "late").await);
     let mut posts: Vec<i64> = Vec::new();
-    for q in 0..2 {
+    for (q, asker) in users.iter().enumerate().take(2) {
         posts.push(
-            app.ask(&users[q], &form(&format!("Property question {q}")))
+            app.ask(asker, &form(&format!("Property question {q}")))
                 .await
                 .unwrap(),
         );
