@@ -295,7 +295,14 @@ mod tests {
             deleted: false,
         }
     }
-    type Case = (i64, VoteTarget, VoteValue, VoteValue, i64, Vec<(i64, Reason, i64)>);
+    type Case = (
+        i64,
+        VoteTarget,
+        VoteValue,
+        VoteValue,
+        i64,
+        Vec<(i64, Reason, i64)>,
+    );
 
     fn amounts(p: &VotePlan) -> Vec<(i64, Reason, i64)> {
         p.entries
