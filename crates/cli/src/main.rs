@@ -167,6 +167,20 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {bind}"))?;
             tracing::info!(address = %listener.local_addr()?, "guildhall is listening");
+            if app.store.backend == guildhall_storage::Backend::Postgres {
+                // Several app nodes share one database: pick up settings
+                // another node's administrator saved.
+                let app = app.clone();
+                tokio::spawn(async move {
+                    let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+                    loop {
+                        tick.tick().await;
+                        if let Err(e) = app.reload_settings().await {
+                            tracing::warn!(error = %e, "settings reload failed");
+                        }
+                    }
+                });
+            }
             let store = app.store.clone();
             axum::serve(listener, guildhall_web::router(app))
                 .with_graceful_shutdown(shutdown())
