@@ -16,14 +16,12 @@ bench_backend() {
   local name="$1"; shift
   local db_args=("$@")
   "$BIN" "${db_args[@]}" demo >/dev/null
-  "$BIN" "${db_args[@]}" bench-seed --questions "$QUESTIONS" --answers-per-question 3 --comments-per-post 2
+  local qid
+  qid="$("$BIN" "${db_args[@]}" bench-seed --questions "$QUESTIONS" --answers-per-question 3 --comments-per-post 2 | tee /dev/stderr | sed -n 's/^benchmark question.*: //p')"
   local port; port="$(free_port)"
   GUILDHALL_LOG=warn "$BIN" "${db_args[@]}" serve --bind "127.0.0.1:$port" &
   local pid=$!
   wait_http "http://127.0.0.1:$port/healthz"
-  # The question page: find the benchmark question (20 answers, 10 comments).
-  local qid
-  qid="$(curl -s "http://127.0.0.1:$port/api/v1/questions?sort=newest&per_page=1&page=$QUESTIONS" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["questions"][0]["id"] if d["questions"] else 1)')"
   local answers
   answers="$(curl -s "http://127.0.0.1:$port/api/v1/questions/$qid" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["answers"]), len(d["comments"]))')"
   echo "$name question $qid has answers/comments: $answers"
@@ -37,7 +35,9 @@ bench_backend() {
     tokens+="$(curl -s -X POST -H 'Content-Type: application/json' -d "{\"login\":\"$u\",\"password\":\"guildhall-demo\"}" "http://127.0.0.1:$port/api/v1/session" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'),"
   done
   local max_id=$((QUESTIONS * 4))
-  echo "$name writes $(TOKENS="$tokens" MAX_ID="$max_id" wrk_median "http://127.0.0.1:$port/" -s "$BENCH_DIR/write_mix.lua")" | tee -a "$RESULTS"
+  local qids
+  qids="$(curl -s "http://127.0.0.1:$port/api/v1/questions?sort=newest&per_page=100" | python3 -c 'import json,sys; print(",".join(str(q["id"]) for q in json.load(sys.stdin)["questions"]))')"
+  echo "$name writes $(TOKENS="$tokens" MAX_ID="$max_id" QIDS="$qids" wrk_median "http://127.0.0.1:$port/" -s "$BENCH_DIR/write_mix.lua")" | tee -a "$RESULTS"
   "$BIN" "${db_args[@]}" recompute --dry-run | tail -1
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }

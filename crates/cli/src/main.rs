@@ -278,7 +278,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         } => {
             let app = open(&config).await?;
             let started = std::time::Instant::now();
-            let n = app
+            let (n, page_question) = app
                 .store
                 .bench_seed(questions, answers_per_question, comments_per_post)
                 .await
@@ -287,6 +287,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 "generated {n} posts in {:.1}s",
                 started.elapsed().as_secs_f64()
             );
+            println!("benchmark question (20 answers, 10 comments): {page_question}");
             Ok(())
         }
     }

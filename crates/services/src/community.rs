@@ -96,30 +96,42 @@ impl App {
             body_html: &html,
             tags: &tags,
         };
-        Ok(self
-            .store
-            .create_question(&self.settings(), &actor, &input)
-            .await?)
+        {
+            let r = self
+                .store
+                .create_question(&self.settings(), &actor, &input)
+                .await?;
+            self.wrote();
+            Ok(r)
+        }
     }
 
     pub async fn answer(&self, author: &UserRecord, question_id: i64, body: &str) -> Result<i64> {
         let actor = actor_of(author)?;
         let body = self.settings().limits.body(body)?;
         let html = guildhall_markdown::render(&body);
-        Ok(self
-            .store
-            .create_answer(&self.settings(), &actor, question_id, &body, &html)
-            .await?)
+        {
+            let r = self
+                .store
+                .create_answer(&self.settings(), &actor, question_id, &body, &html)
+                .await?;
+            self.wrote();
+            Ok(r)
+        }
     }
 
     pub async fn comment(&self, author: &UserRecord, post_id: i64, body: &str) -> Result<i64> {
         let actor = actor_of(author)?;
         let body = self.settings().limits.comment(body)?;
         let html = guildhall_markdown::render(&body);
-        Ok(self
-            .store
-            .create_comment(&self.settings(), &actor, post_id, &body, &html)
-            .await?)
+        {
+            let r = self
+                .store
+                .create_comment(&self.settings(), &actor, post_id, &body, &html)
+                .await?;
+            self.wrote();
+            Ok(r)
+        }
     }
 
     /// Edit a question (title, body, tags) or an answer (body only).
@@ -149,10 +161,14 @@ impl App {
             body_html: &html,
             tags: &tags,
         };
-        Ok(self
-            .store
-            .edit_post(&s, &actor, post_id, &input, &comment, None)
-            .await?)
+        {
+            let r = self
+                .store
+                .edit_post(&s, &actor, post_id, &input, &comment, None)
+                .await?;
+            self.wrote();
+            Ok(r)
+        }
     }
 
     /// Restore a post to an earlier revision, as a new revision.
@@ -171,18 +187,26 @@ impl App {
             body_html: &html,
             tags: &tags,
         };
-        Ok(self
-            .store
-            .edit_post(&self.settings(), &actor, post_id, &input, "", Some(rev))
-            .await?)
+        {
+            let r = self
+                .store
+                .edit_post(&self.settings(), &actor, post_id, &input, "", Some(rev))
+                .await?;
+            self.wrote();
+            Ok(r)
+        }
     }
 
     pub async fn delete(&self, actor: &UserRecord, post_id: i64) -> Result<()> {
         let actor = actor_of(actor)?;
-        Ok(self
-            .store
-            .delete_post(&self.settings(), &actor, post_id)
-            .await?)
+        {
+            let r = self
+                .store
+                .delete_post(&self.settings(), &actor, post_id)
+                .await?;
+            self.wrote();
+            Ok(r)
+        }
     }
 
     pub async fn vote(
@@ -192,10 +216,16 @@ impl App {
         value: VoteValue,
     ) -> Result<VoteOutcome> {
         let actor = actor_of(voter)?;
-        Ok(self
-            .store
-            .vote(&self.settings(), &actor, post_id, value)
-            .await?)
+        {
+            let out = self
+                .store
+                .vote(&self.settings(), &actor, post_id, value)
+                .await?;
+            if out.changed {
+                self.wrote();
+            }
+            Ok(out)
+        }
     }
 
     pub async fn accept(
@@ -205,10 +235,14 @@ impl App {
         answer_id: Option<i64>,
     ) -> Result<Option<i64>> {
         let actor = actor_of(actor)?;
-        Ok(self
-            .store
-            .accept(&self.settings(), &actor, question_id, answer_id)
-            .await?)
+        {
+            let r = self
+                .store
+                .accept(&self.settings(), &actor, question_id, answer_id)
+                .await?;
+            self.wrote();
+            Ok(r)
+        }
     }
 
     // Reads -----------------------------------------------------------------
@@ -222,10 +256,26 @@ impl App {
     ) -> Result<QuestionList> {
         let page = page.max(1);
         let per_page = per_page.clamp(1, 100);
-        let mut questions = self
-            .store
-            .list_questions(sort, tag, per_page, (page - 1) * per_page)
-            .await?;
+        let key = (
+            sort.key().to_string(),
+            tag.map(str::to_string),
+            page,
+            per_page,
+        );
+        let mut questions = match self.cache.as_ref().and_then(|c| c.list(&key)) {
+            Some(rows) => (*rows).clone(),
+            None => {
+                let generation = self.cache.as_ref().map(|c| c.generation());
+                let rows = self
+                    .store
+                    .list_questions(sort, tag, per_page, (page - 1) * per_page)
+                    .await?;
+                if let (Some(c), Some(g)) = (&self.cache, generation) {
+                    c.put_list(key, g, std::sync::Arc::new(rows.clone()));
+                }
+                rows
+            }
+        };
         let has_next = questions.len() as i64 > per_page;
         questions.truncate(per_page as usize);
         Ok(QuestionList {
@@ -237,11 +287,34 @@ impl App {
     }
 
     pub async fn question(&self, id: i64, viewer: Option<&UserRecord>) -> Result<QuestionPage> {
-        let page = self
-            .store
-            .question_page(id, viewer.map(|v| v.id))
-            .await?
-            .ok_or(DomainError::NotFound("question"))?;
+        let page = match &self.cache {
+            Some(cache) => {
+                let shared = match cache.question(id) {
+                    Some(p) => p,
+                    None => {
+                        let generation = cache.generation();
+                        let p = std::sync::Arc::new(
+                            self.store
+                                .question_page(id, None)
+                                .await?
+                                .ok_or(DomainError::NotFound("question"))?,
+                        );
+                        cache.put_question(id, generation, p.clone());
+                        p
+                    }
+                };
+                let mut page = (*shared).clone();
+                if let Some(v) = viewer {
+                    page.my_votes = self.store.my_votes_on_question(v.id, id).await?;
+                }
+                page
+            }
+            None => self
+                .store
+                .question_page(id, viewer.map(|v| v.id))
+                .await?
+                .ok_or(DomainError::NotFound("question"))?,
+        };
         if page.question.deleted_at.is_some()
             && !viewer.is_some_and(|v| v.role.is_staff() || v.id == page.question.author_id)
         {
@@ -342,9 +415,13 @@ impl App {
             return Err(DomainError::validation("tags", "too_many_tags", Some(1)).into());
         };
         let description = guildhall_markdown::plain_text(description, 500);
-        Ok(self
-            .store
-            .create_tag(name, &description, creator.id)
-            .await?)
+        {
+            let r = self
+                .store
+                .create_tag(name, &description, creator.id)
+                .await?;
+            self.wrote();
+            Ok(r)
+        }
     }
 }

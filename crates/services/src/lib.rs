@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod cache;
 pub mod community;
 pub mod demo;
 pub mod mail;
@@ -68,6 +69,8 @@ pub struct ServiceConfig {
     pub login_max_failures_per_ip: i64,
     pub login_window_secs: i64,
     pub session_days: i64,
+    /// Serve hot pages from memory (SQLite only; see [`cache`]).
+    pub page_cache: bool,
 }
 
 impl Default for ServiceConfig {
@@ -79,6 +82,7 @@ impl Default for ServiceConfig {
             login_max_failures_per_ip: 30,
             login_window_secs: 15 * 60,
             session_days: 30,
+            page_cache: true,
         }
     }
 }
@@ -89,6 +93,7 @@ pub struct App {
     pub config: Arc<ServiceConfig>,
     settings: Arc<RwLock<Arc<CommunitySettings>>>,
     mailer: Arc<mail::Mailer>,
+    pub(crate) cache: Option<Arc<cache::ReadCache>>,
 }
 
 impl App {
@@ -96,7 +101,10 @@ impl App {
         let settings = store.load_settings().await?;
         let mailer =
             mail::Mailer::new(&config.mail).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let cache = (config.page_cache && store.backend == guildhall_storage::Backend::Sqlite)
+            .then(|| Arc::new(cache::ReadCache::default()));
         Ok(App {
+            cache,
             store,
             config: Arc::new(config),
             settings: Arc::new(RwLock::new(Arc::new(settings))),
@@ -107,6 +115,13 @@ impl App {
     /// The settings in force (cached; reloaded when an administrator saves).
     pub fn settings(&self) -> Arc<CommunitySettings> {
         self.settings.read().expect("settings lock").clone()
+    }
+
+    /// Forget cached pages after a write.
+    pub(crate) fn wrote(&self) {
+        if let Some(c) = &self.cache {
+            c.invalidate();
+        }
     }
 
     /// Re-read settings from the database (other app nodes may have changed them).

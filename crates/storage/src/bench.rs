@@ -101,8 +101,14 @@ impl Store {
 
     /// Generate a community: `questions` questions with `answers` answers
     /// each (question 1 gets 20 answers and 10 comments, the page the
-    /// benchmark reads), `comments` comments per post. Returns posts made.
-    pub async fn bench_seed(&self, questions: i64, answers: i64, comments: i64) -> Result<i64> {
+    /// benchmark reads), `comments` comments per post. Returns the posts made and the id of the
+    /// question with 20 answers.
+    pub async fn bench_seed(
+        &self,
+        questions: i64,
+        answers: i64,
+        comments: i64,
+    ) -> Result<(i64, i64)> {
         let mut r = Rng(0x9E37_79B9_7F4A_7C15);
         let t0 = now() - 86_400 * 365;
         let users = (questions / 20).clamp(50, 50_000);
@@ -122,11 +128,7 @@ impl Store {
             .collect();
         self.insert_batches("INSERT INTO users (id, username, username_key, email, password_hash, role, created_at, activated_at, reputation)", &rows)
             .await?;
-        let tags: Vec<String> = EN
-            .iter()
-            .map(|t| format!("bench-{t}"))
-            .chain(ZH.iter().map(|t| t.to_string()))
-            .collect();
+        let tags: Vec<String> = EN.iter().chain(ZH).map(|t| format!("bench-{t}")).collect();
         let base_tag: i64 = {
             use crate::RowExt;
             sqlx::query("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS m FROM tags")
@@ -271,6 +273,6 @@ impl Store {
         } else {
             sqlx::raw_sql("ANALYZE").execute(&self.write).await?;
         }
-        Ok(made)
+        Ok((made, base_post + 1))
     }
 }

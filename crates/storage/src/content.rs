@@ -969,3 +969,25 @@ impl Store {
         self.tag(name).await?.ok_or_else(|| not_found("tag"))
     }
 }
+
+impl Store {
+    /// A member's votes on a question and its answers (post id → -1/+1).
+    pub async fn my_votes_on_question(
+        &self,
+        voter: i64,
+        question_id: i64,
+    ) -> Result<HashMap<i64, i64>> {
+        let rows = sqlx::query(
+            "SELECT post_id, value FROM votes WHERE voter_id = $1 AND value <> 0
+             AND post_id IN (SELECT id FROM posts WHERE id = $2 OR question_id = $2)",
+        )
+        .bind(voter)
+        .bind(question_id)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.i("post_id"), r.i("value")))
+            .collect())
+    }
+}

@@ -113,6 +113,16 @@ impl Store {
         sqlx::any::install_default_drivers();
         if url.starts_with("sqlite:") {
             let pragmas = sqlite_pragmas;
+            // Each SQLite connection has its own worker thread; more readers
+            // than cores only adds switching.
+            let readers = std::env::var("GUILDHALL_SQLITE_READERS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| {
+                    std::thread::available_parallelism()
+                        .map(|n| n.get() as u32 * 2)
+                        .unwrap_or(4)
+                });
             let write = AnyPoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(30))
@@ -120,7 +130,7 @@ impl Store {
                 .connect(url)
                 .await?;
             let read = AnyPoolOptions::new()
-                .max_connections(8)
+                .max_connections(readers)
                 .acquire_timeout(Duration::from_secs(30))
                 .after_connect(pragmas)
                 .connect(url)

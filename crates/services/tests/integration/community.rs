@@ -389,3 +389,56 @@ on_both!(settings_are_data_and_presets_apply, |app: App| async move {
     );
     let _ = Reason::ALL;
 });
+
+on_both!(cached_pages_never_show_stale_data, |app: App| async move {
+    world(&app).await;
+    let asker = user(&app, "cached").await;
+    let voter = earn(&app, &user(&app, "cachevoter").await, 1).await;
+    let q = app
+        .ask(&asker, &form("A question read again and again"))
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        assert_eq!(app.question(q, None).await.unwrap().question.score, 0);
+    }
+    let before = app
+        .questions(QuestionSort::Votes, None, 1, 10)
+        .await
+        .unwrap();
+    app.vote(&voter, q, Up).await.unwrap();
+    let page = app.question(q, Some(&voter)).await.unwrap();
+    assert_eq!(page.question.score, 1);
+    assert_eq!(
+        page.question.author_reputation, 11,
+        "author reputation on the page follows the ledger"
+    );
+    assert_eq!(page.my_votes.get(&q), Some(&1));
+    assert!(
+        app.question(q, None).await.unwrap().my_votes.is_empty(),
+        "one viewer's votes never leak to another"
+    );
+    let a = app.answer(&voter, q, BODY).await.unwrap();
+    assert_eq!(app.question(q, None).await.unwrap().answers[0].id, a);
+    let after = app
+        .questions(QuestionSort::Votes, None, 1, 10)
+        .await
+        .unwrap();
+    assert!(
+        before
+            .questions
+            .iter()
+            .find(|p| p.id == q)
+            .unwrap()
+            .answer_count
+            == 0
+    );
+    assert_eq!(
+        after
+            .questions
+            .iter()
+            .find(|p| p.id == q)
+            .unwrap()
+            .answer_count,
+        1
+    );
+});

@@ -1,0 +1,73 @@
+//! A read cache for the hottest pages (a question with its answers, and
+//! list pages), for the single-node SQLite deployment.
+//!
+//! Every write through the service layer bumps one generation counter; an
+//! entry filled at an older generation is never served. That is coarse (any
+//! vote empties the cache) but exact, and the ledger stays the only truth:
+//! the cache holds nothing that a read cannot rebuild. With PostgreSQL,
+//! other app nodes write too, so the cache is off there.
+
+use guildhall_storage::content::{PostRecord, QuestionPage};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+const MAX_ENTRIES: usize = 4096;
+
+pub type ListKey = (String, Option<String>, i64, i64);
+
+#[derive(Default)]
+pub struct ReadCache {
+    generation: AtomicU64,
+    questions: Mutex<HashMap<i64, (u64, Arc<QuestionPage>)>>,
+    lists: Mutex<HashMap<ListKey, (u64, Arc<Vec<PostRecord>>)>>,
+}
+
+impl ReadCache {
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Called after every committed write.
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    pub fn question(&self, id: i64) -> Option<Arc<QuestionPage>> {
+        let g = self.generation();
+        let map = self.questions.lock().ok()?;
+        map.get(&id)
+            .filter(|(eg, _)| *eg == g)
+            .map(|(_, p)| p.clone())
+    }
+
+    pub fn put_question(&self, id: i64, generation: u64, page: Arc<QuestionPage>) {
+        if let Ok(mut map) = self.questions.lock() {
+            if map.len() >= MAX_ENTRIES {
+                let g = self.generation();
+                map.retain(|_, (eg, _)| *eg == g);
+                if map.len() >= MAX_ENTRIES {
+                    map.clear();
+                }
+            }
+            map.insert(id, (generation, page));
+        }
+    }
+
+    pub fn list(&self, key: &ListKey) -> Option<Arc<Vec<PostRecord>>> {
+        let g = self.generation();
+        let map = self.lists.lock().ok()?;
+        map.get(key)
+            .filter(|(eg, _)| *eg == g)
+            .map(|(_, p)| p.clone())
+    }
+
+    pub fn put_list(&self, key: ListKey, generation: u64, rows: Arc<Vec<PostRecord>>) {
+        if let Ok(mut map) = self.lists.lock() {
+            if map.len() >= MAX_ENTRIES {
+                map.clear();
+            }
+            map.insert(key, (generation, rows));
+        }
+    }
+}
