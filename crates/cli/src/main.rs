@@ -182,9 +182,13 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 });
             }
             let store = app.store.clone();
-            axum::serve(listener, guildhall_web::router(app))
-                .with_graceful_shutdown(shutdown())
-                .await?;
+            axum::serve(
+                listener,
+                guildhall_web::router(app)
+                    .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown())
+            .await?;
             store.close().await;
             tracing::info!("stopped");
             Ok(())

@@ -15,12 +15,13 @@ use std::sync::{Arc, Mutex};
 const MAX_ENTRIES: usize = 4096;
 
 pub type ListKey = (String, Option<String>, i64, i64);
+type Entry<T> = (u64, Arc<T>);
 
 #[derive(Default)]
 pub struct ReadCache {
     generation: AtomicU64,
-    questions: Mutex<HashMap<i64, (u64, Arc<QuestionPage>)>>,
-    lists: Mutex<HashMap<ListKey, (u64, Arc<Vec<PostRecord>>)>>,
+    questions: Mutex<HashMap<i64, Entry<QuestionPage>>>,
+    lists: Mutex<HashMap<ListKey, Entry<Vec<PostRecord>>>>,
 }
 
 impl ReadCache {

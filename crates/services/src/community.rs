@@ -200,12 +200,11 @@ impl App {
     pub async fn delete(&self, actor: &UserRecord, post_id: i64) -> Result<()> {
         let actor = actor_of(actor)?;
         {
-            let r = self
-                .store
+            self.store
                 .delete_post(&self.settings(), &actor, post_id)
                 .await?;
             self.wrote();
-            Ok(r)
+            Ok(())
         }
     }
 

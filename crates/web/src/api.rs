@@ -323,17 +323,10 @@ async fn register(State(web): State<Web>, c: Ctx, b: JsonBody) -> ApiResult {
     created(json!({ "id": id, "activation": "mailed" }))
 }
 
-async fn login(State(web): State<Web>, c: Ctx, headers: HeaderMap, b: JsonBody) -> ApiResult {
-    let client = headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .unwrap_or("direct")
-        .trim()
-        .to_string();
+async fn login(State(web): State<Web>, c: Ctx, b: JsonBody) -> ApiResult {
     let s = web
         .app
-        .login(b.str("login"), b.str("password"), &client)
+        .login(b.str("login"), b.str("password"), &c.client)
         .await
         .map_err(|e| c.jerr(e))?;
     created(json!({ "token": s.token, "user": s.user }))

@@ -65,6 +65,28 @@ pub struct Ctx {
     /// which needs no CSRF check.
     pub bearer: bool,
     pub path: String,
+    /// The client's address, for rate limits: the peer, or the first
+    /// X-Forwarded-For hop when the peer is a proxy on this machine.
+    pub client: String,
+}
+
+fn client_of(parts: &Parts) -> String {
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let forwarded = parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    match (peer, forwarded) {
+        (Some(ip), Some(f)) if ip.is_loopback() => f,
+        (Some(ip), _) => ip.to_string(),
+        (None, _) => "unknown".into(),
+    }
 }
 
 impl FromRequestParts<Web> for Ctx {
@@ -121,6 +143,7 @@ impl FromRequestParts<Web> for Ctx {
             session,
             bearer,
             path,
+            client: client_of(parts),
         })
     }
 }

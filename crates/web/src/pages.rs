@@ -7,7 +7,7 @@ use crate::views::*;
 use crate::Web;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -526,21 +526,11 @@ async fn login_form(c: Ctx) -> PageResult {
     render(AuthPage::new(&c, "login"))
 }
 
-fn client_addr(headers: &HeaderMap) -> String {
-    // Behind a reverse proxy the first X-Forwarded-For hop is the client.
-    headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|| "direct".into())
-}
-
-async fn login(State(web): State<Web>, c: Ctx, headers: HeaderMap, f: FormData) -> PageResult {
+async fn login(State(web): State<Web>, c: Ctx, f: FormData) -> PageResult {
     c.check_csrf(f.opt("csrf"))?;
     match web
         .app
-        .login(f.get("login"), f.get("password"), &client_addr(&headers))
+        .login(f.get("login"), f.get("password"), &c.client)
         .await
     {
         Ok(session) => {
