@@ -5,5 +5,8 @@
 source "$(dirname "$0")/lib.sh"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB"
 echo "date: $(date -u +%F)  wrk -t2 -c$CONNS -d$DURATION, median of $RUNS runs"
+# Build first: the scripts then use this binary even if sources change.
+cargo build --release -q -p guildhall
+export BENCH_NO_BUILD=1
 bash "$BENCH_DIR/askbot.sh"
 bash "$BENCH_DIR/run.sh"

@@ -7,7 +7,7 @@
 # reference measured in the same session (bench/askbot.sh).
 source "$(dirname "$0")/lib.sh"
 QUESTIONS="${BENCH_QUESTIONS:-100000}"
-cargo build --release -q -p guildhall
+[ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release -q -p guildhall
 BIN="$CARGO_TARGET_DIR/release/guildhall"
 RESULTS="$WORK/results.txt"
 : > "$RESULTS"

@@ -95,7 +95,7 @@ impl App {
         let next = apply_change((*self.settings()).clone(), change)?;
         self.store.save_settings(&next, Some(admin.id)).await?;
         self.reload_settings().await?;
-        self.wrote();
+        self.wrote().await;
         tracing::info!(admin = admin.id, "settings changed");
         Ok(next)
     }

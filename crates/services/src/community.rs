@@ -101,7 +101,7 @@ impl App {
                 .store
                 .create_question(&self.settings(), &actor, &input)
                 .await?;
-            self.wrote();
+            self.wrote().await;
             Ok(r)
         }
     }
@@ -115,7 +115,7 @@ impl App {
                 .store
                 .create_answer(&self.settings(), &actor, question_id, &body, &html)
                 .await?;
-            self.wrote();
+            self.wrote().await;
             Ok(r)
         }
     }
@@ -129,7 +129,7 @@ impl App {
                 .store
                 .create_comment(&self.settings(), &actor, post_id, &body, &html)
                 .await?;
-            self.wrote();
+            self.wrote().await;
             Ok(r)
         }
     }
@@ -166,7 +166,7 @@ impl App {
                 .store
                 .edit_post(&s, &actor, post_id, &input, &comment, None)
                 .await?;
-            self.wrote();
+            self.wrote().await;
             Ok(r)
         }
     }
@@ -192,7 +192,7 @@ impl App {
                 .store
                 .edit_post(&self.settings(), &actor, post_id, &input, "", Some(rev))
                 .await?;
-            self.wrote();
+            self.wrote().await;
             Ok(r)
         }
     }
@@ -203,7 +203,7 @@ impl App {
             self.store
                 .delete_post(&self.settings(), &actor, post_id)
                 .await?;
-            self.wrote();
+            self.wrote().await;
             Ok(())
         }
     }
@@ -221,7 +221,7 @@ impl App {
                 .vote(&self.settings(), &actor, post_id, value)
                 .await?;
             if out.changed {
-                self.wrote();
+                self.wrote().await;
             }
             Ok(out)
         }
@@ -239,7 +239,7 @@ impl App {
                 .store
                 .accept(&self.settings(), &actor, question_id, answer_id)
                 .await?;
-            self.wrote();
+            self.wrote().await;
             Ok(r)
         }
     }
@@ -419,7 +419,7 @@ impl App {
                 .store
                 .create_tag(name, &description, creator.id)
                 .await?;
-            self.wrote();
+            self.wrote().await;
             Ok(r)
         }
     }

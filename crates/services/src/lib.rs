@@ -101,8 +101,19 @@ impl App {
         let settings = store.load_settings().await?;
         let mailer =
             mail::Mailer::new(&config.mail).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let cache = (config.page_cache && store.backend == guildhall_storage::Backend::Sqlite)
-            .then(|| Arc::new(cache::ReadCache::default()));
+        let cache = config.page_cache.then(|| {
+            let sqlite = store.backend == guildhall_storage::Backend::Sqlite;
+            let cache = Arc::new(cache::ReadCache::new(sqlite));
+            if !sqlite {
+                let (store, c1, c2) = (store.clone(), cache.clone(), cache.clone());
+                tokio::spawn(async move {
+                    store
+                        .follow_writes(move || c1.invalidate(), move |on| c2.set_active(on))
+                        .await;
+                });
+            }
+            cache
+        });
         Ok(App {
             cache,
             store,
@@ -117,10 +128,13 @@ impl App {
         self.settings.read().expect("settings lock").clone()
     }
 
-    /// Forget cached pages after a write.
-    pub(crate) fn wrote(&self) {
+    /// Forget cached pages after a write, here and on the other nodes.
+    pub(crate) async fn wrote(&self) {
         if let Some(c) = &self.cache {
             c.invalidate();
+            if let Err(e) = self.store.notify_write().await {
+                tracing::warn!(error = %e, "write notification failed");
+            }
         }
     }
 

@@ -69,7 +69,12 @@ pub struct Store {
     read: AnyPool,
     write: AnyPool,
     pub backend: Backend,
+    /// The PostgreSQL URL, for LISTEN (cache invalidation across nodes).
+    pg_url: Option<String>,
 }
+
+/// The channel on which app nodes announce committed writes.
+pub const WRITES_CHANNEL: &str = "guildhall_writes";
 
 pub fn now() -> i64 {
     std::time::SystemTime::now()
@@ -139,6 +144,7 @@ impl Store {
                 read,
                 write,
                 backend: Backend::Sqlite,
+                pg_url: None,
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
@@ -150,6 +156,7 @@ impl Store {
                 read: pool.clone(),
                 write: pool,
                 backend: Backend::Postgres,
+                pg_url: Some(url.to_string()),
             })
         } else {
             Err(StoreError::Migration(format!(
@@ -212,5 +219,46 @@ impl Store {
     pub async fn exec_raw_for_test(&self, sql: &str) -> Result<()> {
         sqlx::raw_sql(sql).execute(&self.write).await?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// Tell other app nodes that something was written (PostgreSQL only).
+    pub async fn notify_write(&self) -> Result<()> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_notify($1, '')")
+                .bind(WRITES_CHANNEL)
+                .execute(&self.write)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Follow other nodes' writes: `on_write` runs for each notification,
+    /// `on_state(true)` once listening and `on_state(false)` whenever the
+    /// connection is lost (notifications may have been missed). Runs until
+    /// the process ends; reconnects by itself.
+    pub async fn follow_writes(&self, on_write: impl Fn() + Send, on_state: impl Fn(bool) + Send) {
+        let Some(url) = self.pg_url.clone() else {
+            return;
+        };
+        loop {
+            match sqlx::postgres::PgListener::connect(&url).await {
+                Ok(mut listener) => {
+                    if listener.listen(WRITES_CHANNEL).await.is_ok() {
+                        on_state(true);
+                        // try_recv returns None when the connection dropped.
+                        while let Ok(Some(_)) = listener.try_recv().await {
+                            on_write();
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for writes; page cache off until reconnected")
+                }
+            }
+            on_state(false);
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
     }
 }

@@ -222,3 +222,19 @@ macro_rules! on_both {
         }
     };
 }
+
+/// Two stores on one fresh PostgreSQL database: two app nodes.
+pub async fn postgres_pair() -> Option<(Store, Store)> {
+    let c = cluster()?;
+    let name = unique("gh");
+    let admin = Store::open_url(&format!("{}/postgres", c.url_base))
+        .await
+        .expect("connect to postgres");
+    sqlx_exec(&admin, &format!("CREATE DATABASE {name}")).await;
+    admin.close().await;
+    let url = format!("{}/{name}", c.url_base);
+    Some((
+        Store::open_url(&url).await.unwrap(),
+        Store::open_url(&url).await.unwrap(),
+    ))
+}

@@ -5,4 +5,5 @@ mod accounts;
 mod community;
 mod concurrency;
 mod fixtures;
+mod nodes;
 mod property;

@@ -1,0 +1,53 @@
+//! Several app nodes on one PostgreSQL: the page cache of one node follows
+//! the writes of another.
+
+use crate::fixtures::*;
+use crate::harness;
+use guildhall_domain::votes::VoteValue;
+use guildhall_services::App;
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_sees_another_nodes_writes_postgres() {
+    let Some((s1, s2)) = harness::postgres_pair().await else {
+        return;
+    };
+    let node1 = harness::app_on(s1, Default::default()).await;
+    let node2 = App::new(s2, Default::default()).await.unwrap();
+    world(&node1).await;
+    let asker = user(&node1, "asker").await;
+    let voter = earn(&node1, &user(&node1, "voter").await, 1).await;
+    let q = node1
+        .ask(&asker, &form("Asked on node one, voted on node two"))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await; // both listeners connected
+    assert_eq!(node1.question(q, None).await.unwrap().question.score, 0);
+    // A change behind the services' back is not seen: node 1 serves its cache.
+    node1
+        .store
+        .corrupt_cache_for_test(q, asker.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        node1.question(q, None).await.unwrap().question.score,
+        0,
+        "served from the cache"
+    );
+    // A write through node 2 reaches node 1's cache by notification.
+    node2.vote(&voter, q, VoteValue::Up).await.unwrap();
+    let mut seen = 0;
+    for _ in 0..60 {
+        seen = node1.question(q, None).await.unwrap().question.score;
+        if seen != 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        seen, 8,
+        "node 1 reloaded after node 2's write (7 from the corruption + 1 vote)"
+    );
+    node1.recompute(true).await.unwrap();
+    assert_consistent(&node2).await;
+}
