@@ -17,7 +17,10 @@ bench_backend() {
   local db_args=("$@")
   "$BIN" "${db_args[@]}" demo >/dev/null
   local qid
-  qid="$("$BIN" "${db_args[@]}" bench-seed --questions "$QUESTIONS" --answers-per-question 3 --comments-per-post 2 | tee /dev/stderr | sed -n 's/^benchmark question.*: //p')"
+  local seeded
+  seeded="$("$BIN" "${db_args[@]}" bench-seed --questions "$QUESTIONS" --answers-per-question 3 --comments-per-post 2)"
+  echo "$seeded"
+  qid="$(echo "$seeded" | sed -n 's/^benchmark question.*: //p')"
   local port; port="$(free_port)"
   GUILDHALL_LOG=warn "$BIN" "${db_args[@]}" serve --bind "127.0.0.1:$port" &
   local pid=$!
@@ -39,6 +42,15 @@ bench_backend() {
   qids="$(curl -s "http://127.0.0.1:$port/api/v1/questions?sort=newest&per_page=100" | python3 -c 'import json,sys; print(",".join(str(q["id"]) for q in json.load(sys.stdin)["questions"]))')"
   echo "$name writes $(TOKENS="$tokens" MAX_ID="$max_id" QIDS="$qids" wrk_median "http://127.0.0.1:$port/" -s "$BENCH_DIR/write_mix.lua")" | tee -a "$RESULTS"
   "$BIN" "${db_args[@]}" recompute --dry-run | tail -1
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  # The same reads with the page cache off: every request goes to the database.
+  GUILDHALL_PAGE_CACHE=off GUILDHALL_LOG=warn "$BIN" "${db_args[@]}" serve --bind "127.0.0.1:$port" &
+  pid=$!
+  wait_http "http://127.0.0.1:$port/healthz"
+  for page in "question-nocache:/questions/$qid" "home-nocache:/"; do
+    local label="${page%%:*}" path="${page#*:}"
+    echo "$name $label $(wrk_median "http://127.0.0.1:$port$path")" | tee -a "$RESULTS"
+  done
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
