@@ -21,6 +21,7 @@ struct FileConfig {
     log_format: Option<String>,
     login_max_failures: Option<i64>,
     session_days: Option<i64>,
+    page_cache: Option<bool>,
 }
 
 pub struct Config {
@@ -100,6 +101,12 @@ impl Config {
             },
             login_max_failures,
             session_days: file.session_days.unwrap_or(defaults.session_days),
+            page_cache: match env("GUILDHALL_PAGE_CACHE").as_deref() {
+                None => file.page_cache.unwrap_or(true),
+                Some("on") => true,
+                Some("off") => false,
+                Some(v) => bail!("GUILDHALL_PAGE_CACHE must be on or off, got {v:?}"),
+            },
             ..defaults
         };
         let log_format = env("GUILDHALL_LOG_FORMAT")
