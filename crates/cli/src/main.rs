@@ -181,6 +181,23 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     }
                 });
             }
+            {
+                // Expired sessions, tokens and old login attempts are purged hourly.
+                let (store, window) = (app.store.clone(), app.config.login_window_secs);
+                tokio::spawn(async move {
+                    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+                    loop {
+                        tick.tick().await;
+                        match store.purge_expired(window.max(86_400)).await {
+                            Ok(n) if n > 0 => {
+                                tracing::info!(rows = n, "purged expired sessions and tokens")
+                            }
+                            Ok(_) => {}
+                            Err(e) => tracing::warn!(error = %e, "purge failed"),
+                        }
+                    }
+                });
+            }
             let store = app.store.clone();
             axum::serve(
                 listener,

@@ -3,7 +3,8 @@
 //! One implementation, two backends: queries are written once in the SQL
 //! both engines share (`$n` parameters, `RETURNING`, `ON CONFLICT`, BIGINT
 //! everywhere, timestamps as Unix seconds) and run through sqlx's `Any`
-//! driver; each backend keeps its own migrations because their DDL differs.
+//! driver; the migrations are shared too, with auto-increment keys
+//! translated for PostgreSQL (see `migrate`).
 //! We chose this over a trait with one module per backend because the
 //! queries are identical, and two copies would drift; the shared storage
 //! test suite runs on both to hold us to "one behaviour".

@@ -8,16 +8,24 @@ use sqlx::Row;
 struct Migration {
     version: i64,
     name: &'static str,
-    sqlite: &'static str,
-    postgres: &'static str,
+    sql: &'static str,
 }
 
+/// Migrations are written once, in the DDL both engines accept; the one
+/// difference so far, auto-increment keys, is translated for PostgreSQL
+/// (`INTEGER PRIMARY KEY` is SQLite's rowid alias, `BIGSERIAL` PostgreSQL's).
 const MIGRATIONS: &[Migration] = &[Migration {
     version: 1,
     name: "core",
-    sqlite: include_str!("../migrations/sqlite/0001_core.sql"),
-    postgres: include_str!("../migrations/postgres/0001_core.sql"),
+    sql: include_str!("../migrations/0001_core.sql"),
 }];
+
+fn dialect(sql: &str, backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => sql.to_string(),
+        Backend::Postgres => sql.replace("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY"),
+    }
+}
 
 impl Store {
     /// Apply pending migrations; returns how many ran.
@@ -45,11 +53,8 @@ impl Store {
             if applied.contains(&m.version) {
                 continue;
             }
-            let sql = match self.backend {
-                Backend::Sqlite => m.sqlite,
-                Backend::Postgres => m.postgres,
-            };
-            sqlx::raw_sql(sql)
+            let sql = dialect(m.sql, self.backend);
+            sqlx::raw_sql(&sql)
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| StoreError::Migration(format!("{} ({}): {e}", m.version, m.name)))?;

@@ -311,3 +311,28 @@ impl Store {
         Ok(r.i("n"))
     }
 }
+
+impl Store {
+    /// Remove expired sessions and tokens and login attempts older than
+    /// `keep_attempts_secs`; returns how many rows went.
+    pub async fn purge_expired(&self, keep_attempts_secs: i64) -> Result<u64> {
+        let t = now();
+        let mut n = 0;
+        n += sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(t)
+            .execute(&self.write)
+            .await?
+            .rows_affected();
+        n += sqlx::query("DELETE FROM account_tokens WHERE expires_at <= $1")
+            .bind(t)
+            .execute(&self.write)
+            .await?
+            .rows_affected();
+        n += sqlx::query("DELETE FROM login_attempts WHERE at < $1")
+            .bind(t - keep_attempts_secs)
+            .execute(&self.write)
+            .await?
+            .rows_affected();
+        Ok(n)
+    }
+}

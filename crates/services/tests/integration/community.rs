@@ -442,3 +442,18 @@ on_both!(cached_pages_never_show_stale_data, |app: App| async move {
         1
     );
 });
+
+on_both!(expired_sessions_are_purged, |app: App| async move {
+    world(&app).await;
+    let u = user(&app, "purged").await;
+    app.store
+        .create_session("expired-hash", u.id, 1)
+        .await
+        .unwrap();
+    app.store
+        .create_session("live-hash", u.id, i64::MAX / 2)
+        .await
+        .unwrap();
+    assert!(app.store.purge_expired(3600).await.unwrap() >= 1);
+    assert!(app.store.session_user("live-hash").await.unwrap().is_some());
+});
