@@ -83,3 +83,28 @@ test('a killed process loses nothing committed; sessions survive restarts; SIGTE
   assert.match(check.stdout, /0 difference/);
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('guildhall analytics openrank computes any graph, as text or JSON', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'guildhall-or-'));
+  const file = join(dir, 'graph.json');
+  // Closed form: r1 = 0.825 / 0.65, u1 = 0.5 + 0.375 r1, u2 = 0.25 + 0.125 r1.
+  writeFileSync(file, JSON.stringify({
+    nodes: [{ id: 'u1', init: 1, retention: 0.5 }, { id: 'u2', init: 0.5, retention: 0.5 }, { id: 'r1', init: 1, retention: 0.3 }],
+    edges: [{ from: 'u1', to: 'r1', weight: 1 }, { from: 'u2', to: 'r1', weight: 1 }, { from: 'r1', to: 'u1', weight: 0.75 }, { from: 'r1', to: 'u2', weight: 0.25 }],
+    tolerance: 1e-9,
+  }));
+  const r = spawnSync(bin, ['analytics', 'openrank', file, '--format', 'json'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  const r1 = 0.825 / 0.65;
+  assert.ok(Math.abs(out.values.r1 - r1) < 1e-6);
+  assert.ok(Math.abs(out.values.u1 - (0.5 + 0.375 * r1)) < 1e-6);
+  assert.ok(Number.isInteger(out.iterations) && out.iterations > 1);
+  const text = spawnSync(bin, ['analytics', 'openrank', file], { encoding: 'utf8' });
+  assert.match(text.stdout.split('\n')[0], /^r1\t1\.26923/);
+  writeFileSync(file, '{"nodes": [');
+  const bad = spawnSync(bin, ['analytics', 'openrank', file], { encoding: 'utf8' });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /not an OpenRank graph/);
+  rmSync(dir, { recursive: true, force: true });
+});
