@@ -96,42 +96,36 @@ impl App {
             body_html: &html,
             tags: &tags,
         };
-        {
-            let r = self
-                .store
+        self.written(
+            self.store
                 .create_question(&self.settings(), &actor, &input)
-                .await?;
-            self.wrote().await;
-            Ok(r)
-        }
+                .await?,
+        )
+        .await
     }
 
     pub async fn answer(&self, author: &UserRecord, question_id: i64, body: &str) -> Result<i64> {
         let actor = actor_of(author)?;
         let body = self.settings().limits.body(body)?;
         let html = guildhall_markdown::render(&body);
-        {
-            let r = self
-                .store
+        self.written(
+            self.store
                 .create_answer(&self.settings(), &actor, question_id, &body, &html)
-                .await?;
-            self.wrote().await;
-            Ok(r)
-        }
+                .await?,
+        )
+        .await
     }
 
     pub async fn comment(&self, author: &UserRecord, post_id: i64, body: &str) -> Result<i64> {
         let actor = actor_of(author)?;
         let body = self.settings().limits.comment(body)?;
         let html = guildhall_markdown::render(&body);
-        {
-            let r = self
-                .store
+        self.written(
+            self.store
                 .create_comment(&self.settings(), &actor, post_id, &body, &html)
-                .await?;
-            self.wrote().await;
-            Ok(r)
-        }
+                .await?,
+        )
+        .await
     }
 
     /// Edit a question (title, body, tags) or an answer (body only).
@@ -161,14 +155,12 @@ impl App {
             body_html: &html,
             tags: &tags,
         };
-        {
-            let r = self
-                .store
+        self.written(
+            self.store
                 .edit_post(&s, &actor, post_id, &input, &comment, None)
-                .await?;
-            self.wrote().await;
-            Ok(r)
-        }
+                .await?,
+        )
+        .await
     }
 
     /// Restore a post to an earlier revision, as a new revision.
@@ -187,25 +179,22 @@ impl App {
             body_html: &html,
             tags: &tags,
         };
-        {
-            let r = self
-                .store
+        self.written(
+            self.store
                 .edit_post(&self.settings(), &actor, post_id, &input, "", Some(rev))
-                .await?;
-            self.wrote().await;
-            Ok(r)
-        }
+                .await?,
+        )
+        .await
     }
 
     pub async fn delete(&self, actor: &UserRecord, post_id: i64) -> Result<()> {
         let actor = actor_of(actor)?;
-        {
+        self.written(
             self.store
                 .delete_post(&self.settings(), &actor, post_id)
-                .await?;
-            self.wrote().await;
-            Ok(())
-        }
+                .await?,
+        )
+        .await
     }
 
     pub async fn vote(
@@ -234,14 +223,12 @@ impl App {
         answer_id: Option<i64>,
     ) -> Result<Option<i64>> {
         let actor = actor_of(actor)?;
-        {
-            let r = self
-                .store
+        self.written(
+            self.store
                 .accept(&self.settings(), &actor, question_id, answer_id)
-                .await?;
-            self.wrote().await;
-            Ok(r)
-        }
+                .await?,
+        )
+        .await
     }
 
     // Reads -----------------------------------------------------------------
@@ -414,13 +401,11 @@ impl App {
             return Err(DomainError::validation("tags", "too_many_tags", Some(1)).into());
         };
         let description = guildhall_markdown::plain_text(description, 500);
-        {
-            let r = self
-                .store
+        self.written(
+            self.store
                 .create_tag(name, &description, creator.id)
-                .await?;
-            self.wrote().await;
-            Ok(r)
-        }
+                .await?,
+        )
+        .await
     }
 }

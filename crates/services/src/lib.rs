@@ -138,6 +138,12 @@ impl App {
         }
     }
 
+    /// A write's result, returned once the caches have forgotten what it changed.
+    pub(crate) async fn written<T>(&self, result: T) -> Result<T> {
+        self.wrote().await;
+        Ok(result)
+    }
+
     /// Re-read settings from the database (other app nodes may have changed them).
     pub async fn reload_settings(&self) -> Result<()> {
         let s = self.store.load_settings().await?;
