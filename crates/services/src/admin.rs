@@ -117,6 +117,18 @@ impl App {
     }
 
     /// Compare caches with ledgers; with `repair`, rebuild them.
+    /// The settings in force, for an administrator.
+    pub fn settings_for(&self, admin: &UserRecord) -> Result<std::sync::Arc<CommunitySettings>> {
+        require_admin(admin)?;
+        Ok(self.settings())
+    }
+
+    /// Rebuild the caches from the ledgers, on an administrator's request.
+    pub async fn recompute_by(&self, admin: &UserRecord, repair: bool) -> Result<RecomputeReport> {
+        require_admin(admin)?;
+        self.recompute(repair).await
+    }
+
     pub async fn recompute(&self, repair: bool) -> Result<RecomputeReport> {
         Ok(self
             .store

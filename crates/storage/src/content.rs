@@ -814,20 +814,10 @@ impl Store {
             created_at: r.i("created_at"),
         })
         .collect();
-        let mut my_votes = HashMap::new();
-        if let Some(v) = viewer {
-            let rows = sqlx::query(
-                "SELECT post_id, value FROM votes WHERE voter_id = $1 AND value <> 0
-                 AND post_id IN (SELECT id FROM posts WHERE id = $2 OR question_id = $2)",
-            )
-            .bind(v)
-            .bind(id)
-            .fetch_all(self.reader())
-            .await?;
-            for r in rows {
-                my_votes.insert(r.i("post_id"), r.i("value"));
-            }
-        }
+        let my_votes = match viewer {
+            Some(v) => self.my_votes_on_question(v, id).await?,
+            None => HashMap::new(),
+        };
         Ok(Some(QuestionPage {
             question,
             answers: posts,

@@ -371,10 +371,7 @@ async fn reset_confirm(State(web): State<Web>, c: Ctx, b: JsonBody) -> ApiResult
 
 async fn settings_get(State(web): State<Web>, c: Ctx) -> ApiResult {
     let u = c.member().map_err(WebError::json)?;
-    if u.role != guildhall_domain::Role::Administrator {
-        return Err(c.jerr(ErrorCode::Forbidden));
-    }
-    ok(&*web.app.settings())
+    ok(&*web.app.settings_for(u).map_err(|e| c.jerr(e))?)
 }
 
 /// Body: `{"preset": "stack_overflow", "thresholds": {"upvote": 15}, "amounts": {"answer_upvoted": 10}}`.

@@ -14,11 +14,12 @@ use axum::Router;
 use guildhall_domain::privileges::LadderPreset;
 use guildhall_domain::reputation::Reason;
 use guildhall_domain::votes::VoteValue;
-use guildhall_domain::{DomainError, ErrorCode, Privilege, Role};
+use guildhall_domain::{DomainError, Privilege, Role};
 use guildhall_services::accounts::Registration;
 use guildhall_services::admin::SettingsChange;
 use guildhall_services::community::QuestionForm;
 use guildhall_services::storage::content::QuestionSort;
+use guildhall_services::storage::users::UserRecord;
 use guildhall_services::ServiceError;
 use std::collections::HashMap;
 
@@ -240,14 +241,20 @@ async fn question_slug(
     question(State(web), c, Path(id)).await
 }
 
+/// What every form posted about one post checks first: the id, the CSRF
+/// token, and that someone is logged in.
+fn form_on_post<'c>(c: &'c Ctx, id: &str, f: &FormData) -> Result<(i64, &'c UserRecord), WebError> {
+    let id = post_id(c, id)?;
+    c.check_csrf(f.opt("csrf"))?;
+    Ok((id, c.member()?))
+}
+
 fn post_id(c: &Ctx, id: &str) -> Result<i64, WebError> {
     id.parse().map_err(|_| c.err(DomainError::NotFound("post")))
 }
 
 async fn answer(State(web): State<Web>, c: Ctx, Path(id): Path<String>, f: FormData) -> PageResult {
-    let id = post_id(&c, &id)?;
-    c.check_csrf(f.opt("csrf"))?;
-    let user = c.member()?;
+    let (id, user) = form_on_post(&c, &id, &f)?;
     match web.app.answer(user, id, f.get("body")).await {
         Ok(aid) => Ok(see_other(&format!("/questions/{id}#post-{aid}"))),
         Err(e) if is_form_error(&e) => {
@@ -270,9 +277,7 @@ async fn comment(
     Path(id): Path<String>,
     f: FormData,
 ) -> PageResult {
-    let id = post_id(&c, &id)?;
-    c.check_csrf(f.opt("csrf"))?;
-    let user = c.member()?;
+    let (id, user) = form_on_post(&c, &id, &f)?;
     web.app
         .comment(user, id, f.get("body"))
         .await
@@ -282,9 +287,7 @@ async fn comment(
 }
 
 async fn vote(State(web): State<Web>, c: Ctx, Path(id): Path<String>, f: FormData) -> PageResult {
-    let id = post_id(&c, &id)?;
-    c.check_csrf(f.opt("csrf"))?;
-    let user = c.member()?;
+    let (id, user) = form_on_post(&c, &id, &f)?;
     let value = VoteValue::parse(f.get("value"))
         .ok_or_else(|| c.err(DomainError::validation("value", "malformed", None)))?;
     web.app.vote(user, id, value).await.map_err(|e| c.err(e))?;
@@ -293,9 +296,7 @@ async fn vote(State(web): State<Web>, c: Ctx, Path(id): Path<String>, f: FormDat
 }
 
 async fn accept(State(web): State<Web>, c: Ctx, Path(id): Path<String>, f: FormData) -> PageResult {
-    let id = post_id(&c, &id)?;
-    c.check_csrf(f.opt("csrf"))?;
-    let user = c.member()?;
+    let (id, user) = form_on_post(&c, &id, &f)?;
     let answer = match f.get("answer_id") {
         "" => None,
         s => Some(
@@ -378,9 +379,7 @@ async fn edit_form(State(web): State<Web>, c: Ctx, Path(id): Path<String>) -> Pa
 }
 
 async fn edit(State(web): State<Web>, c: Ctx, Path(id): Path<String>, f: FormData) -> PageResult {
-    let id = post_id(&c, &id)?;
-    c.check_csrf(f.opt("csrf"))?;
-    let user = c.member()?;
+    let (id, user) = form_on_post(&c, &id, &f)?;
     match web
         .app
         .edit(user, id, &question_form(&f), f.get("comment"))
@@ -429,9 +428,7 @@ async fn rollback(
     Path(id): Path<String>,
     f: FormData,
 ) -> PageResult {
-    let id = post_id(&c, &id)?;
-    c.check_csrf(f.opt("csrf"))?;
-    let user = c.member()?;
+    let (id, user) = form_on_post(&c, &id, &f)?;
     let rev: i64 = f
         .get("rev")
         .parse()
@@ -444,9 +441,7 @@ async fn rollback(
 }
 
 async fn delete(State(web): State<Web>, c: Ctx, Path(id): Path<String>, f: FormData) -> PageResult {
-    let id = post_id(&c, &id)?;
-    c.check_csrf(f.opt("csrf"))?;
-    let user = c.member()?;
+    let (id, user) = form_on_post(&c, &id, &f)?;
     let q = question_of(&web, &c, id).await?;
     web.app.delete(user, id).await.map_err(|e| c.err(e))?;
     Ok(see_other(
@@ -755,10 +750,11 @@ async fn admin_role(State(web): State<Web>, c: Ctx, f: FormData) -> PageResult {
 async fn admin_recompute(State(web): State<Web>, c: Ctx, f: FormData) -> PageResult {
     c.check_csrf(f.opt("csrf"))?;
     let user = c.member()?;
-    if user.role != Role::Administrator {
-        return Err(c.err(ErrorCode::Forbidden));
-    }
-    let report = web.app.recompute(true).await.map_err(|e| c.err(e))?;
+    let report = web
+        .app
+        .recompute_by(user, true)
+        .await
+        .map_err(|e| c.err(e))?;
     let n = report.differences.len();
     let notice = if n == 0 {
         c.tf(
