@@ -26,6 +26,15 @@ pub enum ErrorCode {
     InvalidCredentials,
     TokenInvalid,
     Deleted,
+    AlreadyReviewed,
+    ItemDecided,
+    ReviewLimit,
+    AlreadyFlagged,
+    NotEligible,
+    Closed,
+    Locked,
+    Suspended,
+    CapabilityBlocked,
     Internal,
 }
 
@@ -48,6 +57,15 @@ impl ErrorCode {
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::TokenInvalid => "token_invalid",
             ErrorCode::Deleted => "deleted",
+            ErrorCode::AlreadyReviewed => "already_reviewed",
+            ErrorCode::ItemDecided => "item_decided",
+            ErrorCode::ReviewLimit => "review_limit",
+            ErrorCode::AlreadyFlagged => "already_flagged",
+            ErrorCode::NotEligible => "not_eligible",
+            ErrorCode::Closed => "closed",
+            ErrorCode::Locked => "locked",
+            ErrorCode::Suspended => "suspended",
+            ErrorCode::CapabilityBlocked => "capability_blocked",
             ErrorCode::Internal => "internal",
         }
     }
@@ -61,12 +79,20 @@ impl ErrorCode {
             | ErrorCode::OwnPost
             | ErrorCode::NotQuestionOwner
             | ErrorCode::NotActivated
-            | ErrorCode::CsrfInvalid => 403,
+            | ErrorCode::CsrfInvalid
+            | ErrorCode::Suspended
+            | ErrorCode::CapabilityBlocked => 403,
             ErrorCode::NotFound => 404,
-            ErrorCode::Conflict => 409,
+            ErrorCode::Conflict
+            | ErrorCode::AlreadyReviewed
+            | ErrorCode::ItemDecided
+            | ErrorCode::AlreadyFlagged
+            | ErrorCode::NotEligible
+            | ErrorCode::Closed
+            | ErrorCode::Locked => 409,
             ErrorCode::Deleted => 410,
             ErrorCode::PayloadTooLarge => 413,
-            ErrorCode::RateLimited => 429,
+            ErrorCode::RateLimited | ErrorCode::ReviewLimit => 429,
             ErrorCode::Internal => 500,
         }
     }

@@ -5,9 +5,12 @@
 //! get back what should change. Storage and the web layer only carry out
 //! those decisions, so every rule can be tested with a table of cases.
 
+pub mod badges;
 pub mod error;
+pub mod moderation;
 pub mod privileges;
 pub mod reputation;
+pub mod review;
 pub mod settings;
 pub mod validation;
 pub mod votes;

@@ -1,17 +1,33 @@
 //! Every number a community runs on, in one typed struct with the defaults
 //! of PRODUCT.md. Stored as JSON in the database, edited by administrators.
 
+use crate::badges::{default_badges, BadgeDef};
 use crate::privileges::PrivilegeLadder;
 use crate::reputation::ReputationRules;
+use crate::review::ReviewRules;
 use crate::validation::ContentLimits;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CommunitySettings {
     pub reputation: ReputationRules,
     pub privileges: PrivilegeLadder,
     pub limits: ContentLimits,
+    pub review: ReviewRules,
+    pub badges: Vec<BadgeDef>,
+}
+
+impl Default for CommunitySettings {
+    fn default() -> Self {
+        CommunitySettings {
+            reputation: ReputationRules::default(),
+            privileges: PrivilegeLadder::default(),
+            limits: ContentLimits::default(),
+            review: ReviewRules::default(),
+            badges: default_badges(),
+        }
+    }
 }
 
 #[cfg(test)]
