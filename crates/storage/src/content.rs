@@ -1,6 +1,7 @@
 //! Questions, answers, comments, tags, revisions, votes and accepts.
 
 use crate::ledger::{self, Source};
+use crate::review::{self, Placement};
 use crate::{now, Result, RowExt, Store, StoreError, Tx};
 use guildhall_domain::votes::{
     check_edit, plan_accept, plan_delete, plan_vote, AcceptTarget, AnswerRef, PostKind, VoteTarget,
@@ -35,15 +36,24 @@ pub struct PostRecord {
     pub edited_at: Option<i64>,
     pub last_activity_at: i64,
     pub deleted_at: Option<i64>,
+    /// 0 published, 1 waiting for review, 2 changes requested, 3 rejected, 4 hidden by flags.
+    pub status: i64,
+    pub closed_at: Option<i64>,
+    pub close_reason: String,
+    pub duplicate_of: Option<i64>,
+    pub locked_at: Option<i64>,
+    pub view_count: i64,
 }
 
 const POST_COLS: &str = "p.id, p.kind, p.question_id, p.author_id, u.username, u.reputation AS author_rep, p.title, \
     p.body_md, p.body_html, p.tags, p.score, p.upvotes, p.downvotes, p.answer_count, p.comment_count, \
-    p.accepted_answer_id, p.created_at, p.edited_at, p.last_activity_at, p.deleted_at";
+    p.accepted_answer_id, p.created_at, p.edited_at, p.last_activity_at, p.deleted_at, \
+    p.status, p.closed_at, p.close_reason, p.duplicate_of, p.locked_at, p.view_count";
 /// The same columns without bodies, for lists.
 const SUMMARY_COLS: &str = "p.id, p.kind, p.question_id, p.author_id, u.username, u.reputation AS author_rep, p.title, \
     '' AS body_md, '' AS body_html, p.tags, p.score, p.upvotes, p.downvotes, p.answer_count, p.comment_count, \
-    p.accepted_answer_id, p.created_at, p.edited_at, p.last_activity_at, p.deleted_at";
+    p.accepted_answer_id, p.created_at, p.edited_at, p.last_activity_at, p.deleted_at, \
+    p.status, p.closed_at, p.close_reason, p.duplicate_of, p.locked_at, p.view_count";
 
 impl PostRecord {
     fn from_row(r: &AnyRow) -> PostRecord {
@@ -69,6 +79,12 @@ impl PostRecord {
             edited_at: r.oi("edited_at"),
             last_activity_at: r.i("last_activity_at"),
             deleted_at: r.oi("deleted_at"),
+            status: r.i("status"),
+            closed_at: r.oi("closed_at"),
+            close_reason: r.s("close_reason"),
+            duplicate_of: r.oi("duplicate_of"),
+            locked_at: r.oi("locked_at"),
+            view_count: r.i("view_count"),
         }
     }
 }
@@ -161,7 +177,22 @@ pub struct VoteOutcome {
     pub changed: bool,
 }
 
-fn not_found(what: &'static str) -> StoreError {
+/// Post states (posts.status).
+pub mod status {
+    pub const PUBLISHED: i64 = 0;
+    pub const PENDING: i64 = 1;
+    pub const CHANGES_REQUESTED: i64 = 2;
+    pub const REJECTED: i64 = 3;
+    pub const HIDDEN: i64 = 4;
+}
+
+impl PostRecord {
+    pub fn is_published(&self) -> bool {
+        self.status == status::PUBLISHED && self.deleted_at.is_none()
+    }
+}
+
+pub(crate) fn not_found(what: &'static str) -> StoreError {
     DomainError::NotFound(what).into()
 }
 
@@ -196,15 +227,25 @@ async fn resolve_tags(
     Ok(ids)
 }
 
-async fn set_post_tags(tx: &mut Tx<'_>, post_id: i64, old: &[i64], new: &[i64]) -> Result<()> {
+/// Change a question's tags; `counted` says whether the question counts in
+/// the tags' question counts (published and not deleted).
+async fn set_post_tags(
+    tx: &mut Tx<'_>,
+    post_id: i64,
+    old: &[i64],
+    new: &[i64],
+    counted: bool,
+) -> Result<()> {
+    let delta = i64::from(counted);
     for id in old.iter().filter(|id| !new.contains(id)) {
         sqlx::query("DELETE FROM post_tags WHERE post_id = $1 AND tag_id = $2")
             .bind(post_id)
             .bind(id)
             .execute(&mut **tx)
             .await?;
-        sqlx::query("UPDATE tags SET question_count = question_count - 1 WHERE id = $1")
+        sqlx::query("UPDATE tags SET question_count = question_count - $2 WHERE id = $1")
             .bind(id)
+            .bind(delta)
             .execute(&mut **tx)
             .await?;
     }
@@ -214,16 +255,45 @@ async fn set_post_tags(tx: &mut Tx<'_>, post_id: i64, old: &[i64], new: &[i64]) 
             .bind(id)
             .execute(&mut **tx)
             .await?;
-        sqlx::query("UPDATE tags SET question_count = question_count + 1 WHERE id = $1")
+        sqlx::query("UPDATE tags SET question_count = question_count + $2 WHERE id = $1")
             .bind(id)
+            .bind(delta)
             .execute(&mut **tx)
             .await?;
     }
     Ok(())
 }
 
+/// Add `delta` (+1 or -1) to the counters a published post counts in: its
+/// question's answer count, or its tags' question counts.
+pub(crate) async fn count_visible(
+    tx: &mut Tx<'_>,
+    post_id: i64,
+    kind: PostKind,
+    question_id: Option<i64>,
+    delta: i64,
+) -> Result<()> {
+    match kind {
+        PostKind::Answer => {
+            sqlx::query("UPDATE posts SET answer_count = answer_count + $2 WHERE id = $1")
+                .bind(question_id)
+                .bind(delta)
+                .execute(&mut **tx)
+                .await?;
+        }
+        PostKind::Question => {
+            sqlx::query("UPDATE tags SET question_count = question_count + $2 WHERE id IN (SELECT tag_id FROM post_tags WHERE post_id = $1)")
+                .bind(post_id)
+                .bind(delta)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 #[allow(clippy::too_many_arguments)]
-async fn insert_revision(
+pub(crate) async fn insert_revision(
     tx: &mut Tx<'_>,
     post_id: i64,
     author_id: i64,
@@ -259,20 +329,105 @@ async fn insert_revision(
     Ok(rev)
 }
 
+/// Edit a post inside a transaction. `via_review` is set when an approved
+/// suggested edit is applied (the review decided, not the editor's privilege).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn edit_post_tx(
+    tx: &mut Tx<'_>,
+    s: &CommunitySettings,
+    actor: &Actor,
+    post_id: i64,
+    input: &PostInput<'_>,
+    comment: &str,
+    rolled_back_to: Option<i64>,
+    via_review: bool,
+) -> Result<i64> {
+    let t = now();
+    let row = sqlx::query(
+        "UPDATE posts SET edited_at = edited_at WHERE id = $1 RETURNING author_id, kind, question_id, deleted_at, status, locked_at",
+    )
+    .bind(post_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| not_found("post"))?;
+    if row.oi("locked_at").is_some() && !actor.role.is_staff() {
+        return Err(DomainError::from(ErrorCode::Locked).into());
+    }
+    if !via_review {
+        check_edit(s, actor, row.i("author_id"), row.oi("deleted_at").is_some())?;
+    }
+    let counted = row.i("status") == status::PUBLISHED && row.oi("deleted_at").is_none();
+    let kind = PostKind::from_i64(row.i("kind"));
+    if kind == PostKind::Question {
+        let old: Vec<i64> = sqlx::query("SELECT tag_id FROM post_tags WHERE post_id = $1")
+            .bind(post_id)
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|r| r.i("tag_id"))
+            .collect();
+        let new = resolve_tags(tx, s, actor, input.tags).await?;
+        set_post_tags(tx, post_id, &old, &new, counted).await?;
+    }
+    sqlx::query(
+        "UPDATE posts SET title = $1, body_md = $2, body_html = $3, tags = $4, edited_at = $5, last_activity_at = $5 WHERE id = $6",
+    )
+    .bind(input.title)
+    .bind(input.body_md)
+    .bind(input.body_html)
+    .bind(input.tags.join(" "))
+    .bind(t)
+    .bind(post_id)
+    .execute(&mut **tx)
+    .await?;
+    if let Some(q) = row.oi("question_id") {
+        sqlx::query("UPDATE posts SET last_activity_at = $1 WHERE id = $2")
+            .bind(t)
+            .bind(q)
+            .execute(&mut **tx)
+            .await?;
+    }
+    let kind_s = if rolled_back_to.is_some() {
+        "rollback"
+    } else {
+        "edit"
+    };
+    let rev = insert_revision(
+        tx,
+        post_id,
+        actor.id,
+        kind_s,
+        input,
+        comment,
+        rolled_back_to,
+        t,
+    )
+    .await?;
+    Ok(rev)
+}
+
 impl Store {
+    /// Create a question; `state` is [`status::PUBLISHED`] or
+    /// [`status::PENDING`] (waiting in a pre-publish queue).
     pub async fn create_question(
         &self,
         s: &CommunitySettings,
         author: &Actor,
         input: &PostInput<'_>,
+        review: Option<Placement>,
     ) -> Result<i64> {
+        let state = if review.is_some() {
+            status::PENDING
+        } else {
+            status::PUBLISHED
+        };
         s.privileges.require(author, Privilege::Post)?;
         let t = now();
         let mut tx = self.begin().await?;
         let tag_ids = resolve_tags(&mut tx, s, author, input.tags).await?;
         let id = sqlx::query(
-            "INSERT INTO posts (kind, author_id, title, body_md, body_html, tags, created_at, last_activity_at)
-             VALUES (1, $1, $2, $3, $4, $5, $6, $6) RETURNING id",
+            "INSERT INTO posts (kind, author_id, title, body_md, body_html, tags, created_at, last_activity_at, status)
+             VALUES (1, $1, $2, $3, $4, $5, $6, $6, $7) RETURNING id",
         )
         .bind(author.id)
         .bind(input.title)
@@ -280,11 +435,15 @@ impl Store {
         .bind(input.body_html)
         .bind(input.tags.join(" "))
         .bind(t)
+        .bind(state)
         .fetch_one(&mut *tx)
         .await?
         .i("id");
-        set_post_tags(&mut tx, id, &[], &tag_ids).await?;
+        set_post_tags(&mut tx, id, &[], &tag_ids, state == status::PUBLISHED).await?;
         insert_revision(&mut tx, id, author.id, "initial", input, "", None, t).await?;
+        if let Some(p) = review {
+            review::open_post_item(&mut tx, p, id, author.id, t).await?;
+        }
         tx.commit().await?;
         Ok(id)
     }
@@ -296,30 +455,46 @@ impl Store {
         question_id: i64,
         body_md: &str,
         body_html: &str,
+        review: Option<Placement>,
     ) -> Result<i64> {
         s.privileges.require(author, Privilege::Post)?;
+        let state = if review.is_some() {
+            status::PENDING
+        } else {
+            status::PUBLISHED
+        };
         let t = now();
         let mut tx = self.begin().await?;
-        let n = sqlx::query(
-            "UPDATE posts SET answer_count = answer_count + 1, last_activity_at = $1 WHERE id = $2 AND kind = 1 AND deleted_at IS NULL",
+        // A pending answer is not counted (nor does it bump the question) until published.
+        let published = i64::from(state == status::PUBLISHED);
+        let q = sqlx::query(
+            "UPDATE posts SET answer_count = answer_count + $3,
+                    last_activity_at = CASE WHEN $3 = 1 THEN $1 ELSE last_activity_at END
+             WHERE id = $2 AND kind = 1 AND deleted_at IS NULL AND status = 0
+             RETURNING closed_at, locked_at",
         )
         .bind(t)
         .bind(question_id)
-        .execute(&mut *tx)
+        .bind(published)
+        .fetch_optional(&mut *tx)
         .await?
-        .rows_affected();
-        if n == 0 {
-            return Err(not_found("question"));
+        .ok_or_else(|| not_found("question"))?;
+        if q.oi("locked_at").is_some() {
+            return Err(DomainError::from(ErrorCode::Locked).into());
+        }
+        if q.oi("closed_at").is_some() {
+            return Err(DomainError::from(ErrorCode::Closed).into());
         }
         let id = sqlx::query(
-            "INSERT INTO posts (kind, question_id, author_id, body_md, body_html, created_at, last_activity_at)
-             VALUES (2, $1, $2, $3, $4, $5, $5) RETURNING id",
+            "INSERT INTO posts (kind, question_id, author_id, body_md, body_html, created_at, last_activity_at, status)
+             VALUES (2, $1, $2, $3, $4, $5, $5, $6) RETURNING id",
         )
         .bind(question_id)
         .bind(author.id)
         .bind(body_md)
         .bind(body_html)
         .bind(t)
+        .bind(state)
         .fetch_one(&mut *tx)
         .await?
         .i("id");
@@ -330,6 +505,9 @@ impl Store {
             tags: &[],
         };
         insert_revision(&mut tx, id, author.id, "initial", &input, "", None, t).await?;
+        if let Some(p) = review {
+            review::open_post_item(&mut tx, p, id, author.id, t).await?;
+        }
         tx.commit().await?;
         Ok(id)
     }
@@ -346,12 +524,15 @@ impl Store {
         let t = now();
         let mut tx = self.begin().await?;
         let row = sqlx::query(
-            "UPDATE posts SET comment_count = comment_count + 1 WHERE id = $1 AND deleted_at IS NULL RETURNING kind, question_id",
+            "UPDATE posts SET comment_count = comment_count + 1 WHERE id = $1 AND deleted_at IS NULL AND status = 0 RETURNING kind, question_id, locked_at",
         )
         .bind(post_id)
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| not_found("post"))?;
+        if row.oi("locked_at").is_some() {
+            return Err(DomainError::from(ErrorCode::Locked).into());
+        }
         let qid = row.oi("question_id").unwrap_or(post_id);
         sqlx::query("UPDATE posts SET last_activity_at = $1 WHERE id = $2")
             .bind(t)
@@ -384,60 +565,16 @@ impl Store {
         comment: &str,
         rolled_back_to: Option<i64>,
     ) -> Result<i64> {
-        let t = now();
         let mut tx = self.begin().await?;
-        let row = sqlx::query(
-            "UPDATE posts SET edited_at = edited_at WHERE id = $1 RETURNING author_id, kind, question_id, deleted_at",
-        )
-        .bind(post_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| not_found("post"))?;
-        check_edit(s, actor, row.i("author_id"), row.oi("deleted_at").is_some())?;
-        let kind = PostKind::from_i64(row.i("kind"));
-        if kind == PostKind::Question {
-            let old: Vec<i64> = sqlx::query("SELECT tag_id FROM post_tags WHERE post_id = $1")
-                .bind(post_id)
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(|r| r.i("tag_id"))
-                .collect();
-            let new = resolve_tags(&mut tx, s, actor, input.tags).await?;
-            set_post_tags(&mut tx, post_id, &old, &new).await?;
-        }
-        sqlx::query(
-            "UPDATE posts SET title = $1, body_md = $2, body_html = $3, tags = $4, edited_at = $5, last_activity_at = $5 WHERE id = $6",
-        )
-        .bind(input.title)
-        .bind(input.body_md)
-        .bind(input.body_html)
-        .bind(input.tags.join(" "))
-        .bind(t)
-        .bind(post_id)
-        .execute(&mut *tx)
-        .await?;
-        if let Some(q) = row.oi("question_id") {
-            sqlx::query("UPDATE posts SET last_activity_at = $1 WHERE id = $2")
-                .bind(t)
-                .bind(q)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let kind_s = if rolled_back_to.is_some() {
-            "rollback"
-        } else {
-            "edit"
-        };
-        let rev = insert_revision(
+        let rev = edit_post_tx(
             &mut tx,
+            s,
+            actor,
             post_id,
-            actor.id,
-            kind_s,
             input,
             comment,
             rolled_back_to,
-            t,
+            false,
         )
         .await?;
         tx.commit().await?;
@@ -452,7 +589,7 @@ impl Store {
     ) -> Result<()> {
         let t = now();
         let mut tx = self.begin().await?;
-        let row = sqlx::query("UPDATE posts SET deleted_at = deleted_at WHERE id = $1 RETURNING author_id, kind, question_id, deleted_at")
+        let row = sqlx::query("UPDATE posts SET deleted_at = deleted_at WHERE id = $1 RETURNING author_id, kind, question_id, deleted_at, status")
             .bind(post_id)
             .fetch_optional(&mut *tx)
             .await?
@@ -466,19 +603,8 @@ impl Store {
             .bind(post_id)
             .execute(&mut *tx)
             .await?;
-        match kind {
-            PostKind::Answer => {
-                sqlx::query("UPDATE posts SET answer_count = answer_count - 1 WHERE id = $1")
-                    .bind(row.oi("question_id"))
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            PostKind::Question => {
-                sqlx::query("UPDATE tags SET question_count = question_count - 1 WHERE id IN (SELECT tag_id FROM post_tags WHERE post_id = $1)")
-                    .bind(post_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+        if row.i("status") == status::PUBLISHED {
+            count_visible(&mut tx, post_id, kind, row.oi("question_id"), -1).await?;
         }
         if !entries.is_empty() {
             ledger::lock_user(&mut tx, author).await?;
@@ -509,7 +635,7 @@ impl Store {
     ) -> Result<VoteOutcome> {
         let mut tx = self.begin().await?;
         // Lock the post first: concurrent votes on it wait here.
-        let row = sqlx::query("UPDATE posts SET score = score WHERE id = $1 RETURNING author_id, kind, deleted_at, score")
+        let row = sqlx::query("UPDATE posts SET score = score WHERE id = $1 RETURNING author_id, kind, deleted_at, score, status, locked_at")
             .bind(post_id)
             .fetch_optional(&mut *tx)
             .await?
@@ -517,8 +643,11 @@ impl Store {
         let target = VoteTarget {
             author_id: row.i("author_id"),
             kind: PostKind::from_i64(row.i("kind")),
-            deleted: row.oi("deleted_at").is_some(),
+            deleted: row.oi("deleted_at").is_some() || row.i("status") != status::PUBLISHED,
         };
+        if row.oi("locked_at").is_some() {
+            return Err(DomainError::from(ErrorCode::Locked).into());
+        }
         let prev_row =
             sqlx::query("SELECT value, event_id FROM votes WHERE post_id = $1 AND voter_id = $2")
                 .bind(post_id)
@@ -750,7 +879,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT {SUMMARY_COLS} FROM posts p JOIN users u ON u.id = p.author_id {join}
-             WHERE p.kind = 1 AND p.deleted_at IS NULL{unanswered} ORDER BY {order} LIMIT $1 OFFSET $2"
+             WHERE p.kind = 1 AND p.deleted_at IS NULL AND p.status = 0{unanswered} ORDER BY {order} LIMIT $1 OFFSET $2"
         );
         let mut q = sqlx::query(&sql).bind(limit + 1).bind(offset);
         if bind_tag {
@@ -770,7 +899,7 @@ impl Store {
     ) -> Result<Option<QuestionPage>> {
         let sql = format!(
             "SELECT {POST_COLS} FROM posts p JOIN users u ON u.id = p.author_id
-             WHERE (p.id = $1 AND p.kind = 1) OR (p.question_id = $1 AND p.kind = 2 AND p.deleted_at IS NULL)"
+             WHERE (p.id = $1 AND p.kind = 1) OR (p.question_id = $1 AND p.kind = 2 AND p.deleted_at IS NULL AND p.status = 0)"
         );
         let mut posts: Vec<PostRecord> = sqlx::query(&sql)
             .bind(id)
@@ -864,7 +993,7 @@ impl Store {
         let sql = format!(
             "SELECT {SUMMARY_COLS}, q.title AS qtitle FROM posts p JOIN users u ON u.id = p.author_id
              LEFT JOIN posts q ON q.id = p.question_id
-             WHERE p.author_id = $1 AND p.kind = $2 AND p.deleted_at IS NULL ORDER BY p.created_at DESC, p.id DESC LIMIT $3"
+             WHERE p.author_id = $1 AND p.kind = $2 AND p.deleted_at IS NULL AND p.status = 0 ORDER BY p.created_at DESC, p.id DESC LIMIT $3"
         );
         let rows = sqlx::query(&sql)
             .bind(user_id)
@@ -888,7 +1017,7 @@ impl Store {
         let r = sqlx::query(
             "SELECT CAST(COALESCE(SUM(CASE WHEN kind = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS q,
                     CAST(COALESCE(SUM(CASE WHEN kind = 2 THEN 1 ELSE 0 END), 0) AS BIGINT) AS a
-             FROM posts WHERE author_id = $1 AND deleted_at IS NULL",
+             FROM posts WHERE author_id = $1 AND deleted_at IS NULL AND status = 0",
         )
         .bind(user_id)
         .fetch_one(self.reader())

@@ -148,25 +148,29 @@ pub(crate) async fn reverse(tx: &mut Tx<'_>, previous: Source, by: Source) -> Re
     .bind(previous.id)
     .fetch_all(&mut **tx)
     .await?;
-    let t = now();
     let mut users = Vec::new();
     for r in rows {
-        let user = r.i("user_id");
-        insert_row(
-            tx,
-            user,
-            -r.i("amount"),
-            -r.i("requested"),
-            r.i("capped") == 1,
-            &r.s("reason"),
-            by,
-            Some(r.i("id")),
-            t,
-        )
-        .await?;
-        users.push(user);
+        reverse_row(tx, &r, by).await?;
+        users.push(r.i("user_id"));
     }
     Ok(users)
+}
+
+/// Append the exact negation of one ledger row (selected with its id,
+/// user_id, amount, requested, capped and reason).
+pub(crate) async fn reverse_row(tx: &mut Tx<'_>, r: &sqlx::any::AnyRow, by: Source) -> Result<()> {
+    insert_row(
+        tx,
+        r.i("user_id"),
+        -r.i("amount"),
+        -r.i("requested"),
+        r.i("capped") == 1,
+        &r.s("reason"),
+        by,
+        Some(r.i("id")),
+        now(),
+    )
+    .await
 }
 
 /// Lock members in id order (a fixed order avoids deadlocks).

@@ -14,11 +14,14 @@
 //! PostgreSQL, write transactions lock the rows they decide on first
 //! (`UPDATE … SET x = x`), which serializes concurrent votes on one post.
 
+pub mod badges;
 pub mod bench;
 pub mod content;
 pub mod ledger;
 pub mod migrate;
+pub mod moderation;
 pub mod recompute;
+pub mod review;
 pub mod settings;
 pub mod users;
 

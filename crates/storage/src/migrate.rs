@@ -14,11 +14,18 @@ struct Migration {
 /// Migrations are written once, in the DDL both engines accept; the one
 /// difference so far, auto-increment keys, is translated for PostgreSQL
 /// (`INTEGER PRIMARY KEY` is SQLite's rowid alias, `BIGSERIAL` PostgreSQL's).
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "core",
-    sql: include_str!("../migrations/0001_core.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "core",
+        sql: include_str!("../migrations/0001_core.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "review",
+        sql: include_str!("../migrations/0002_review.sql"),
+    },
+];
 
 fn dialect(sql: &str, backend: Backend) -> String {
     match backend {

@@ -60,8 +60,8 @@ const CHECKS: &[(&str, &str, &str, &str)] = &[
     (
         "posts",
         "answer_count",
-        "SELECT p.id, p.answer_count AS cached, (SELECT COUNT(*) FROM posts a WHERE a.question_id = p.id AND a.kind = 2 AND a.deleted_at IS NULL) AS truth FROM posts p WHERE p.kind = 1",
-        "UPDATE posts SET answer_count = (SELECT COUNT(*) FROM posts a WHERE a.question_id = posts.id AND a.kind = 2 AND a.deleted_at IS NULL) WHERE kind = 1",
+        "SELECT p.id, p.answer_count AS cached, (SELECT COUNT(*) FROM posts a WHERE a.question_id = p.id AND a.kind = 2 AND a.deleted_at IS NULL AND a.status = 0) AS truth FROM posts p WHERE p.kind = 1",
+        "UPDATE posts SET answer_count = (SELECT COUNT(*) FROM posts a WHERE a.question_id = posts.id AND a.kind = 2 AND a.deleted_at IS NULL AND a.status = 0) WHERE kind = 1",
     ),
     (
         "posts",
@@ -81,9 +81,9 @@ const CHECKS: &[(&str, &str, &str, &str)] = &[
         "tags",
         "question_count",
         "SELECT t.id, t.question_count AS cached,
-                (SELECT COUNT(*) FROM post_tags pt JOIN posts p ON p.id = pt.post_id WHERE pt.tag_id = t.id AND p.deleted_at IS NULL) AS truth
+                (SELECT COUNT(*) FROM post_tags pt JOIN posts p ON p.id = pt.post_id WHERE pt.tag_id = t.id AND p.deleted_at IS NULL AND p.status = 0) AS truth
          FROM tags t",
-        "UPDATE tags SET question_count = (SELECT COUNT(*) FROM post_tags pt JOIN posts p ON p.id = pt.post_id WHERE pt.tag_id = tags.id AND p.deleted_at IS NULL)",
+        "UPDATE tags SET question_count = (SELECT COUNT(*) FROM post_tags pt JOIN posts p ON p.id = pt.post_id WHERE pt.tag_id = tags.id AND p.deleted_at IS NULL AND p.status = 0)",
     ),
 ];
 

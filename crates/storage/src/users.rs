@@ -3,6 +3,7 @@
 use crate::ledger::{self, Source};
 use crate::{now, Result, RowExt, Store};
 use guildhall_domain::reputation::{PlannedEntry, Reason, ReputationRules};
+use guildhall_domain::moderation::{Capability, Sanctions};
 use guildhall_domain::{Actor, DomainError, Role};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -20,6 +21,13 @@ pub struct UserRecord {
     pub created_at: i64,
     pub activated_at: Option<i64>,
     pub reputation: i64,
+    pub location: String,
+    pub website: String,
+    pub notify_email: bool,
+    pub suspended_until: Option<i64>,
+    pub suspension_reason: String,
+    #[serde(skip)]
+    pub blocked_caps: String,
 }
 
 impl UserRecord {
@@ -28,6 +36,13 @@ impl UserRecord {
             id: self.id,
             reputation: self.reputation,
             role: self.role,
+        }
+    }
+    pub fn sanctions(&self) -> Sanctions {
+        Sanctions {
+            suspended_until: self.suspended_until,
+            suspension_reason: self.suspension_reason.clone(),
+            blocked: Capability::parse_list(&self.blocked_caps),
         }
     }
     fn from_row(r: &AnyRow) -> UserRecord {
@@ -41,12 +56,19 @@ impl UserRecord {
             created_at: r.i("created_at"),
             activated_at: r.oi("activated_at"),
             reputation: r.i("reputation"),
+            location: r.s("location"),
+            website: r.s("website"),
+            notify_email: r.i("notify_email") == 1,
+            suspended_until: r.oi("suspended_until"),
+            suspension_reason: r.s("suspension_reason"),
+            blocked_caps: r.s("blocked_caps"),
         }
     }
 }
 
 const USER_COLS: &str =
-    "u.id, u.username, u.email, u.password_hash, u.role, u.about, u.created_at, u.activated_at, u.reputation";
+    "u.id, u.username, u.email, u.password_hash, u.role, u.about, u.created_at, u.activated_at, u.reputation, \
+     u.location, u.website, u.notify_email, u.suspended_until, u.suspension_reason, u.blocked_caps";
 
 pub fn username_key(name: &str) -> String {
     name.trim().to_lowercase()
@@ -203,12 +225,25 @@ impl Store {
         Ok(())
     }
 
-    pub async fn update_about(&self, user_id: i64, about: &str) -> Result<()> {
-        sqlx::query("UPDATE users SET about = $1 WHERE id = $2")
-            .bind(about)
-            .bind(user_id)
-            .execute(&self.write)
-            .await?;
+    /// Update the public profile and the e-mail notification choice.
+    pub async fn update_profile(
+        &self,
+        user_id: i64,
+        about: &str,
+        location: &str,
+        website: &str,
+        notify_email: bool,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE users SET about = $1, location = $2, website = $3, notify_email = $4 WHERE id = $5",
+        )
+        .bind(about)
+        .bind(location)
+        .bind(website)
+        .bind(i64::from(notify_email))
+        .bind(user_id)
+        .execute(&self.write)
+        .await?;
         Ok(())
     }
 
