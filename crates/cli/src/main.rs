@@ -254,6 +254,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     }
                 });
             }
+            // Badges, notification mail, page views, review expiry.
+            app.spawn_background();
+            let jobs = app.clone();
             let store = app.store.clone();
             axum::serve(
                 listener,
@@ -262,6 +265,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             )
             .with_graceful_shutdown(shutdown())
             .await?;
+            // Buffered page views are not lost on a clean stop.
+            if let Err(e) = jobs.flush_views().await {
+                tracing::warn!(error = %e, "view flush failed");
+            }
             store.close().await;
             tracing::info!("stopped");
             Ok(())

@@ -2,14 +2,25 @@
 //! roll back, delete, vote, accept, and the reads behind every page.
 
 use crate::{App, Result};
+use guildhall_domain::moderation::Capability;
+use guildhall_domain::review::{edit_route, prepublish_queue, EditRoute};
 use guildhall_domain::votes::{PostKind, VoteValue};
 use guildhall_domain::{Actor, DomainError, ErrorCode, Privilege};
 use guildhall_storage::content::{
-    PostInput, PostRecord, QuestionPage, QuestionSort, Revision, TagRecord, VoteOutcome,
+    status, PostInput, PostRecord, QuestionPage, QuestionSort, Revision, TagRecord, VoteOutcome,
 };
 use guildhall_storage::ledger::LedgerRow;
+use guildhall_storage::review::{EditSuggestion, Placement};
 use guildhall_storage::users::UserRecord;
 use serde::Serialize;
+
+/// What an edit did: a new revision, or a suggestion waiting for review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum EditOutcome {
+    Edited { rev: i64 },
+    Suggested { item_id: i64 },
+}
 
 /// A member as an actor; refuses accounts that are not activated.
 pub fn actor_of(u: &UserRecord) -> Result<Actor> {
@@ -61,7 +72,7 @@ pub struct QuestionList {
     pub has_next: bool,
 }
 
-fn diff(old: &str, new: &str) -> Vec<DiffLine> {
+pub(crate) fn diff(old: &str, new: &str) -> Vec<DiffLine> {
     use similar::{ChangeTag, TextDiff};
     TextDiff::from_lines(old, new)
         .iter_all_changes()
@@ -86,8 +97,36 @@ impl App {
         ))
     }
 
+    /// Where a new post of this author waits, if it must be reviewed first.
+    async fn placement(
+        &self,
+        actor: &Actor,
+        kind: PostKind,
+        question_created_at: Option<i64>,
+    ) -> Result<Option<Placement>> {
+        let s = self.settings();
+        let (questions, answers) = self.store.count_user_posts(actor.id).await?;
+        let earlier = match kind {
+            PostKind::Question => questions,
+            PostKind::Answer => answers,
+        };
+        Ok(prepublish_queue(
+            &s.review,
+            &s.privileges,
+            actor,
+            kind,
+            earlier,
+            question_created_at,
+            guildhall_storage::now(),
+        )
+        .map(|queue| Placement {
+            queue,
+            thresholds: s.review.thresholds(queue),
+        }))
+    }
+
     pub async fn ask(&self, author: &UserRecord, f: &QuestionForm) -> Result<i64> {
-        let actor = actor_of(author)?;
+        let actor = self.capable(author, Capability::Ask)?;
         let (title, body, tags) = self.validate_question(f)?;
         let html = guildhall_markdown::render(&body);
         let input = PostInput {
@@ -96,28 +135,39 @@ impl App {
             body_html: &html,
             tags: &tags,
         };
-        self.written(
-            self.store
-                .create_question(&self.settings(), &actor, &input)
-                .await?,
-        )
-        .await
+        let review = self.placement(&actor, PostKind::Question, None).await?;
+        let id = self
+            .store
+            .create_question(&self.settings(), &actor, &input, review)
+            .await?;
+        self.mark_dirty(&[actor.id]);
+        self.written(id).await
     }
 
     pub async fn answer(&self, author: &UserRecord, question_id: i64, body: &str) -> Result<i64> {
-        let actor = actor_of(author)?;
+        let actor = self.capable(author, Capability::Answer)?;
         let body = self.settings().limits.body(body)?;
         let html = guildhall_markdown::render(&body);
-        self.written(
-            self.store
-                .create_answer(&self.settings(), &actor, question_id, &body, &html)
-                .await?,
-        )
-        .await
+        let asked = self
+            .store
+            .post(question_id)
+            .await?
+            .filter(|q| q.kind == PostKind::Question)
+            .ok_or(DomainError::NotFound("question"))?
+            .created_at;
+        let review = self
+            .placement(&actor, PostKind::Answer, Some(asked))
+            .await?;
+        let id = self
+            .store
+            .create_answer(&self.settings(), &actor, question_id, &body, &html, review)
+            .await?;
+        self.mark_dirty(&[actor.id]);
+        self.written(id).await
     }
 
     pub async fn comment(&self, author: &UserRecord, post_id: i64, body: &str) -> Result<i64> {
-        let actor = actor_of(author)?;
+        let actor = self.capable(author, Capability::Comment)?;
         let body = self.settings().limits.comment(body)?;
         let html = guildhall_markdown::render(&body);
         self.written(
@@ -128,15 +178,18 @@ impl App {
         .await
     }
 
-    /// Edit a question (title, body, tags) or an answer (body only).
+    /// Edit a question (title, body, tags) or an answer (body only): the
+    /// author, trusted users and staff edit directly; others with the edit
+    /// privilege suggest an edit that waits for review. A post whose review
+    /// asked for changes goes back to its queue once its author edits it.
     pub async fn edit(
         &self,
         editor: &UserRecord,
         post_id: i64,
         f: &QuestionForm,
         comment: &str,
-    ) -> Result<i64> {
-        let actor = actor_of(editor)?;
+    ) -> Result<EditOutcome> {
+        let actor = self.capable(editor, Capability::Review)?;
         let post = self
             .store
             .post(post_id)
@@ -155,17 +208,55 @@ impl App {
             body_html: &html,
             tags: &tags,
         };
-        self.written(
-            self.store
-                .edit_post(&s, &actor, post_id, &input, &comment, None)
-                .await?,
-        )
-        .await
+        let out = match edit_route(&s.privileges, &actor, post.author_id)? {
+            EditRoute::Direct => {
+                let rev = self
+                    .store
+                    .edit_post(&s, &actor, post_id, &input, &comment, None)
+                    .await?;
+                if post.status == status::CHANGES_REQUESTED && post.author_id == actor.id {
+                    self.store.resubmit_post(&s, &actor, post_id).await?;
+                }
+                EditOutcome::Edited { rev }
+            }
+            EditRoute::Suggest => {
+                if post.deleted_at.is_some() {
+                    return Err(ErrorCode::Deleted.into());
+                }
+                // A suggestion may only use existing tags unless the editor may create tags.
+                for t in &tags {
+                    if !post.tags.contains(t) && self.store.tag(t).await?.is_none() {
+                        s.privileges.require(&actor, Privilege::CreateTags)?;
+                    }
+                }
+                let suggestion = EditSuggestion {
+                    title: &title,
+                    body_md: &body,
+                    body_html: &html,
+                    tags: &tags,
+                    comment: &comment,
+                };
+                let item_id = self
+                    .store
+                    .suggest_post_edit(&s, &actor, post_id, &suggestion)
+                    .await?;
+                EditOutcome::Suggested { item_id }
+            }
+        };
+        self.mark_dirty(&[actor.id]);
+        self.written(out).await
     }
 
     /// Restore a post to an earlier revision, as a new revision.
     pub async fn rollback(&self, editor: &UserRecord, post_id: i64, rev: i64) -> Result<i64> {
-        let actor = actor_of(editor)?;
+        let actor = self.capable(editor, Capability::Review)?;
+        let post = self.post(post_id).await?;
+        // Rolling back someone else's post is an edit without review.
+        if edit_route(&self.settings().privileges, &actor, post.author_id)? != EditRoute::Direct {
+            self.settings()
+                .privileges
+                .require(&actor, Privilege::Trusted)?;
+        }
         let revs = self.store.revisions(post_id).await?;
         let r = revs
             .iter()
@@ -188,7 +279,7 @@ impl App {
     }
 
     pub async fn delete(&self, actor: &UserRecord, post_id: i64) -> Result<()> {
-        let actor = actor_of(actor)?;
+        let actor = self.capable(actor, Capability::Review)?;
         self.written(
             self.store
                 .delete_post(&self.settings(), &actor, post_id)
@@ -203,13 +294,17 @@ impl App {
         post_id: i64,
         value: VoteValue,
     ) -> Result<VoteOutcome> {
-        let actor = actor_of(voter)?;
+        let actor = self.capable(voter, Capability::Vote)?;
         {
             let out = self
                 .store
                 .vote(&self.settings(), &actor, post_id, value)
                 .await?;
             if out.changed {
+                self.mark_dirty(&[actor.id]);
+                if let Some(p) = self.store.post(post_id).await? {
+                    self.mark_dirty(&[p.author_id]);
+                }
                 self.wrote().await;
             }
             Ok(out)
@@ -222,7 +317,8 @@ impl App {
         question_id: i64,
         answer_id: Option<i64>,
     ) -> Result<Option<i64>> {
-        let actor = actor_of(actor)?;
+        let actor = self.capable(actor, Capability::Vote)?;
+        self.mark_dirty(&[actor.id]);
         self.written(
             self.store
                 .accept(&self.settings(), &actor, question_id, answer_id)
@@ -301,10 +397,23 @@ impl App {
                 .await?
                 .ok_or(DomainError::NotFound("question"))?,
         };
-        if page.question.deleted_at.is_some()
-            && !viewer.is_some_and(|v| v.role.is_staff() || v.id == page.question.author_id)
-        {
+        let q = &page.question;
+        let own = viewer.is_some_and(|v| v.role.is_staff() || v.id == q.author_id);
+        if q.deleted_at.is_some() && !own {
             return Err(ErrorCode::Deleted.into());
+        }
+        // Unpublished questions: their author, staff, and (while waiting)
+        // the reviewers of first posts.
+        if q.status != status::PUBLISHED && !own {
+            let reviewer = q.status == status::PENDING
+                && viewer.is_some_and(|v| {
+                    self.settings()
+                        .privileges
+                        .holds(&v.actor(), Privilege::ReviewFirstPosts)
+                });
+            if !reviewer {
+                return Err(DomainError::NotFound("question").into());
+            }
         }
         Ok(page)
     }

@@ -233,6 +233,38 @@ impl App {
                 .await?,
             );
         }
+        // The demo's history is an established community's: its posts are
+        // published as if reviewed long ago. New posts after seeding go
+        // through review as usual.
+        let saved = self.settings();
+        let mut quiet = (*saved).clone();
+        quiet.review.first_questions_reviewed = 0;
+        quiet.review.first_answers_reviewed = 0;
+        quiet.review.late_answer_days = 36_500;
+        self.set_settings_in_memory(quiet);
+        let seeded = self.seed_history(&users).await;
+        self.set_settings_in_memory((*saved).clone());
+        seeded?;
+        // A newcomer whose first question waits in the review center.
+        let newcomer = self
+            .create_active_user(
+                "newbie",
+                "newbie@guildhall.localhost",
+                DEMO_PASSWORD,
+                Role::User,
+            )
+            .await?;
+        let form = QuestionForm {
+            title: "How do I read a file line by line in Rust?".into(),
+            body: "I am new to Rust. I want to read a large log file line by line without loading all of it into memory. What is the usual way?".into(),
+            tags: "rust".into(),
+        };
+        self.ask(&newcomer, &form).await?;
+        self.run_badge_job().await?;
+        Ok(true)
+    }
+
+    async fn seed_history(&self, users: &[UserRecord]) -> Result<()> {
         let refresh = |app: &App, id: i64| {
             let app = app.clone();
             async move {
@@ -274,6 +306,6 @@ impl App {
             let post = ai.map(|a| ids[*qi].1[a]).unwrap_or(ids[*qi].0);
             self.comment(&u, post, body).await?;
         }
-        Ok(true)
+        Ok(())
     }
 }

@@ -11,6 +11,7 @@ pub mod cache;
 pub mod community;
 pub mod demo;
 pub mod mail;
+pub mod review;
 
 use guildhall_domain::{CommunitySettings, DomainError, ErrorCode};
 use guildhall_storage::{Store, StoreError};
@@ -94,6 +95,7 @@ pub struct App {
     settings: Arc<RwLock<Arc<CommunitySettings>>>,
     mailer: Arc<mail::Mailer>,
     pub(crate) cache: Option<Arc<cache::ReadCache>>,
+    pub(crate) activity: Arc<review::Activity>,
 }
 
 impl App {
@@ -120,6 +122,7 @@ impl App {
             config: Arc::new(config),
             settings: Arc::new(RwLock::new(Arc::new(settings))),
             mailer: Arc::new(mailer),
+            activity: Arc::default(),
         })
     }
 
@@ -142,6 +145,11 @@ impl App {
     pub(crate) async fn written<T>(&self, result: T) -> Result<T> {
         self.wrote().await;
         Ok(result)
+    }
+
+    /// Replace the settings in force without saving them (demo seeding).
+    pub(crate) fn set_settings_in_memory(&self, s: CommunitySettings) {
+        *self.settings.write().expect("settings lock") = Arc::new(s);
     }
 
     /// Re-read settings from the database (other app nodes may have changed them).

@@ -2,8 +2,8 @@
 
 use crate::ledger::{self, Source};
 use crate::{now, Result, RowExt, Store};
-use guildhall_domain::reputation::{PlannedEntry, Reason, ReputationRules};
 use guildhall_domain::moderation::{Capability, Sanctions};
+use guildhall_domain::reputation::{PlannedEntry, Reason, ReputationRules};
 use guildhall_domain::{Actor, DomainError, Role};
 use serde::Serialize;
 use sqlx::any::AnyRow;

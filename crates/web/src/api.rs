@@ -246,12 +246,14 @@ async fn edit(
 ) -> ApiResult {
     let id = id_of(&c, &id)?;
     let user = c.writer(&headers)?;
-    let rev = web
+    let out = web
         .app
         .edit(user, id, &question_form(&b), b.str("comment"))
         .await
         .map_err(|e| c.jerr(e))?;
-    ok(json!({ "id": id, "revision": rev }))
+    let mut v = json!(out);
+    v["id"] = json!(id);
+    ok(v)
 }
 
 async fn delete(

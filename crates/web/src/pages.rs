@@ -17,7 +17,7 @@ use guildhall_domain::votes::VoteValue;
 use guildhall_domain::{DomainError, Privilege, Role};
 use guildhall_services::accounts::Registration;
 use guildhall_services::admin::SettingsChange;
-use guildhall_services::community::QuestionForm;
+use guildhall_services::community::{EditOutcome, QuestionForm};
 use guildhall_services::storage::content::QuestionSort;
 use guildhall_services::storage::users::UserRecord;
 use guildhall_services::ServiceError;
@@ -385,7 +385,10 @@ async fn edit(State(web): State<Web>, c: Ctx, Path(id): Path<String>, f: FormDat
         .edit(user, id, &question_form(&f), f.get("comment"))
         .await
     {
-        Ok(_) => {
+        Ok(EditOutcome::Suggested { item_id }) => {
+            Ok(see_other(&format!("/review/items/{item_id}")))
+        }
+        Ok(EditOutcome::Edited { .. }) => {
             let q = question_of(&web, &c, id).await?;
             Ok(see_other(&format!("/questions/{q}#post-{id}")))
         }

@@ -4,6 +4,7 @@ use guildhall_domain::reputation::Reason;
 use guildhall_domain::votes::VoteValue::{Down, None as Undo, Up};
 use guildhall_domain::{DomainError, ErrorCode, Privilege};
 use guildhall_services::admin::SettingsChange;
+use guildhall_services::community::EditOutcome;
 use guildhall_services::App;
 use guildhall_storage::content::QuestionSort;
 
@@ -272,7 +273,10 @@ on_both!(
         let q = app.ask(&u, &form("Original title of mine")).await.unwrap();
         let mut f = form("Edited title of mine");
         f.body = "A completely different body, long enough.".into();
-        assert_eq!(app.edit(&u, q, &f, "clarify").await.unwrap(), 2);
+        assert_eq!(
+            app.edit(&u, q, &f, "clarify").await.unwrap(),
+            EditOutcome::Edited { rev: 2 }
+        );
         assert_eq!(app.rollback(&u, q, 1).await.unwrap(), 3);
         let post = app.post(q).await.unwrap();
         assert_eq!(post.title, "Original title of mine");

@@ -33,9 +33,16 @@ pub async fn fresh(app: &App, u: &UserRecord) -> UserRecord {
     app.store.user_by_id(u.id).await.unwrap().unwrap()
 }
 
-/// A community with one tag, `general`.
+/// A community with one tag, `general`, where new members' posts are
+/// published at once (the review center's tests turn review on).
 pub async fn world(app: &App) -> UserRecord {
     let a = admin(app).await;
+    let mut s = (*app.settings()).clone();
+    s.review.first_questions_reviewed = 0;
+    s.review.first_answers_reviewed = 0;
+    s.review.late_answer_days = 36_500;
+    app.store.save_settings(&s, None).await.unwrap();
+    app.reload_settings().await.unwrap();
     app.create_tag(&a, "general", "General questions")
         .await
         .unwrap();

@@ -57,7 +57,8 @@ async fn api_journey_and_the_pages_agree() {
     assert_eq!(page["comments"].as_array().unwrap().len(), 1);
     // Edit, history, rollback.
     let r = w.api("PATCH", &format!("/posts/{q}"), Some(&frank), Some(serde_json::json!({"title": "Which async runtime should a beginner use?", "body": "I am new to async Rust and confused.", "tags": ["rust", "async"], "comment": "clearer title"}))).await;
-    assert_eq!(r.json()["revision"], 2);
+    assert_eq!(r.json()["result"], "edited");
+    assert_eq!(r.json()["rev"], 2);
     let revs = w
         .api("GET", &format!("/posts/{q}/revisions"), None, None)
         .await
