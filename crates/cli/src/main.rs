@@ -349,6 +349,19 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                         d.table, d.column, d.id, d.cached, d.ledger
                     );
                 }
+                println!(
+                    "review outcomes checked against their votes: {} mismatch(es)",
+                    report.review_mismatches.len()
+                );
+                for m in &report.review_mismatches {
+                    println!(
+                        "  review item #{}: recorded {} votes say {}",
+                        m.item_id, m.recorded, m.votes_say
+                    );
+                }
+            }
+            if !report.review_mismatches.is_empty() {
+                anyhow::bail!("review outcomes differ from their votes");
             }
             if dry_run && !report.differences.is_empty() {
                 anyhow::bail!("caches differ from the ledgers");

@@ -5,7 +5,7 @@ use crate::{App, Result};
 use guildhall_domain::privileges::LadderPreset;
 use guildhall_domain::reputation::Reason;
 use guildhall_domain::{CommunitySettings, DomainError, ErrorCode, Privilege, Role};
-use guildhall_storage::recompute::RecomputeReport;
+use guildhall_storage::recompute::{RecomputeReport, ReviewMismatch};
 use guildhall_storage::users::UserRecord;
 
 /// A change an administrator asks for. Unknown keys are refused.
@@ -129,11 +129,23 @@ impl App {
         self.recompute(repair).await
     }
 
+    /// Check every cache against its ledger (and rewrite it with `repair`),
+    /// and every decided review item against its votes.
     pub async fn recompute(&self, repair: bool) -> Result<RecomputeReport> {
-        Ok(self
+        let s = self.settings();
+        let mut report = self.store.recompute(&s.reputation, repair).await?;
+        report.review_mismatches = self
             .store
-            .recompute(&self.settings().reputation, repair)
-            .await?)
+            .verify_review_outcomes(&s)
+            .await?
+            .into_iter()
+            .map(|(item_id, recorded, votes_say)| ReviewMismatch {
+                item_id,
+                recorded,
+                votes_say,
+            })
+            .collect();
+        Ok(report)
     }
 }
 

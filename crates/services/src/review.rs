@@ -656,7 +656,7 @@ impl App {
                 if let Err(e) = app.deliver_notification_mail().await {
                     tracing::warn!(error = %e, "notification mail job failed");
                 }
-                if tick % 10 == 0 {
+                if tick.is_multiple_of(10) {
                     if let Err(e) = app.flush_views().await {
                         tracing::warn!(error = %e, "view flush failed");
                     }

@@ -18,12 +18,21 @@ pub struct Difference {
     pub ledger: i64,
 }
 
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ReviewMismatch {
+    pub item_id: i64,
+    pub recorded: String,
+    pub votes_say: String,
+}
+
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct RecomputeReport {
     pub checked_users: i64,
     pub checked_posts: i64,
     pub checked_tags: i64,
     pub differences: Vec<Difference>,
+    /// Decided review items whose recorded outcome is not what their votes say.
+    pub review_mismatches: Vec<ReviewMismatch>,
     /// Whether the caches were rewritten (false for a dry run).
     pub repaired: bool,
 }

@@ -362,9 +362,7 @@ async fn vote_on_item(
         "review_vote",
         "review_item",
         Some(item.id),
-        &format!("{} {} {}", item.queue.key(), verdict.key(), input.reason)
-            .trim_end()
-            .to_string(),
+        format!("{} {} {}", item.queue.key(), verdict.key(), input.reason).trim_end(),
     )
     .await?;
     let votes = item_votes(tx, item.id).await?;
@@ -520,15 +518,14 @@ async fn decide(
         "review_decided",
         "review_item",
         Some(item.id),
-        &format!(
+        format!(
             "{} {} {} {}",
             item.queue.key(),
             verdict.key(),
             decided_by,
             reason
         )
-        .trim_end()
-        .to_string(),
+        .trim_end(),
     )
     .await?;
     Ok(())

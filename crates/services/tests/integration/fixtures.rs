@@ -83,4 +83,9 @@ pub async fn assert_consistent(app: &App) {
         "caches differ from ledgers: {:?}",
         report.differences
     );
+    assert!(
+        report.review_mismatches.is_empty(),
+        "review outcomes differ from their votes: {:?}",
+        report.review_mismatches
+    );
 }

@@ -7,3 +7,4 @@ mod concurrency;
 mod fixtures;
 mod nodes;
 mod property;
+mod review;
