@@ -62,6 +62,10 @@ pub struct Profile {
     pub answers: Vec<PostRecord>,
     pub history: Vec<LedgerRow>,
     pub privileges: Vec<(Privilege, i64, bool)>,
+    pub badges: Vec<(
+        guildhall_domain::badges::BadgeDef,
+        guildhall_storage::badges::BadgeAward,
+    )>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -470,7 +474,9 @@ impl App {
             .into_iter()
             .map(|p| (p, s.privileges.threshold(p), s.privileges.holds(&actor, p)))
             .collect();
+        let badges = self.user_badges(user.id).await?;
         Ok(Profile {
+            badges,
             user,
             question_count,
             answer_count,

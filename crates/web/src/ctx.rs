@@ -68,6 +68,8 @@ pub struct Ctx {
     /// The client's address, for rate limits: the peer, or the first
     /// X-Forwarded-For hop when the peer is a proxy on this machine.
     pub client: String,
+    /// Unread notifications of the member (0 when logged out).
+    pub unread: i64,
 }
 
 fn client_of(parts: &Parts) -> String {
@@ -126,6 +128,14 @@ impl FromRequestParts<Web> for Ctx {
                 .map_err(|e| WebError::new(e, lang))?,
             None => None,
         };
+        let mut unread = 0;
+        if let Some(u) = &user {
+            // Visits feed the consecutive-days badges; one write per member and day.
+            if let Err(e) = web.app.visit(u.id).await {
+                tracing::warn!(error = %e, "visit not recorded");
+            }
+            unread = web.app.unread(u).await.unwrap_or(0);
+        }
         let csrf = parts
             .extensions
             .get::<CsrfToken>()
@@ -144,6 +154,7 @@ impl FromRequestParts<Web> for Ctx {
             bearer,
             path,
             client: client_of(parts),
+            unread,
         })
     }
 }
@@ -155,6 +166,14 @@ impl Ctx {
 
     pub fn tf(&self, key: &str, args: &[(&str, &str)]) -> String {
         tf(self.lang, key, args)
+    }
+
+    /// Who is viewing, for counting a page view once per viewer.
+    pub fn viewer_key(&self) -> String {
+        match &self.user {
+            Some(u) => format!("u{}", u.id),
+            None => format!("a{}", self.client),
+        }
     }
 
     pub fn err(&self, e: impl Into<guildhall_services::ServiceError>) -> WebError {

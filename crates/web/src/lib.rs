@@ -10,6 +10,7 @@ pub mod ctx;
 pub mod error;
 pub mod forms;
 pub mod pages;
+pub mod review;
 pub mod views;
 
 use axum::extract::DefaultBodyLimit;
@@ -38,6 +39,7 @@ pub fn router(app: App) -> Router {
     };
     Router::new()
         .merge(pages::routes())
+        .merge(review::routes())
         .nest("/api/v1", api::routes())
         .route("/healthz", get(healthz))
         .route("/hello", get(|| async { "hello" }))

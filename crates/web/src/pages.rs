@@ -216,6 +216,12 @@ async fn question_view(
         .user
         .as_ref()
         .is_some_and(|u| u.id == page.question.author_id);
+    let disputes = web.app.disputes_on(id).await.map_err(|e| c.err(e))?;
+    let can_dispute = c
+        .user
+        .as_ref()
+        .is_some_and(|u| s.privileges.holds(&u.actor(), Privilege::ReviewEdits));
+    web.app.count_view(id, &c.viewer_key());
     Ok(QuestionView {
         chrome: Chrome::from_ctx(c),
         page,
@@ -223,6 +229,13 @@ async fn question_view(
         see_vote_counts,
         draft,
         error,
+        disputes,
+        can_dispute,
+        close_reasons: guildhall_domain::review::CLOSE_REASONS.to_vec(),
+        flag_kinds: guildhall_domain::review::FlagKind::ALL
+            .iter()
+            .map(|k| k.key())
+            .collect(),
     })
 }
 

@@ -15,6 +15,7 @@ pub struct Chrome {
     pub user: Option<UserRecord>,
     pub csrf: String,
     pub path: String,
+    pub unread: i64,
 }
 
 impl Chrome {
@@ -24,7 +25,23 @@ impl Chrome {
             user: c.user.clone(),
             csrf: c.csrf.clone(),
             path: c.path.clone(),
+            unread: c.unread,
         }
+    }
+    pub fn is_staff(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role.is_staff())
+    }
+    /// A duration as "5 min", "3 h", "2 d" in the page's language.
+    pub fn age(&self, secs: impl std::borrow::Borrow<i64>) -> String {
+        let s = (*secs.borrow()).max(0);
+        let (key, n) = if s < 3600 {
+            ("age.minutes", s / 60)
+        } else if s < 86_400 {
+            ("age.hours", s / 3600)
+        } else {
+            ("age.days", s / 86_400)
+        };
+        self.tf1(key, "n", &n.to_string())
     }
     pub fn t(&self, key: &str) -> &'static str {
         t(self.lang, key)
@@ -129,6 +146,7 @@ impl ErrorPage {
                 user: None,
                 csrf: String::new(),
                 path: "/".into(),
+                unread: 0,
             },
             status,
             message,
@@ -169,9 +187,46 @@ pub struct QuestionView {
     pub see_vote_counts: bool,
     pub draft: String,
     pub error: Option<String>,
+    /// Open close / reopen / delete items on the question.
+    pub disputes: Vec<guildhall_services::storage::review::ReviewItem>,
+    /// The viewer may cast close / reopen / delete votes.
+    pub can_dispute: bool,
+    pub close_reasons: Vec<&'static str>,
+    pub flag_kinds: Vec<&'static str>,
 }
 
 impl QuestionView {
+    /// "2 of 3 close votes" for an open dispute of this kind, if any.
+    pub fn dispute_progress(&self, queue: &str) -> Option<String> {
+        let item = self.disputes.iter().find(|i| i.queue.key() == queue)?;
+        Some(guildhall_i18n::tf(
+            self.chrome.lang,
+            &format!("dispute.progress.{queue}"),
+            &[
+                ("n", &item.votes.len().to_string()),
+                ("needed", &item.thresholds.approve.to_string()),
+            ],
+        ))
+    }
+    pub fn close_reason_label(&self, r: &str) -> &'static str {
+        self.chrome.t(&format!("review.reason.{r}"))
+    }
+    pub fn flag_label(&self, k: &str) -> &'static str {
+        self.chrome.t(&format!("flag.{k}"))
+    }
+    pub fn status_label(&self, status: &i64) -> &'static str {
+        self.chrome.t(&format!("post.status.{status}"))
+    }
+    pub fn can_delete_vote(&self, p: &PostRecord) -> bool {
+        self.can_dispute
+            && (p.closed_at.is_some() || p.score < 0)
+            && p.deleted_at.is_none()
+            && self
+                .chrome
+                .user
+                .as_ref()
+                .is_some_and(|u| u.id != p.author_id)
+    }
     pub fn is_accepted(&self, post_id: &i64) -> bool {
         self.page.question.accepted_answer_id == Some(*post_id)
     }
@@ -273,6 +328,41 @@ impl ProfilePage {
     }
     pub fn url(&self, p: &PostRecord) -> String {
         question_url(p)
+    }
+    pub fn badge_name(&self, d: &guildhall_domain::badges::BadgeDef) -> String {
+        crate::review::badge_name(self.chrome.lang, d)
+    }
+    pub fn is_me(&self) -> bool {
+        self.chrome
+            .user
+            .as_ref()
+            .is_some_and(|u| u.id == self.profile.user.id)
+    }
+    pub fn suspended(&self) -> bool {
+        self.profile
+            .user
+            .sanctions()
+            .suspended_at(guildhall_services::storage::now())
+    }
+    pub fn suspension_note(&self) -> String {
+        self.chrome.tf1(
+            "profile.suspended_until",
+            "until",
+            &format_time(self.profile.user.suspended_until.unwrap_or(0)),
+        )
+    }
+    pub fn capabilities(&self) -> Vec<(&'static str, &'static str, bool)> {
+        let blocked = self.profile.user.sanctions().blocked;
+        guildhall_domain::moderation::Capability::ALL
+            .iter()
+            .map(|c| {
+                (
+                    c.key(),
+                    self.chrome.t(&format!("capability.{}", c.key())),
+                    blocked.contains(c),
+                )
+            })
+            .collect()
     }
 }
 

@@ -27,8 +27,17 @@ fn every_key_used_by_templates_and_handlers_exists() {
         include_str!("../../templates/auth.html"),
         include_str!("../../templates/admin.html"),
         include_str!("../../templates/error.html"),
+        include_str!("../../templates/review_center.html"),
+        include_str!("../../templates/review_queue.html"),
+        include_str!("../../templates/review_item.html"),
+        include_str!("../../templates/flags.html"),
+        include_str!("../../templates/audit.html"),
+        include_str!("../../templates/inbox.html"),
+        include_str!("../../templates/profile_edit.html"),
+        include_str!("../../templates/badges.html"),
         include_str!("../../src/pages.rs"),
         include_str!("../../src/views.rs"),
+        include_str!("../../src/review.rs"),
     ];
     let mut missing = Vec::new();
     let mut n = 0;
@@ -50,6 +59,66 @@ fn every_key_used_by_templates_and_handlers_exists() {
     // Keys built at run time: every privilege, reason, error code, role.
     for p in guildhall_domain::Privilege::ALL {
         assert!(guildhall_i18n::has_key(&format!("privilege.{}", p.key())));
+    }
+    use guildhall_domain::review::{FlagKind, Queue, CLOSE_REASONS, REJECT_REASONS};
+    for q in Queue::ALL {
+        for prefix in ["queue", "review.approve", "review.reject"] {
+            assert!(
+                guildhall_i18n::has_key(&format!("{prefix}.{}", q.key())),
+                "{prefix}.{}",
+                q.key()
+            );
+        }
+    }
+    for r in CLOSE_REASONS.iter().chain(REJECT_REASONS.iter()) {
+        assert!(
+            guildhall_i18n::has_key(&format!("review.reason.{r}")),
+            "review.reason.{r}"
+        );
+    }
+    for f in FlagKind::ALL {
+        assert!(guildhall_i18n::has_key(&format!("flag.{}", f.key())));
+    }
+    for c in guildhall_domain::moderation::Capability::ALL {
+        assert!(guildhall_i18n::has_key(&format!("capability.{}", c.key())));
+    }
+    for n in 0..=4 {
+        assert!(guildhall_i18n::has_key(&format!("post.status.{n}")));
+    }
+    for k in [
+        "post_approved",
+        "post_changes_requested",
+        "post_rejected",
+        "edit_approved",
+        "edit_rejected",
+        "post_edited",
+        "post_closed",
+        "post_reopened",
+        "post_deleted",
+        "post_hidden",
+        "suspended",
+        "badge_awarded",
+    ] {
+        assert!(
+            guildhall_i18n::has_key(&format!("notification.{k}")),
+            "notification.{k}"
+        );
+    }
+    for code in [
+        "already_reviewed",
+        "item_decided",
+        "review_limit",
+        "already_flagged",
+        "not_eligible",
+        "closed",
+        "locked",
+        "suspended",
+        "capability_blocked",
+    ] {
+        assert!(
+            guildhall_i18n::has_key(&format!("error.{code}")),
+            "error.{code}"
+        );
     }
     for r in guildhall_domain::reputation::Reason::ALL {
         assert!(guildhall_i18n::has_key(&format!("reason.{}", r.key())));
@@ -88,6 +157,26 @@ fn templates_have_no_bare_english_text() {
         ("profile.html", include_str!("../../templates/profile.html")),
         ("auth.html", include_str!("../../templates/auth.html")),
         ("admin.html", include_str!("../../templates/admin.html")),
+        (
+            "review_center.html",
+            include_str!("../../templates/review_center.html"),
+        ),
+        (
+            "review_queue.html",
+            include_str!("../../templates/review_queue.html"),
+        ),
+        (
+            "review_item.html",
+            include_str!("../../templates/review_item.html"),
+        ),
+        ("flags.html", include_str!("../../templates/flags.html")),
+        ("audit.html", include_str!("../../templates/audit.html")),
+        ("inbox.html", include_str!("../../templates/inbox.html")),
+        (
+            "profile_edit.html",
+            include_str!("../../templates/profile_edit.html"),
+        ),
+        ("badges.html", include_str!("../../templates/badges.html")),
     ] {
         let mut in_tag = false;
         let mut in_expr = 0;
