@@ -16,6 +16,8 @@ pub struct SettingsChange {
     pub thresholds: Vec<(String, i64)>,
     /// reason key → amount, plus "daily_cap" and "floor"
     pub amounts: Vec<(String, i64)>,
+    /// review rule key (a field of `ReviewRules`) → number
+    pub review: Vec<(String, i64)>,
 }
 
 fn require_admin(u: &UserRecord) -> Result<()> {
@@ -81,6 +83,26 @@ pub fn apply_change(mut s: CommunitySettings, c: &SettingsChange) -> Result<Comm
                 *slot = *v;
             }
         }
+    }
+    if !c.review.is_empty() {
+        // Review rules are plain numbers: edit them through their serde names.
+        let mut map = match serde_json::to_value(&s.review) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => return Err(ErrorCode::Internal.into()),
+        };
+        for (k, v) in &c.review {
+            if !map.contains_key(k) {
+                return Err(DomainError::validation("review", "unknown", None).into());
+            }
+            if !(0..=1_000_000).contains(v) {
+                return Err(
+                    DomainError::validation("review", "out_of_range", Some(1_000_000)).into(),
+                );
+            }
+            map.insert(k.clone(), serde_json::json!(v));
+        }
+        s.review = serde_json::from_value(serde_json::Value::Object(map))
+            .map_err(|_| DomainError::validation("review", "malformed", None))?;
     }
     Ok(s)
 }

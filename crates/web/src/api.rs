@@ -406,6 +406,7 @@ async fn settings_put(
             .map(str::to_string),
         thresholds: pairs("thresholds")?,
         amounts: pairs("amounts")?,
+        review: pairs("review")?,
     };
     ok(web
         .app

@@ -694,11 +694,23 @@ async fn admin_page(
             s.privileges.preset == Some(p),
         ));
     }
+    let review = match serde_json::to_value(&s.review) {
+        Ok(serde_json::Value::Object(m)) => m
+            .into_iter()
+            .map(|(k, v)| ReviewRow {
+                label: c.t(&format!("admin.review.{k}")),
+                value: v.as_i64().unwrap_or(0),
+                key: k,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     render(AdminPage {
         chrome: Chrome::from_ctx(c),
         settings: s,
         thresholds,
         amounts,
+        review,
         users,
         notice,
         error,
@@ -735,6 +747,8 @@ pub fn settings_change(
             }
         } else if let Some(r) = k.strip_prefix("amount.") {
             change.amounts.push((r.to_string(), parse()?));
+        } else if let Some(r) = k.strip_prefix("review.") {
+            change.review.push((r.to_string(), parse()?));
         }
     }
     Ok(change)

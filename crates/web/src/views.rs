@@ -415,6 +415,12 @@ pub struct ThresholdRow {
     pub value: i64,
 }
 
+pub struct ReviewRow {
+    pub key: String,
+    pub label: &'static str,
+    pub value: i64,
+}
+
 #[derive(Template)]
 #[template(path = "admin.html")]
 pub struct AdminPage {
@@ -422,6 +428,7 @@ pub struct AdminPage {
     pub settings: CommunitySettings,
     pub thresholds: Vec<ThresholdRow>,
     pub amounts: Vec<ThresholdRow>,
+    pub review: Vec<ReviewRow>,
     pub users: Vec<UserRecord>,
     pub notice: Option<String>,
     pub error: Option<String>,
