@@ -57,7 +57,7 @@ fn created(v: Value) -> ApiResult {
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
-trait ApiCtx {
+pub trait ApiCtx {
     fn jerr(&self, e: impl Into<ServiceError>) -> WebError;
     fn writer(
         &self,

@@ -11,6 +11,7 @@ pub mod error;
 pub mod forms;
 pub mod pages;
 pub mod review;
+pub mod review_api;
 pub mod views;
 
 use axum::extract::DefaultBodyLimit;
@@ -40,7 +41,7 @@ pub fn router(app: App) -> Router {
     Router::new()
         .merge(pages::routes())
         .merge(review::routes())
-        .nest("/api/v1", api::routes())
+        .nest("/api/v1", api::routes().merge(review_api::routes()))
         .route("/healthz", get(healthz))
         .route("/hello", get(|| async { "hello" }))
         .route("/static/style.css", get(style))
