@@ -78,6 +78,14 @@ async function reputation(page, name) {
   return Number((await page.textContent('#reputation')).trim());
 }
 
+async function login(page, name) {
+  await page.goto(`${base}/login`);
+  await page.fill('#login', name);
+  await page.fill('#password', 'guildhall-demo');
+  await page.click('form[action="/login"] button');
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+}
+
 async function newPage(lang = 'en-US') {
   const ctx = await browser.newContext({ locale: lang, viewport: { width: 1200, height: 900 } });
   return ctx.newPage();
@@ -107,6 +115,29 @@ test('a newcomer registers, activates by mail, asks; another member answers and 
   const questionUrl = asker.url();
   assert.match(await asker.textContent('h1.qtitle'), /ledger/);
   assert.ok(await asker.$('.body pre code'), 'markdown code block rendered');
+  // A newcomer's first question waits in the review center.
+  assert.match(await asker.textContent('.flash.warn'), /Waiting for review/);
+
+  // A moderator (demo admin) reviews it from the first-posts queue.
+  const reviewer = await newPage();
+  await login(reviewer, 'admin');
+  await reviewer.goto(`${base}/review`);
+  await reviewer.screenshot({ path: join(shots, 'review-center-en.png'), fullPage: true });
+  await reviewer.click('a[href="/review/first_posts"]');
+  await reviewer.click('a[href="/review/first_posts/next"]');
+  await reviewer.waitForURL(/\/review\/items\/\d+/);
+  // The demo's own newcomer waits too; find ours.
+  while (!(await reviewer.textContent('main')).includes('honest with a ledger')) {
+    await reviewer.click('form[action$="/skip"] button');
+    await reviewer.waitForURL(/\/review\/items\/\d+/);
+  }
+  await reviewer.screenshot({ path: join(shots, 'review-item-en.png'), fullPage: true });
+  await reviewer.click('button.approve');
+  await reviewer.waitForLoadState();
+  await asker.goto(questionUrl);
+  assert.equal(await asker.$('.flash.warn'), null, 'published after one approval');
+  await asker.goto(`${base}/notifications`);
+  assert.match(await asker.textContent('main'), /approved/);
 
   // A second member (demo account carol) answers and up-votes the question.
   const helper = await newPage();
@@ -176,4 +207,60 @@ test('refusals are shown on the page and lose nothing', async () => {
   await page.goto(`${base}/questions/1`);
   await page.click('article.post >> nth=0 >> button.vote.down');
   assert.match(await page.textContent('.flash.error'), /125/);
+});
+
+test('three members vote to close a question; a fourth sees it closed, in English and Chinese', async () => {
+  // The administrator lets members with 1 reputation cast close votes (a small demo community).
+  const admin = await newPage();
+  await login(admin, 'admin');
+  await admin.goto(`${base}/admin`);
+  await admin.fill('input[name="threshold.review_edits"]', '1');
+  await admin.click('form[action="/admin/settings"] button');
+  await admin.waitForSelector('.flash');
+
+  const asker = await newPage();
+  await login(asker, 'dave');
+  await asker.goto(`${base}/ask`);
+  await asker.fill('#title', 'Which editor is the best one for writing Rust?');
+  await asker.fill('#body', 'I would like to know which editor everyone likes most for Rust, and why.');
+  await asker.fill('#tags', 'rust');
+  await asker.click('form[action="/ask"] button');
+  await asker.waitForURL(/\/questions\/\d+$/);
+  const url = asker.url();
+
+  for (const [i, name] of ['alice', 'bob', 'carol'].entries()) {
+    const voter = await newPage();
+    await login(voter, name);
+    await voter.goto(url);
+    await voter.selectOption('.close-form select[name="reason"]', 'opinion_based');
+    await voter.click('.close-form button');
+    await voter.waitForURL(url + '#post-' + url.split('/').pop());
+    if (i < 2) {
+      assert.match(await voter.textContent('.close-form .progress'), new RegExp(`${i + 1} of 3 close votes`));
+    } else {
+      assert.match(await voter.textContent('.flash.closed'), /Closed/);
+    }
+  }
+
+  const reader = await newPage();
+  await login(reader, 'erin');
+  await reader.goto(url);
+  assert.match(await reader.textContent('.flash.closed'), /Closed.*Opinion-based/s);
+  assert.equal(await reader.$('.answer-form'), null, 'a closed question takes no answers');
+  await reader.screenshot({ path: join(shots, 'closed-en.png'), fullPage: true });
+  await reader.click('a[hreflang="zh-CN"]');
+  assert.match(await reader.textContent('.flash.closed'), /已关闭.*基于观点/s);
+  await reader.screenshot({ path: join(shots, 'closed-zh.png'), fullPage: true });
+
+  // The asker is told, and the audit log has every vote and the decision.
+  await asker.goto(`${base}/notifications`);
+  assert.match(await asker.textContent('main'), /Your question was closed/);
+  await admin.goto(`${base}/moderation/audit`);
+  const log = await admin.textContent('table.health');
+  assert.equal((log.match(/review_vote/g) || []).length >= 3, true);
+  assert.match(log, /review_decided/);
+  await admin.goto(`${base}/badges`);
+  await admin.screenshot({ path: join(shots, 'badges-en.png'), fullPage: true });
+  await admin.goto(`${base}/review?lang=zh-CN`);
+  await admin.screenshot({ path: join(shots, 'review-center-zh.png'), fullPage: true });
 });

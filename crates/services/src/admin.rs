@@ -94,7 +94,7 @@ pub fn apply_change(mut s: CommunitySettings, c: &SettingsChange) -> Result<Comm
             if !map.contains_key(k) {
                 return Err(DomainError::validation("review", "unknown", None).into());
             }
-            if !(0..=1_000_000).contains(v) {
+            if !(-1_000_000..=1_000_000).contains(v) {
                 return Err(
                     DomainError::validation("review", "out_of_range", Some(1_000_000)).into(),
                 );
