@@ -216,11 +216,16 @@ async fn question_view(
         .user
         .as_ref()
         .is_some_and(|u| u.id == page.question.author_id);
-    let disputes = web.app.disputes_on(id).await.map_err(|e| c.err(e))?;
     let can_dispute = c
         .user
         .as_ref()
         .is_some_and(|u| s.privileges.holds(&u.actor(), Privilege::ReviewEdits));
+    // Only voters see the vote counts: anonymous page views stay one cached read.
+    let disputes = if can_dispute {
+        web.app.disputes_on(id).await.map_err(|e| c.err(e))?
+    } else {
+        Vec::new()
+    };
     web.app.count_view(id, &c.viewer_key());
     Ok(QuestionView {
         chrome: Chrome::from_ctx(c),
