@@ -722,3 +722,120 @@ on_both!(recompute_checks_review_outcomes, |app: App| async move {
     assert_eq!(report.review_mismatches.len(), 1);
     assert_eq!(report.review_mismatches[0].votes_say, "approve");
 });
+
+async fn late_answers_limits_and_mail(app: App, sink: &crate::accounts::MailSink) {
+    let c = crowd(&app).await;
+    let old = app
+        .ask(&c.seniors[3], &form("An old question from long ago"))
+        .await
+        .unwrap();
+    let older = app
+        .ask(&c.seniors[2], &form("Another old question from long ago"))
+        .await
+        .unwrap();
+    app.store
+        .exec_raw_for_test(&format!(
+            "UPDATE posts SET created_at = created_at - 3456000 WHERE id IN ({old}, {older})"
+        ))
+        .await
+        .unwrap();
+    let late = user(&app, "latecomer").await;
+    app.update_profile(&late, "", "", "", true).await.unwrap();
+    // The first answer goes to first posts; a moderator decides alone.
+    let recent = app
+        .ask(&c.seniors[3], &form("A recent question to answer"))
+        .await
+        .unwrap();
+    let first = app.answer(&late, recent, BODY).await.unwrap();
+    app.review_vote(&c.admin, item_of(&app, first).await, "approve", &reason(""))
+        .await
+        .unwrap();
+    // Later answers to old questions are late answers.
+    let a = app.answer(&late, old, BODY).await.unwrap();
+    let b = app.answer(&late, older, BODY).await.unwrap();
+    for p in [a, b] {
+        let item = app.latest_review_of(p).await.unwrap().unwrap();
+        assert_eq!(item.queue.key(), "late_answers");
+    }
+    // A daily limit of one review per queue.
+    let mut s = (*app.settings()).clone();
+    s.review.daily_review_limit = 1;
+    app.store.save_settings(&s, None).await.unwrap();
+    app.reload_settings().await.unwrap();
+    app.review_vote(
+        &c.juniors[0],
+        item_of(&app, a).await,
+        "approve",
+        &reason(""),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        app.review_vote(
+            &c.juniors[0],
+            item_of(&app, b).await,
+            "approve",
+            &reason("")
+        )
+        .await
+        .unwrap_err()
+        .code(),
+        ErrorCode::ReviewLimit
+    );
+    // Skipping is not a vote: the next item for this reviewer moves on.
+    let queue = guildhall_domain::review::Queue::LateAnswers;
+    let next = app.next_item(&c.juniors[1], queue).await.unwrap();
+    assert_eq!(next, Some(item_of(&app, b).await));
+    app.skip_item(&c.juniors[1], next.unwrap()).await.unwrap();
+    assert_eq!(app.next_item(&c.juniors[1], queue).await.unwrap(), None);
+    // Notifications reach the opted-in member by e-mail, once.
+    assert!(app.deliver_notification_mail().await.unwrap() >= 2);
+    assert_eq!(app.deliver_notification_mail().await.unwrap(), 0);
+    let mails: Vec<_> = sink
+        .messages()
+        .into_iter()
+        .filter(|m| {
+            m["to"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|x| x == "latecomer@test.localhost"))
+        })
+        .collect();
+    assert!(mails.len() >= 2, "{mails:?}");
+    assert!(mails
+        .iter()
+        .any(|m| m["body"].as_str().unwrap_or("").contains("approved")));
+    // Members who did not opt in get no mail.
+    assert!(!sink.messages().iter().any(|m| m["to"]
+        .as_array()
+        .is_some_and(|t| t.iter().any(|x| x == "senior3@test.localhost"))));
+    assert_consistent(&app).await;
+}
+
+fn mail_config(sink: &crate::accounts::MailSink) -> guildhall_services::ServiceConfig {
+    guildhall_services::ServiceConfig {
+        mail: guildhall_services::mail::MailConfig {
+            smtp: Some(format!("127.0.0.1:{}", sink.port)),
+            from: None,
+        },
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn late_answers_daily_limits_and_mail_sqlite() {
+    let Some(sink) = crate::accounts::mail_sink() else {
+        return;
+    };
+    let app = crate::harness::sqlite(mail_config(&sink)).await;
+    late_answers_limits_and_mail(app, &sink).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn late_answers_daily_limits_and_mail_postgres() {
+    let Some(sink) = crate::accounts::mail_sink() else {
+        return;
+    };
+    if let Some(app) = crate::harness::postgres(mail_config(&sink)).await {
+        late_answers_limits_and_mail(app, &sink).await;
+    }
+}
