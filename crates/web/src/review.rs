@@ -40,6 +40,7 @@ pub fn routes() -> Router<Web> {
         .route("/moderation/flags/{id}", post(resolve_flags))
         .route("/moderation/audit", get(audit))
         .route("/moderation/merge-tags", post(merge_tags))
+        .route("/tags/{name}/edit", post(edit_tag))
         .route("/users/{name}/moderate", post(moderate))
         .route("/notifications", get(inbox))
         .route("/settings/profile", get(profile_form).post(profile_save))
@@ -459,6 +460,27 @@ async fn merge_tags(State(web): State<Web>, c: Ctx, f: FormData) -> PageResult {
         .await
         .map_err(|e| c.err(e))?;
     back(&format!("/tags/{}", f.get("into").trim().to_lowercase()))
+}
+
+/// Edit a tag description: applied at once for trusted members, otherwise
+/// a suggestion that waits in the suggested-edits queue.
+async fn edit_tag(
+    State(web): State<Web>,
+    c: Ctx,
+    Path(name): Path<String>,
+    f: FormData,
+) -> PageResult {
+    c.check_csrf(f.opt("csrf"))?;
+    let user = c.member()?;
+    match web
+        .app
+        .edit_tag(user, &name, f.get("description"), f.get("comment"))
+        .await
+        .map_err(|e| c.err(e))?
+    {
+        Some(item) => back(&format!("/review/items/{item}")),
+        None => back(&format!("/tags/{name}")),
+    }
 }
 
 async fn moderate(
