@@ -156,9 +156,36 @@ pub(crate) async fn reverse(tx: &mut Tx<'_>, previous: Source, by: Source) -> Re
     Ok(users)
 }
 
+/// Reverse the rows about a post that are not reversed yet, chosen by
+/// source kind or by reason (empty: any). A post can be hidden, restored and
+/// hidden again, or deleted and undeleted twice: each row is reversed once.
+pub(crate) async fn reverse_open_on_post(
+    tx: &mut Tx<'_>,
+    post_id: i64,
+    source: &str,
+    reason: &str,
+    by: Source,
+) -> Result<()> {
+    let rows = sqlx::query(
+        "SELECT l.id, l.user_id, l.amount, l.requested, l.capped, l.reason FROM reputation_ledger l
+         WHERE l.post_id = $1 AND ($2 = '' OR l.source = $2) AND ($3 = '' OR l.reason = $3)
+           AND l.reverses_id IS NULL
+           AND NOT EXISTS (SELECT 1 FROM reputation_ledger r WHERE r.reverses_id = l.id)",
+    )
+    .bind(post_id)
+    .bind(source)
+    .bind(reason)
+    .fetch_all(&mut **tx)
+    .await?;
+    for row in rows {
+        reverse_row(tx, &row, by).await?;
+    }
+    Ok(())
+}
+
 /// Append the exact negation of one ledger row (selected with its id,
 /// user_id, amount, requested, capped and reason).
-pub(crate) async fn reverse_row(tx: &mut Tx<'_>, r: &sqlx::any::AnyRow, by: Source) -> Result<()> {
+async fn reverse_row(tx: &mut Tx<'_>, r: &sqlx::any::AnyRow, by: Source) -> Result<()> {
     insert_row(
         tx,
         r.i("user_id"),

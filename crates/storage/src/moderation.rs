@@ -188,29 +188,18 @@ async fn unhide(
     }
     let author = post.i("author_id");
     ledger::lock_user(tx, author).await?;
-    // The penalty rows of this post not reversed yet (a post can be hidden,
-    // cleared and hidden again; each penalty is reversed once).
-    let rows = sqlx::query(
-        "SELECT l.id, l.user_id, l.amount, l.requested, l.capped, l.reason FROM reputation_ledger l
-         WHERE l.post_id = $1 AND l.source = $2 AND l.reverses_id IS NULL
-           AND NOT EXISTS (SELECT 1 FROM reputation_ledger r WHERE r.reverses_id = l.id)",
+    ledger::reverse_open_on_post(
+        tx,
+        post_id,
+        FLAG_SOURCE,
+        "",
+        Source {
+            kind: "flags_cleared",
+            id: Some(by),
+            post_id: Some(post_id),
+        },
     )
-    .bind(post_id)
-    .bind(FLAG_SOURCE)
-    .fetch_all(&mut **tx)
     .await?;
-    for row in rows {
-        ledger::reverse_row(
-            tx,
-            &row,
-            Source {
-                kind: "flags_cleared",
-                id: Some(by),
-                post_id: Some(post_id),
-            },
-        )
-        .await?;
-    }
     ledger::refresh_reputation(tx, &s.reputation, author).await?;
     Ok(())
 }
@@ -449,22 +438,12 @@ impl Store {
         // a moderator or delete votes).
         let author = post.i("author_id");
         ledger::lock_user(&mut tx, author).await?;
-        let rows = sqlx::query(
-            "SELECT l.id, l.user_id, l.amount, l.requested, l.capped, l.reason FROM reputation_ledger l
-             WHERE l.post_id = $1 AND l.reason = 'answer_deleted' AND l.reverses_id IS NULL
-               AND NOT EXISTS (SELECT 1 FROM reputation_ledger r WHERE r.reverses_id = l.id)",
-        )
-        .bind(post_id)
-        .fetch_all(&mut *tx)
-        .await?;
         let by = Source {
             kind: "undelete",
             id: Some(post_id),
             post_id: Some(post_id),
         };
-        for row in rows {
-            ledger::reverse_row(&mut tx, &row, by).await?;
-        }
+        ledger::reverse_open_on_post(&mut tx, post_id, "", Reason::AnswerDeleted.key(), by).await?;
         ledger::refresh_reputation(&mut tx, &s.reputation, author).await?;
         audit(
             &mut tx,

@@ -189,13 +189,17 @@ fn thresholds_of(item: &ReviewItem) -> Thresholds {
     }
 }
 
-async fn item_votes(tx: &mut Tx<'_>, item_id: i64) -> Result<Vec<ReviewVoteRecord>> {
+/// The votes on an item in casting order, inside a transaction or not.
+async fn item_votes<'e, E>(db: E, item_id: i64) -> Result<Vec<ReviewVoteRecord>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     Ok(sqlx::query(
         "SELECT v.reviewer_id, u.username, v.verdict, v.reason, v.message, v.duplicate_of, v.binding, v.created_at
          FROM review_votes v JOIN users u ON u.id = v.reviewer_id WHERE v.item_id = $1 ORDER BY v.id",
     )
     .bind(item_id)
-    .fetch_all(&mut **tx)
+    .fetch_all(db)
     .await?
     .iter()
     .map(vote_from_row)
@@ -365,7 +369,7 @@ async fn vote_on_item(
         format!("{} {} {}", item.queue.key(), verdict.key(), input.reason).trim_end(),
     )
     .await?;
-    let votes = item_votes(tx, item.id).await?;
+    let votes = item_votes(&mut **tx, item.id).await?;
     let decided = tally(
         rules,
         item.queue,
@@ -1054,16 +1058,7 @@ impl Store {
             return Ok(None);
         };
         let mut item = ReviewItem::from_row(&r);
-        item.votes = sqlx::query(
-            "SELECT v.reviewer_id, u.username, v.verdict, v.reason, v.message, v.duplicate_of, v.binding, v.created_at
-             FROM review_votes v JOIN users u ON u.id = v.reviewer_id WHERE v.item_id = $1 ORDER BY v.id",
-        )
-        .bind(id)
-        .fetch_all(self.reader())
-        .await?
-        .iter()
-        .map(vote_from_row)
-        .collect();
+        item.votes = item_votes(self.reader(), id).await?;
         Ok(Some(item))
     }
 
@@ -1128,16 +1123,7 @@ impl Store {
             .map(ReviewItem::from_row)
             .collect();
         for item in &mut items {
-            item.votes = sqlx::query(
-                "SELECT v.reviewer_id, u.username, v.verdict, v.reason, v.message, v.duplicate_of, v.binding, v.created_at
-                 FROM review_votes v JOIN users u ON u.id = v.reviewer_id WHERE v.item_id = $1 ORDER BY v.id",
-            )
-            .bind(item.id)
-            .fetch_all(self.reader())
-            .await?
-            .iter()
-            .map(vote_from_row)
-            .collect();
+            item.votes = item_votes(self.reader(), item.id).await?;
         }
         Ok(items)
     }
@@ -1242,16 +1228,7 @@ impl Store {
             .collect();
         let mut bad = Vec::new();
         for item in items {
-            let votes: Vec<ReviewVoteRecord> = sqlx::query(
-                "SELECT v.reviewer_id, u.username, v.verdict, v.reason, v.message, v.duplicate_of, v.binding, v.created_at
-                 FROM review_votes v JOIN users u ON u.id = v.reviewer_id WHERE v.item_id = $1 ORDER BY v.id",
-            )
-            .bind(item.id)
-            .fetch_all(self.reader())
-            .await?
-            .iter()
-            .map(vote_from_row)
-            .collect();
+            let votes: Vec<ReviewVoteRecord> = item_votes(self.reader(), item.id).await?;
             // Tally as of the decision: votes were live then.
             let at = item.decided_at.unwrap_or(0);
             let outcome = tally(

@@ -261,8 +261,22 @@ async fn question_slug(
 
 /// What every form posted about one post checks first: the id, the CSRF
 /// token, and that someone is logged in.
-fn form_on_post<'c>(c: &'c Ctx, id: &str, f: &FormData) -> Result<(i64, &'c UserRecord), WebError> {
-    let id = post_id(c, id)?;
+pub(crate) fn form_on_post<'c>(
+    c: &'c Ctx,
+    id: &str,
+    f: &FormData,
+) -> Result<(i64, &'c UserRecord), WebError> {
+    form_on(c, id, f, "post")
+}
+
+/// The same for a form about any numbered thing (`what` names it in a 404).
+pub(crate) fn form_on<'c>(
+    c: &'c Ctx,
+    id: &str,
+    f: &FormData,
+    what: &'static str,
+) -> Result<(i64, &'c UserRecord), WebError> {
+    let id = id.parse().map_err(|_| c.err(DomainError::NotFound(what)))?;
     c.check_csrf(f.opt("csrf"))?;
     Ok((id, c.member()?))
 }

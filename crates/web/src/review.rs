@@ -4,6 +4,7 @@
 use crate::ctx::Ctx;
 use crate::error::WebError;
 use crate::forms::FormData;
+use crate::pages::form_on;
 use crate::views::Chrome;
 use crate::Web;
 use askama::Template;
@@ -263,9 +264,7 @@ async fn item(State(web): State<Web>, c: Ctx, Path(id): Path<String>) -> PageRes
 }
 
 async fn vote(State(web): State<Web>, c: Ctx, Path(id): Path<String>, f: FormData) -> PageResult {
-    let id = id_of(&c, &id)?;
-    c.check_csrf(f.opt("csrf"))?;
-    let user = c.member()?;
+    let (id, user) = form_on(&c, &id, &f, "review item")?;
     let input = VoteInput {
         reason: f.get("reason"),
         message: f.get("message"),
@@ -293,9 +292,7 @@ async fn vote(State(web): State<Web>, c: Ctx, Path(id): Path<String>, f: FormDat
 }
 
 async fn skip(State(web): State<Web>, c: Ctx, Path(id): Path<String>, f: FormData) -> PageResult {
-    let id = id_of(&c, &id)?;
-    c.check_csrf(f.opt("csrf"))?;
-    let user = c.member()?;
+    let (id, user) = form_on(&c, &id, &f, "review item")?;
     web.app.skip_item(user, id).await.map_err(|e| c.err(e))?;
     let item = web.app.review_item(user, id).await.map_err(|e| c.err(e))?;
     back(&format!("/review/{}/next", item.item.queue.key()))
@@ -309,9 +306,7 @@ async fn dispute(
     Path(id): Path<String>,
     f: FormData,
 ) -> PageResult {
-    let id = id_of(&c, &id)?;
-    c.check_csrf(f.opt("csrf"))?;
-    let user = c.member()?;
+    let (id, user) = form_on(&c, &id, &f, "post")?;
     let input = VoteInput {
         reason: f.get("reason"),
         message: "",
@@ -325,9 +320,7 @@ async fn dispute(
 }
 
 async fn flag(State(web): State<Web>, c: Ctx, Path(id): Path<String>, f: FormData) -> PageResult {
-    let id = id_of(&c, &id)?;
-    c.check_csrf(f.opt("csrf"))?;
-    let user = c.member()?;
+    let (id, user) = form_on(&c, &id, &f, "post")?;
     web.app
         .flag(user, id, f.get("kind"), f.get("message"))
         .await
@@ -336,9 +329,7 @@ async fn flag(State(web): State<Web>, c: Ctx, Path(id): Path<String>, f: FormDat
 }
 
 async fn set_lock(web: Web, c: Ctx, id: String, f: FormData, locked: bool) -> PageResult {
-    let id = id_of(&c, &id)?;
-    c.check_csrf(f.opt("csrf"))?;
-    let user = c.member()?;
+    let (id, user) = form_on(&c, &id, &f, "post")?;
     web.app
         .set_locked(user, id, locked)
         .await
@@ -360,9 +351,7 @@ async fn undelete(
     Path(id): Path<String>,
     f: FormData,
 ) -> PageResult {
-    let id = id_of(&c, &id)?;
-    c.check_csrf(f.opt("csrf"))?;
-    let user = c.member()?;
+    let (id, user) = form_on(&c, &id, &f, "post")?;
     web.app.undelete(user, id).await.map_err(|e| c.err(e))?;
     back(&post_anchor(&web, id).await)
 }
@@ -373,9 +362,7 @@ async fn resubmit(
     Path(id): Path<String>,
     f: FormData,
 ) -> PageResult {
-    let id = id_of(&c, &id)?;
-    c.check_csrf(f.opt("csrf"))?;
-    let user = c.member()?;
+    let (id, user) = form_on(&c, &id, &f, "post")?;
     let item = web.app.resubmit(user, id).await.map_err(|e| c.err(e))?;
     back(&format!("/review/items/{item}"))
 }
@@ -415,9 +402,7 @@ async fn resolve_flags(
     Path(id): Path<String>,
     f: FormData,
 ) -> PageResult {
-    let id = id_of(&c, &id)?;
-    c.check_csrf(f.opt("csrf"))?;
-    let user = c.member()?;
+    let (id, user) = form_on(&c, &id, &f, "post")?;
     web.app
         .resolve_flags(user, id, f.get("decision") == "confirm")
         .await
