@@ -15,6 +15,9 @@ pub struct ContentLimits {
     pub tags_min: i64,
     pub tags_max: i64,
     pub tag_max_len: i64,
+    pub about_max: i64,
+    pub location_max: i64,
+    pub website_max: i64,
 }
 
 impl Default for ContentLimits {
@@ -29,6 +32,9 @@ impl Default for ContentLimits {
             tags_min: 1,
             tags_max: 5,
             tag_max_len: 35,
+            about_max: 2000,
+            location_max: 100,
+            website_max: 200,
         }
     }
 }
@@ -67,6 +73,35 @@ impl ContentLimits {
         let b = body.trim().to_string();
         length("comment", &b, self.comment_min, self.comment_max)?;
         Ok(b)
+    }
+
+    /// A public profile: about, location and an http(s) website, each
+    /// optional; returns them trimmed.
+    pub fn profile(
+        &self,
+        about: &str,
+        location: &str,
+        website: &str,
+    ) -> Result<(String, String, String), DomainError> {
+        let (about, location, website) = (about.trim(), location.trim(), website.trim());
+        for (field, v, max) in [
+            ("about", about, self.about_max),
+            ("location", location, self.location_max),
+            ("website", website, self.website_max),
+        ] {
+            if chars(v) > max {
+                return Err(DomainError::validation(field, "too_long", Some(max)));
+            }
+        }
+        let url_ok = website.is_empty()
+            || ((website.starts_with("https://") || website.starts_with("http://"))
+                && !website
+                    .chars()
+                    .any(|c| c.is_whitespace() || c == '"' || c == '<'));
+        if !url_ok {
+            return Err(DomainError::validation("website", "url", None));
+        }
+        Ok((about.into(), location.into(), website.into()))
     }
 
     /// Parse "rust, async tokio" into normalized, de-duplicated tag names.
@@ -231,5 +266,18 @@ mod tests {
         }
         assert!(password("short").is_err());
         assert!(password("long enough").is_ok());
+    }
+
+    #[test]
+    fn profiles() {
+        let l = ContentLimits::default();
+        assert!(l.profile(" hi ", "Shanghai", "https://example.org").is_ok());
+        assert_eq!(
+            l.profile("", "", "").unwrap(),
+            (String::new(), String::new(), String::new())
+        );
+        assert!(l.profile("", "", "javascript:alert(1)").is_err());
+        assert!(l.profile("", "", "https://a b").is_err());
+        assert!(l.profile(&"x".repeat(2001), "", "").is_err());
     }
 }

@@ -285,26 +285,10 @@ impl App {
         website: &str,
         notify_email: bool,
     ) -> Result<()> {
-        let about = about.trim();
-        if about.chars().count() > 2000 {
-            return Err(DomainError::validation("about", "too_long", Some(2000)).into());
-        }
-        let location = location.trim();
-        if location.chars().count() > 100 {
-            return Err(DomainError::validation("location", "too_long", Some(100)).into());
-        }
-        let website = website.trim();
-        let url_ok = website.is_empty()
-            || ((website.starts_with("https://") || website.starts_with("http://"))
-                && website.len() <= 200
-                && !website
-                    .chars()
-                    .any(|c| c.is_whitespace() || c == '"' || c == '<'));
-        if !url_ok {
-            return Err(DomainError::validation("website", "url", None).into());
-        }
+        let (about, location, website) =
+            self.settings().limits.profile(about, location, website)?;
         self.store
-            .update_profile(user.id, about, location, website, notify_email)
+            .update_profile(user.id, &about, &location, &website, notify_email)
             .await?;
         self.mark_dirty(&[user.id]);
         Ok(())

@@ -305,10 +305,7 @@ impl App {
                 .vote(&self.settings(), &actor, post_id, value)
                 .await?;
             if out.changed {
-                self.mark_dirty(&[actor.id]);
-                if let Some(p) = self.store.post(post_id).await? {
-                    self.mark_dirty(&[p.author_id]);
-                }
+                self.mark_dirty(&[actor.id, out.author_id]);
                 self.wrote().await;
             }
             Ok(out)

@@ -27,14 +27,15 @@ pub struct Activity {
     dirty: Mutex<HashSet<i64>>,
     views: Mutex<ViewBuffer>,
     visits: Mutex<HashMap<i64, i64>>,
+    hasher: std::hash::RandomState,
 }
 
 #[derive(Default)]
 struct ViewBuffer {
     counts: HashMap<i64, i64>,
-    /// (question, viewer) pairs counted since the last reset, so reloading
-    /// a page does not count again.
-    seen: HashSet<(i64, String)>,
+    /// (question, hash of the viewer) pairs counted since the last reset, so
+    /// reloading a page does not count again.
+    seen: HashSet<(i64, u64)>,
 }
 
 /// Largest number of remembered (question, viewer) pairs before forgetting.
@@ -605,13 +606,17 @@ impl App {
 
     // Views and visits ----------------------------------------------------------
 
-    /// Count a view of a question by a viewer (member id or client address).
-    pub fn count_view(&self, question_id: i64, viewer: &str) {
+    /// Count a view of a question by a viewer (anything that tells viewers
+    /// apart: a member id, a client address). Hashed, so a page view
+    /// allocates nothing.
+    pub fn count_view(&self, question_id: i64, viewer: impl std::hash::Hash) {
+        use std::hash::BuildHasher;
+        let key = (question_id, self.activity.hasher.hash_one(viewer));
         let mut v = self.activity.views.lock().expect("views lock");
         if v.seen.len() >= VIEW_MEMORY {
             v.seen.clear();
         }
-        if v.seen.insert((question_id, viewer.to_string())) {
+        if v.seen.insert(key) {
             *v.counts.entry(question_id).or_default() += 1;
         }
     }

@@ -149,6 +149,10 @@ CREATE TABLE badge_awards (
 );
 CREATE INDEX badge_awards_badge ON badge_awards(badge);
 
+-- Badge criteria count a member's edits and comments.
+CREATE INDEX revisions_author ON revisions(author_id, kind);
+CREATE INDEX comments_author ON comments(author_id);
+
 CREATE TABLE user_visits (
     user_id BIGINT NOT NULL REFERENCES users(id),
     day BIGINT NOT NULL,

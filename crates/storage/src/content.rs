@@ -175,6 +175,9 @@ pub struct VoteOutcome {
     pub value: VoteValue,
     pub score: i64,
     pub changed: bool,
+    /// The post's author (whose badges a vote may change); not part of the API.
+    #[serde(skip)]
+    pub author_id: i64,
 }
 
 /// Post states (posts.status).
@@ -665,6 +668,7 @@ impl Store {
                 value: previous,
                 score: row.i("score"),
                 changed: false,
+                author_id: target.author_id,
             });
         };
         let t = now();
@@ -733,6 +737,7 @@ impl Store {
             value: plan.new_value,
             score,
             changed: true,
+            author_id: target.author_id,
         })
     }
 

@@ -168,11 +168,12 @@ impl Ctx {
         tf(self.lang, key, args)
     }
 
-    /// Who is viewing, for counting a page view once per viewer.
-    pub fn viewer_key(&self) -> String {
+    /// Who is viewing, for counting a page view once per viewer: the
+    /// member, or the client address of an anonymous visitor.
+    pub fn viewer(&self) -> (i64, &str) {
         match &self.user {
-            Some(u) => format!("u{}", u.id),
-            None => format!("a{}", self.client),
+            Some(u) => (u.id, ""),
+            None => (0, self.client.as_str()),
         }
     }
 

@@ -226,7 +226,7 @@ async fn question_view(
     } else {
         Vec::new()
     };
-    web.app.count_view(id, &c.viewer_key());
+    web.app.count_view(id, c.viewer());
     Ok(QuestionView {
         chrome: Chrome::from_ctx(c),
         page,
