@@ -41,7 +41,7 @@ bench_backend() {
   local qids
   qids="$(curl -s "http://127.0.0.1:$port/api/v1/questions?sort=newest&per_page=100" | python3 -c 'import json,sys; print(",".join(str(q["id"]) for q in json.load(sys.stdin)["questions"]))')"
   echo "$name writes $(TOKENS="$tokens" MAX_ID="$max_id" QIDS="$qids" wrk_median "http://127.0.0.1:$port/" -s "$BENCH_DIR/write_mix.lua")" | tee -a "$RESULTS"
-  "$BIN" "${db_args[@]}" recompute --dry-run | tail -1
+  "$BIN" "${db_args[@]}" recompute --dry-run | tail -2
   kill "$pid"; wait "$pid" 2>/dev/null || true
   # The same reads with the page cache off: every request goes to the database.
   GUILDHALL_PAGE_CACHE=off GUILDHALL_LOG=warn "$BIN" "${db_args[@]}" serve --bind "127.0.0.1:$port" &
