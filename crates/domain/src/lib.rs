@@ -11,6 +11,7 @@ pub mod moderation;
 pub mod privileges;
 pub mod reputation;
 pub mod review;
+pub mod search;
 pub mod settings;
 pub mod validation;
 pub mod votes;

@@ -5,10 +5,11 @@ use crate::badges::{default_badges, BadgeDef};
 use crate::privileges::PrivilegeLadder;
 use crate::reputation::ReputationRules;
 use crate::review::ReviewRules;
+use crate::search::SearchRules;
 use crate::validation::ContentLimits;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CommunitySettings {
     pub reputation: ReputationRules,
@@ -16,6 +17,7 @@ pub struct CommunitySettings {
     pub limits: ContentLimits,
     pub review: ReviewRules,
     pub badges: Vec<BadgeDef>,
+    pub search: SearchRules,
 }
 
 impl Default for CommunitySettings {
@@ -26,6 +28,7 @@ impl Default for CommunitySettings {
             limits: ContentLimits::default(),
             review: ReviewRules::default(),
             badges: default_badges(),
+            search: SearchRules::default(),
         }
     }
 }

@@ -1,0 +1,129 @@
+//! Text analysis shared by both engines: jieba segments Chinese (and passes
+//! Latin words through whole), punctuation and spaces are dropped, positions
+//! are renumbered so phrases are runs of consecutive positions, then
+//! lower-casing and English stemming. The tantivy index uses this analyzer;
+//! the PostgreSQL engine writes its output into `tsvector`s, so both see
+//! exactly the same tokens.
+
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer,
+};
+use tantivy_jieba::JiebaTokenizer;
+
+/// The name the analyzer is registered under in the tantivy index.
+pub const NAME: &str = "guildhall";
+
+/// Tokens longer than this (in bytes) are noise: hashes, base64, URLs.
+const MAX_TOKEN_BYTES: usize = 48;
+
+#[derive(Clone)]
+struct Words(JiebaTokenizer);
+
+struct VecStream {
+    tokens: Vec<Token>,
+    next: usize,
+}
+
+impl TokenStream for VecStream {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
+}
+
+impl Tokenizer for Words {
+    type TokenStream<'a> = VecStream;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream {
+        let mut inner = self.0.token_stream(text);
+        let mut tokens = Vec::new();
+        while inner.advance() {
+            let t = inner.token();
+            if t.text.chars().any(char::is_alphanumeric) {
+                let mut t = t.clone();
+                t.position = tokens.len();
+                t.position_length = 1;
+                tokens.push(t);
+            }
+        }
+        VecStream { tokens, next: 0 }
+    }
+}
+
+pub fn analyzer() -> TextAnalyzer {
+    // Ordinal positions: jieba's default positions are character offsets,
+    // which would make every phrase query miss.
+    let mut jieba = JiebaTokenizer::new();
+    jieba.set_ordinal_position_mode(true);
+    TextAnalyzer::builder(Words(jieba))
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+        .filter(LowerCaser)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// One analyzed token: its position and the byte range it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tok {
+    pub text: String,
+    pub position: u32,
+    pub from: usize,
+    pub to: usize,
+}
+
+/// Analyze text into tokens (a fresh analyzer per call is cheap: the jieba
+/// dictionary is shared).
+pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Tok> {
+    let mut out = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    while stream.advance() {
+        let t = stream.token();
+        out.push(Tok {
+            text: t.text.clone(),
+            position: t.position as u32,
+            from: t.offset_from,
+            to: t.offset_to,
+        });
+    }
+    out
+}
+
+/// Just the token texts.
+pub fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    tokens(analyzer, text).into_iter().map(|t| t.text).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_english_and_mixed() {
+        let mut a = analyzer();
+        assert_eq!(terms(&mut a, "Rust connections"), vec!["rust", "connect"]);
+        let zh = terms(&mut a, "数据库连接池");
+        assert!(zh.contains(&"数据库".to_string()), "{zh:?}");
+        let mixed = tokens(&mut a, "rust 异步, 连接池!");
+        assert_eq!(mixed[0].text, "rust");
+        assert_eq!(mixed[1].text, "异步");
+        // Spaces and punctuation are dropped, positions stay consecutive.
+        let positions: Vec<u32> = mixed.iter().map(|t| t.position).collect();
+        assert_eq!(positions, (0..mixed.len() as u32).collect::<Vec<_>>());
+        // Offsets point back into the text.
+        let text = "rust 异步, 连接池!";
+        assert_eq!(&text[mixed[1].from..mixed[1].to], "异步");
+    }
+
+    #[test]
+    fn noise_is_dropped() {
+        let mut a = analyzer();
+        assert!(terms(&mut a, "  ,,, !!! ... ").is_empty());
+        assert!(terms(&mut a, &"x".repeat(200)).is_empty());
+        assert!(terms(&mut a, "").is_empty());
+    }
+}
