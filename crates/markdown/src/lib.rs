@@ -111,9 +111,15 @@ pub fn sanitize(html: &str) -> String {
 pub fn plain_text(markdown: &str, max_chars: usize) -> String {
     use pulldown_cmark::{Event, TagEnd};
     let mut out = String::new();
+    // Counted as we go: bodies can be megabytes (imports), and counting
+    // the whole string after every event would be quadratic.
+    let mut chars = 0usize;
     for ev in Parser::new_ext(markdown, options()) {
         match ev {
-            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::Text(t) | Event::Code(t) => {
+                chars += t.chars().count();
+                out.push_str(&t)
+            }
             Event::SoftBreak
             | Event::HardBreak
             | Event::End(
@@ -123,10 +129,13 @@ pub fn plain_text(markdown: &str, max_chars: usize) -> String {
                 | TagEnd::CodeBlock
                 | TagEnd::TableCell
                 | TagEnd::BlockQuote(_),
-            ) => out.push(' '),
+            ) => {
+                chars += 1;
+                out.push(' ')
+            }
             _ => {}
         }
-        if out.chars().count() > max_chars {
+        if chars > max_chars {
             break;
         }
     }

@@ -897,6 +897,31 @@ impl Store {
             .collect())
     }
 
+    /// Questions in any of the member's followed tags, newest first (one
+    /// more row than asked when there is a next page).
+    pub async fn followed_questions(
+        &self,
+        user_id: i64,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<PostRecord>> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLS} FROM posts p JOIN users u ON u.id = p.author_id
+             WHERE p.kind = 1 AND p.deleted_at IS NULL AND p.status = 0 AND p.id IN
+               (SELECT pt.post_id FROM post_tags pt JOIN tag_follows f ON f.tag_id = pt.tag_id WHERE f.user_id = $3)
+             ORDER BY p.created_at DESC, p.id DESC LIMIT $1 OFFSET $2"
+        );
+        Ok(sqlx::query(&sql)
+            .bind(limit + 1)
+            .bind(offset)
+            .bind(user_id)
+            .fetch_all(self.reader())
+            .await?
+            .iter()
+            .map(PostRecord::from_row)
+            .collect())
+    }
+
     pub async fn question_page(
         &self,
         id: i64,

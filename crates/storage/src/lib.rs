@@ -22,6 +22,7 @@ pub mod migrate;
 pub mod moderation;
 pub mod recompute;
 pub mod review;
+pub mod search;
 pub mod settings;
 pub mod users;
 

@@ -9,28 +9,49 @@ struct Migration {
     version: i64,
     name: &'static str,
     sql: &'static str,
+    /// What only one engine needs (triggers, PostgreSQL's full-text table).
+    sqlite: &'static str,
+    postgres: &'static str,
 }
 
 /// Migrations are written once, in the DDL both engines accept; the one
 /// difference so far, auto-increment keys, is translated for PostgreSQL
 /// (`INTEGER PRIMARY KEY` is SQLite's rowid alias, `BIGSERIAL` PostgreSQL's).
+/// Triggers and PostgreSQL's full-text table cannot be written once; those
+/// few statements live in a second file per engine.
 const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
         name: "core",
         sql: include_str!("../migrations/0001_core.sql"),
+        sqlite: "",
+        postgres: "",
     },
     Migration {
         version: 2,
         name: "review",
         sql: include_str!("../migrations/0002_review.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 3,
+        name: "search",
+        sql: include_str!("../migrations/0003_search.sql"),
+        sqlite: include_str!("../migrations/0003_search.sqlite.sql"),
+        postgres: include_str!("../migrations/0003_search.postgres.sql"),
     },
 ];
 
-fn dialect(sql: &str, backend: Backend) -> String {
+fn dialect(m: &Migration, backend: Backend) -> String {
     match backend {
-        Backend::Sqlite => sql.to_string(),
-        Backend::Postgres => sql.replace("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY"),
+        Backend::Sqlite => format!("{}\n{}", m.sql, m.sqlite),
+        Backend::Postgres => format!(
+            "{}\n{}",
+            m.sql
+                .replace("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY"),
+            m.postgres
+        ),
     }
 }
 
@@ -60,7 +81,7 @@ impl Store {
             if applied.contains(&m.version) {
                 continue;
             }
-            let sql = dialect(m.sql, self.backend);
+            let sql = dialect(m, self.backend);
             sqlx::raw_sql(&sql)
                 .execute(&mut *tx)
                 .await

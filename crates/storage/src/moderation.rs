@@ -616,6 +616,37 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        // The old name keeps working: it becomes a synonym of the new one,
+        // and its synonyms and followers move along.
+        sqlx::query("UPDATE tag_synonyms SET tag_id = $1 WHERE tag_id = $2")
+            .bind(into_id)
+            .bind(from_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM tag_synonyms WHERE synonym = $1")
+            .bind(from)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO tag_synonyms (synonym, tag_id, created_by, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(from)
+        .bind(into_id)
+        .bind(moderator.id)
+        .bind(crate::now())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO tag_follows (user_id, tag_id, created_at) SELECT user_id, $1, created_at FROM tag_follows WHERE tag_id = $2 ON CONFLICT DO NOTHING",
+        )
+        .bind(into_id)
+        .bind(from_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM tag_follows WHERE tag_id = $1")
+            .bind(from_id)
+            .execute(&mut *tx)
+            .await?;
         audit(
             &mut tx,
             Some(moderator.id),
