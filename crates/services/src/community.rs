@@ -92,13 +92,13 @@ pub(crate) fn diff(old: &str, new: &str) -> Vec<DiffLine> {
 }
 
 impl App {
-    fn validate_question(&self, f: &QuestionForm) -> Result<(String, String, Vec<String>)> {
+    async fn validate_question(&self, f: &QuestionForm) -> Result<(String, String, Vec<String>)> {
         let s = self.settings();
-        Ok((
-            s.limits.title(&f.title)?,
-            s.limits.body(&f.body)?,
-            s.limits.tags(&f.tags)?,
-        ))
+        let title = s.limits.title(&f.title)?;
+        let body = s.limits.body(&f.body)?;
+        // A synonym stands for its tag ("js" is filed under "javascript").
+        let tags = self.canonical_tags(s.limits.tags(&f.tags)?).await?;
+        Ok((title, body, tags))
     }
 
     /// Where a new post of this author waits, if it must be reviewed first.
@@ -131,7 +131,7 @@ impl App {
 
     pub async fn ask(&self, author: &UserRecord, f: &QuestionForm) -> Result<i64> {
         let actor = self.capable(author, Capability::Ask)?;
-        let (title, body, tags) = self.validate_question(f)?;
+        let (title, body, tags) = self.validate_question(f).await?;
         let html = guildhall_markdown::render(&body);
         let input = PostInput {
             title: &title,
@@ -201,7 +201,7 @@ impl App {
             .ok_or(DomainError::NotFound("post"))?;
         let s = self.settings();
         let (title, body, tags) = match post.kind {
-            PostKind::Question => self.validate_question(f)?,
+            PostKind::Question => self.validate_question(f).await?,
             PostKind::Answer => (String::new(), s.limits.body(&f.body)?, Vec::new()),
         };
         let comment: String = comment.trim().chars().take(300).collect();

@@ -12,6 +12,7 @@ pub mod community;
 pub mod demo;
 pub mod mail;
 pub mod review;
+pub mod search;
 
 use guildhall_domain::{CommunitySettings, DomainError, ErrorCode};
 use guildhall_storage::{Store, StoreError};
@@ -72,6 +73,9 @@ pub struct ServiceConfig {
     pub session_days: i64,
     /// Serve hot pages from memory (SQLite only; see [`cache`]).
     pub page_cache: bool,
+    /// Where the embedded search index lives (beside the SQLite database);
+    /// `None` keeps it in memory. PostgreSQL searches in the database.
+    pub search_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ServiceConfig {
@@ -84,6 +88,7 @@ impl Default for ServiceConfig {
             login_window_secs: 15 * 60,
             session_days: 30,
             page_cache: true,
+            search_dir: None,
         }
     }
 }
@@ -96,6 +101,9 @@ pub struct App {
     mailer: Arc<mail::Mailer>,
     pub(crate) cache: Option<Arc<cache::ReadCache>>,
     pub(crate) activity: Arc<review::Activity>,
+    pub(crate) search: Arc<guildhall_search::SearchIndex>,
+    /// Wakes the background indexer after a write.
+    pub(crate) search_wake: Arc<tokio::sync::Notify>,
 }
 
 impl App {
@@ -116,7 +124,16 @@ impl App {
             }
             cache
         });
+        let search = guildhall_search::SearchIndex::open(
+            store.clone(),
+            &guildhall_search::IndexConfig {
+                dir: config.search_dir.clone(),
+                heap_bytes: 0,
+            },
+        )?;
         Ok(App {
+            search: Arc::new(search),
+            search_wake: Arc::default(),
             cache,
             store,
             config: Arc::new(config),
@@ -133,6 +150,8 @@ impl App {
 
     /// Forget cached pages after a write, here and on the other nodes.
     pub(crate) async fn wrote(&self) {
+        self.search.mark_dirty();
+        self.search_wake.notify_one();
         if let Some(c) = &self.cache {
             c.invalidate();
             if let Err(e) = self.store.notify_write().await {

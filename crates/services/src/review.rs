@@ -650,6 +650,27 @@ impl App {
     /// Run the background jobs forever: badges and mail every second, views
     /// every ten seconds, expiry and the full badge job every hour.
     pub fn spawn_background(&self) {
+        // The search indexer: catch up (or rebuild) at start, then follow
+        // the outbox when woken by a write here, or every two seconds for
+        // writes made by other app nodes.
+        let app = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = app.search_check().await {
+                tracing::warn!(error = %e, "search index check failed");
+            }
+            loop {
+                let _ = tokio::time::timeout(
+                    std::time::Duration::from_secs(2),
+                    app.search_wake.notified(),
+                )
+                .await;
+                if let Err(e) = app.search.sync().await {
+                    tracing::warn!(error = %e, "search index sync failed");
+                }
+                // Batch the writes of the next moment into one commit.
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        });
         let app = self.clone();
         tokio::spawn(async move {
             let mut tick: u64 = 0;
