@@ -234,7 +234,9 @@ pub fn similar(title: &str, resolved: &Resolved, limit: usize, now: i64) -> Plan
     p.any = true;
     p.kind = Some(Kind::Question);
     // Common words alone would match half the site.
-    p.groups.retain(|g| !g.optional);
+    let stop = stop_words();
+    p.groups
+        .retain(|g| g.tag.is_some() || !g.tokens.iter().all(|t| stop.contains(t)));
     p
 }
 

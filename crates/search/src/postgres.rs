@@ -29,6 +29,8 @@ fn quote(lexeme: &str, out: &mut String) {
         match c {
             '\'' => out.push_str("''"),
             '\\' => out.push_str("\\\\"),
+            // PostgreSQL text cannot hold NUL.
+            '\0' => {}
             c => out.push(c),
         }
     }

@@ -121,7 +121,13 @@ pub const MAX_QUERY_CHARS: usize = 1_000;
 
 pub fn parse(input: &str, limits: Limits) -> Query {
     let mut q = Query::default();
-    let input: String = input.chars().take(MAX_QUERY_CHARS).collect();
+    // Control characters (NUL among them, which PostgreSQL refuses in
+    // text) separate words like spaces.
+    let input: String = input
+        .chars()
+        .take(MAX_QUERY_CHARS)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     let mut term_count = 0u32;
     let mut tags_dropped = false;
     let mut terms_dropped = false;
@@ -206,7 +212,11 @@ fn split(input: &str, notices: &mut Vec<Notice>) -> Vec<(bool, Piece)> {
             continue;
         }
         let mut negated = false;
-        if chars[i] == '-' && i + 1 < chars.len() && !chars[i + 1].is_whitespace() {
+        // "-word", "-\"phrase\"", "-[tag]" exclude; "--soft" is a word.
+        if chars[i] == '-'
+            && i + 1 < chars.len()
+            && (chars[i + 1].is_alphanumeric() || matches!(chars[i + 1], '"' | '['))
+        {
             negated = true;
             i += 1;
         }
@@ -596,6 +606,9 @@ mod tests {
         assert!(q.tags.is_empty());
         assert!(q.notices.is_empty());
         assert!(q.terms.contains(&Term::Word("[rust".into())));
+        assert!(q.exclude.is_empty(), "{:?}", q.exclude);
+        let q = parse("git reset --soft", L);
+        assert_eq!(q.terms, words(&["git", "reset", "--soft"]));
         assert!(parse("   ", L).is_empty());
     }
 

@@ -18,6 +18,8 @@ pub struct SettingsChange {
     pub amounts: Vec<(String, i64)>,
     /// review rule key (a field of `ReviewRules`) → number
     pub review: Vec<(String, i64)>,
+    /// search rule key (a field of `SearchRules`) → number
+    pub search: Vec<(String, f64)>,
 }
 
 fn require_admin(u: &UserRecord) -> Result<()> {
@@ -103,6 +105,33 @@ pub fn apply_change(mut s: CommunitySettings, c: &SettingsChange) -> Result<Comm
         }
         s.review = serde_json::from_value(serde_json::Value::Object(map))
             .map_err(|_| DomainError::validation("review", "malformed", None))?;
+    }
+    if !c.search.is_empty() {
+        let mut map = match serde_json::to_value(&s.search) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => return Err(ErrorCode::Internal.into()),
+        };
+        for (k, v) in &c.search {
+            let Some(old) = map.get(k) else {
+                return Err(DomainError::validation("search", "unknown", None).into());
+            };
+            if !v.is_finite() || !(0.0..=1_000_000.0).contains(v) {
+                return Err(
+                    DomainError::validation("search", "out_of_range", Some(1_000_000)).into(),
+                );
+            }
+            // Counts stay integers; weights may be fractions.
+            let value = if old.is_u64() {
+                serde_json::json!(v.round() as u64)
+            } else {
+                serde_json::json!(v)
+            };
+            map.insert(k.clone(), value);
+        }
+        let rules: guildhall_domain::search::SearchRules =
+            serde_json::from_value(serde_json::Value::Object(map))
+                .map_err(|_| DomainError::validation("search", "malformed", None))?;
+        s.search = rules.clamp();
     }
     Ok(s)
 }

@@ -253,7 +253,11 @@ impl App {
 
     /// Existing questions like a title being typed (before it is asked).
     pub async fn similar_questions(&self, title: &str) -> Result<Vec<Similar>> {
-        let title: String = title.chars().take(300).collect();
+        let title: String = title
+            .chars()
+            .take(300)
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         let rules = self.settings().search.clamp();
         let words: Vec<String> = title
             .split_whitespace()
@@ -347,7 +351,13 @@ impl App {
     ) -> Result<TagDirectory> {
         const PER_PAGE: i64 = 60;
         let sort = sort.and_then(TagSort::parse).unwrap_or(TagSort::Popular);
-        let filter: String = filter.trim().to_lowercase().chars().take(64).collect();
+        let filter: String = filter
+            .trim()
+            .to_lowercase()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(64)
+            .collect();
         let page = page.max(1);
         let mut tags = self
             .store

@@ -28,6 +28,12 @@ BEGIN
             INSERT INTO search_outbox (post_id) VALUES (NEW.accepted_answer_id);
         END IF;
     END IF;
+    -- Answers carry their question's visibility, tags and closed state.
+    IF TG_OP = 'UPDATE' AND NEW.kind = 1 AND (OLD.status IS DISTINCT FROM NEW.status
+        OR OLD.deleted_at IS DISTINCT FROM NEW.deleted_at OR OLD.closed_at IS DISTINCT FROM NEW.closed_at
+        OR OLD.tags IS DISTINCT FROM NEW.tags) THEN
+        INSERT INTO search_outbox (post_id) SELECT id FROM posts WHERE question_id = NEW.id;
+    END IF;
     RETURN NULL;
 END $$;
 CREATE TRIGGER search_post_insert AFTER INSERT ON posts

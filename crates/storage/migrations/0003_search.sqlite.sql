@@ -17,3 +17,10 @@ BEGIN
     INSERT INTO search_outbox (post_id)
     SELECT x FROM (SELECT OLD.accepted_answer_id AS x UNION ALL SELECT NEW.accepted_answer_id) WHERE x IS NOT NULL;
 END;
+-- Answers carry their question's visibility, tags and closed state.
+CREATE TRIGGER search_question_answers AFTER UPDATE ON posts
+WHEN NEW.kind = 1 AND (OLD.status IS NOT NEW.status OR OLD.deleted_at IS NOT NEW.deleted_at
+  OR OLD.closed_at IS NOT NEW.closed_at OR OLD.tags IS NOT NEW.tags)
+BEGIN
+    INSERT INTO search_outbox (post_id) SELECT id FROM posts WHERE question_id = NEW.id;
+END;

@@ -289,8 +289,8 @@ impl Store {
             .collect())
     }
 
-    /// Make `synonym` stand for `tag`. A synonym may not be a tag in use
-    /// (merge the tags instead) nor the tag itself.
+    /// Make `synonym` stand for `tag`. A synonym may not be an existing tag
+    /// (merging two tags makes the old name a synonym).
     pub async fn add_tag_synonym(&self, synonym: &str, tag: &str, by: i64) -> Result<()> {
         let mut tx = self.begin().await?;
         let target = sqlx::query("SELECT id FROM tags WHERE name = $1")
@@ -299,12 +299,12 @@ impl Store {
             .await?
             .ok_or_else(|| not_found("tag"))?
             .i("id");
-        let in_use = sqlx::query("SELECT question_count FROM tags WHERE name = $1")
+        let is_tag = sqlx::query("SELECT id FROM tags WHERE name = $1")
             .bind(synonym)
             .fetch_optional(&mut *tx)
             .await?
-            .map(|r| r.i("question_count"));
-        if synonym == tag || in_use.unwrap_or(0) > 0 {
+            .is_some();
+        if is_tag {
             return Err(DomainError::validation("synonym", "tag_in_use", None).into());
         }
         let taken = sqlx::query("SELECT tag_id FROM tag_synonyms WHERE synonym = $1")

@@ -407,6 +407,18 @@ async fn settings_put(
         thresholds: pairs("thresholds")?,
         amounts: pairs("amounts")?,
         review: pairs("review")?,
+        search: match b.0.get("search") {
+            None => vec![],
+            Some(Value::Object(m)) => m
+                .iter()
+                .map(|(k, v)| {
+                    v.as_f64()
+                        .map(|n| (k.clone(), n))
+                        .ok_or_else(|| c.jerr(DomainError::validation("value", "malformed", None)))
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => return Err(c.jerr(DomainError::validation("value", "malformed", None))),
+        },
     };
     ok(web
         .app

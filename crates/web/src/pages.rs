@@ -768,6 +768,12 @@ pub fn settings_change(
             change.amounts.push((r.to_string(), parse()?));
         } else if let Some(r) = k.strip_prefix("review.") {
             change.review.push((r.to_string(), parse()?));
+        } else if let Some(r) = k.strip_prefix("search.") {
+            let n = v
+                .trim()
+                .parse::<f64>()
+                .map_err(|_| DomainError::validation("value", "malformed", None))?;
+            change.search.push((r.to_string(), n));
         }
     }
     Ok(change)

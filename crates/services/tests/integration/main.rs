@@ -8,3 +8,5 @@ mod fixtures;
 mod nodes;
 mod property;
 mod review;
+mod search;
+mod search_corpus;

@@ -1,0 +1,583 @@
+//! Search on both engines: the relevance query set, the query language,
+//! the index following every write, tags (synonyms, follows, directory),
+//! feeds, durability, and random queries.
+
+use crate::fixtures::{admin, earn, form, user, world, BODY};
+use crate::on_both;
+use crate::search_corpus::{ANSWERS, QUERIES, QUESTIONS};
+use guildhall_services::community::QuestionForm;
+use guildhall_services::search::SearchResults;
+use guildhall_services::App;
+use guildhall_storage::users::UserRecord;
+use std::collections::HashMap;
+
+/// Load the corpus; returns key → post id.
+async fn corpus(app: &App) -> HashMap<&'static str, i64> {
+    let a = world(app).await;
+    for t in [
+        "rust",
+        "tokio",
+        "postgresql",
+        "sqlite",
+        "docker",
+        "kubernetes",
+        "git",
+        "python",
+        "javascript",
+        "redis",
+        "search",
+    ] {
+        app.create_tag(&a, t, "").await.unwrap();
+    }
+    let asker = user(app, "asker").await;
+    let answerer = user(app, "answerer").await;
+    let mut ids = HashMap::new();
+    for (key, tags, title, body) in QUESTIONS {
+        let id = app
+            .ask(
+                &asker,
+                &QuestionForm {
+                    title: title.to_string(),
+                    body: body.to_string(),
+                    tags: tags.to_string(),
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{key}: {e:?}"));
+        ids.insert(*key, id);
+    }
+    for (key, q, body, accepted) in ANSWERS {
+        let qid = ids[q];
+        let id = app.answer(&answerer, qid, body).await.unwrap();
+        if *accepted {
+            app.accept(&asker, qid, Some(id)).await.unwrap();
+        }
+        ids.insert(*key, id);
+    }
+    app.search_sync().await.unwrap();
+    ids
+}
+
+async fn ids_of(app: &App, viewer: Option<&UserRecord>, q: &str) -> Vec<i64> {
+    search(app, viewer, q)
+        .await
+        .hits
+        .iter()
+        .map(|h| h.id)
+        .collect()
+}
+
+async fn search(app: &App, viewer: Option<&UserRecord>, q: &str) -> SearchResults {
+    app.search(viewer, q, None, 1)
+        .await
+        .unwrap_or_else(|e| panic!("{q:?}: {e:?}"))
+}
+
+/// Top five of every query, checked against the expected posts.
+async fn run_queries(app: &App, ids: &HashMap<&'static str, i64>) -> Vec<Vec<i64>> {
+    let mut failures = Vec::new();
+    let mut tops = Vec::new();
+    for (q, want) in QUERIES {
+        let got = ids_of(app, None, q).await;
+        let top: Vec<i64> = got.into_iter().take(5).collect();
+        for w in *want {
+            if !top.contains(&ids[w]) {
+                let names: Vec<&str> = top
+                    .iter()
+                    .map(|id| {
+                        ids.iter()
+                            .find(|(_, v)| *v == id)
+                            .map(|(k, _)| *k)
+                            .unwrap_or("?")
+                    })
+                    .collect();
+                failures.push(format!("{q:?}: {w} not in top 5 {names:?}"));
+            }
+        }
+        tops.push(top);
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} queries miss ({}):\n{}",
+        failures.len(),
+        QUERIES.len(),
+        app.search_engine(),
+        failures.join("\n")
+    );
+    tops
+}
+
+on_both!(relevance, |app: App| async move {
+    assert!(QUERIES.len() >= 30);
+    let zh = QUERIES
+        .iter()
+        .filter(|(q, _)| q.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)))
+        .count();
+    assert!(
+        zh * 2 >= QUERIES.len(),
+        "half the queries are Chinese or mixed"
+    );
+    let ids = corpus(&app).await;
+    run_queries(&app, &ids).await;
+    // Snippets and titles are highlighted and escaped.
+    let r = search(&app, None, "连接池").await;
+    assert!(r.hits[0].title_html.contains("<mark>"), "{:?}", r.hits[0]);
+    let r = search(&app, None, "Box dyn Error").await;
+    assert!(
+        r.hits
+            .iter()
+            .any(|h| h.snippet_html.contains("&lt;<mark>dyn</mark>")),
+        "{r:?}"
+    );
+});
+
+/// The same query set on both engines: each finds what it must, and their
+/// top fives mostly agree.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn engines_agree() {
+    let sqlite = crate::harness::sqlite(Default::default()).await;
+    let Some(pg) = crate::harness::postgres(Default::default()).await else {
+        return;
+    };
+    let a = corpus(&sqlite).await;
+    let b = corpus(&pg).await;
+    let ta = run_queries(&sqlite, &a).await;
+    let tb = run_queries(&pg, &b).await;
+    // Ids differ between databases; compare by corpus key.
+    let key = |ids: &HashMap<&'static str, i64>, id: i64| {
+        ids.iter()
+            .find(|(_, v)| **v == id)
+            .map(|(k, _)| *k)
+            .unwrap()
+    };
+    let mut overlap_sum = 0.0;
+    for (i, (x, y)) in ta.iter().zip(&tb).enumerate() {
+        let kx: Vec<&str> = x.iter().map(|id| key(&a, *id)).collect();
+        let ky: Vec<&str> = y.iter().map(|id| key(&b, *id)).collect();
+        let common = kx.iter().filter(|k| ky.contains(k)).count();
+        let union = kx.len() + ky.len() - common;
+        let j = if union == 0 {
+            1.0
+        } else {
+            common as f64 / union as f64
+        };
+        if j < 0.5 {
+            eprintln!("{:?}: tantivy {kx:?} / postgresql {ky:?}", QUERIES[i].0);
+        }
+        overlap_sum += j;
+        assert_eq!(
+            kx.first(),
+            ky.first(),
+            "{:?}: best hit differs",
+            QUERIES[i].0
+        );
+    }
+    let mean = overlap_sum / ta.len() as f64;
+    eprintln!("mean top-5 overlap between engines: {mean:.2}");
+    assert!(
+        mean >= 0.6,
+        "engines disagree: mean top-5 overlap {mean:.2}"
+    );
+}
+
+on_both!(query_language, |app: App| async move {
+    let ids = corpus(&app).await;
+    let asker = app.store.user_by_username("asker").await.unwrap().unwrap();
+    let has = |v: &Vec<i64>, k: &str| v.contains(&ids[k]);
+    // [tag] filters; two tags must both be present.
+    let v = ids_of(&app, None, "[tokio] channel").await;
+    assert!(has(&v, "q_channel") && !has(&v, "q_redis"));
+    let v = ids_of(&app, None, "[rust] [tokio] is:question").await;
+    assert_eq!(v.len(), 4, "{v:?}");
+    // Answers carry their question's tags.
+    assert_eq!(ids_of(&app, None, "[rust] [tokio]").await.len(), 6);
+    // Exclusions and phrases.
+    let v = ids_of(&app, None, "lock -redis").await;
+    assert!(has(&v, "q_sqlite_wal") && !has(&v, "q_redis"), "{v:?}");
+    let v = ids_of(&app, None, "\"busy timeout\"").await;
+    assert!(v.is_empty() || !has(&v, "q_pool"));
+    let v = ids_of(&app, None, "\"connection pool\"").await;
+    assert!(has(&v, "q_pool"));
+    // is:, user:, hasaccepted:, answers:, closed:, score:, created:.
+    let v = ids_of(&app, None, "pool is:answer").await;
+    assert!(has(&v, "a_pool") && !has(&v, "q_pool"));
+    let v = ids_of(&app, Some(&asker), "user:me [git]").await;
+    assert!(has(&v, "q_git_undo") && !has(&v, "a_git"));
+    let v = ids_of(&app, None, "user:answerer [git]").await;
+    assert!(has(&v, "a_git") && !has(&v, "q_git_undo"));
+    let v = ids_of(&app, None, "[postgresql] hasaccepted:no").await;
+    assert!(has(&v, "q_pg_index") && !has(&v, "a_trgm"));
+    let v = ids_of(&app, None, "[git] hasaccepted:yes").await;
+    assert!(has(&v, "q_git_undo") && !has(&v, "a_git"));
+    let v = ids_of(&app, None, "[redis] answers:0").await;
+    assert_eq!(v.len(), 2);
+    let v = ids_of(&app, None, "[sqlite] answers:>=1").await;
+    assert_eq!(v.len(), 2);
+    assert_eq!(ids_of(&app, None, "[rust] closed:yes").await.len(), 0);
+    assert!(!ids_of(&app, None, "[rust] score:0").await.is_empty());
+    assert!(ids_of(&app, None, "[rust] score:>=1").await.is_empty());
+    assert!(ids_of(&app, None, "[rust] created:2000-01-01..2001-01-01")
+        .await
+        .is_empty());
+    assert!(!ids_of(&app, None, "[rust] created:2020-01-01..")
+        .await
+        .is_empty());
+    // Sort orders.
+    let r = app.search(None, "[rust]", Some("newest"), 1).await.unwrap();
+    let newest: Vec<i64> = r.hits.iter().map(|h| h.created_at).collect();
+    assert!(newest.windows(2).all(|w| w[0] >= w[1]));
+    // Notices instead of errors.
+    let r = search(&app, None, "user:me rust").await;
+    assert!(r.hits.is_empty() && !r.notices.is_empty());
+    let r = search(&app, None, "[nosuchtag] rust").await;
+    assert!(r.hits.is_empty());
+    assert!(format!("{:?}", r.notices).contains("UnknownTag"));
+    let r = search(&app, None, "created:2026-13-45 rust").await;
+    assert!(!r.hits.is_empty());
+    assert!(format!("{:?}", r.notices).contains("BadValue"));
+    // Words no post has together: the any-word fallback, said so.
+    let r = search(&app, None, "kubernetes 闭包").await;
+    assert!(!r.hits.is_empty());
+    assert!(format!("{:?}", r.notices).contains("AnyWords"));
+    // Empty query: no results, no error.
+    let r = search(&app, None, "   ").await;
+    assert!(r.empty && r.hits.is_empty());
+    // Pagination.
+    let all = app.search(None, "[rust]", None, 1).await.unwrap();
+    assert!(all.total >= 15, "{}", all.total);
+    let change = guildhall_services::admin::SettingsChange {
+        search: vec![("page_size".into(), 5.0)],
+        ..Default::default()
+    };
+    app.update_settings(&admin(&app).await, &change)
+        .await
+        .unwrap();
+    let p1 = app.search(None, "[rust]", None, 1).await.unwrap();
+    let p2 = app.search(None, "[rust]", None, 2).await.unwrap();
+    assert_eq!((p1.hits.len(), p2.hits.len()), (5, 5));
+    assert_eq!(p1.total, all.total);
+    assert_eq!(p1.pages, all.total.div_ceil(5));
+    assert!(p1.hits.iter().all(|h| p2.hits.iter().all(|g| g.id != h.id)));
+});
+
+on_both!(index_follows_writes, |app: App| async move {
+    let a = world(&app).await;
+    let alice = user(&app, "alice").await;
+    let q = app
+        .ask(&alice, &form("Quantum entanglement of teapots explained"))
+        .await
+        .unwrap();
+    assert_eq!(ids_of(&app, None, "teapots").await, vec![q]);
+    // Edit: the new word is found, the old one is not.
+    app.edit(
+        &alice,
+        q,
+        &QuestionForm {
+            title: "Quantum entanglement of kettles explained".into(),
+            body: form("x").body,
+            tags: "general".into(),
+        },
+        "",
+    )
+    .await
+    .unwrap();
+    assert_eq!(ids_of(&app, None, "kettles").await, vec![q]);
+    assert!(ids_of(&app, None, "teapots").await.is_empty());
+    // An answer is found, and accepting it marks both.
+    let bob = user(&app, "bob").await;
+    let ans = app
+        .answer(
+            &bob,
+            q,
+            "Kettles are entangled by the spooky whistle effect.",
+        )
+        .await
+        .unwrap();
+    assert_eq!(ids_of(&app, None, "whistle").await, vec![ans]);
+    assert!(ids_of(&app, None, "kettles hasaccepted:yes")
+        .await
+        .is_empty());
+    app.accept(&alice, q, Some(ans)).await.unwrap();
+    assert_eq!(ids_of(&app, None, "kettles hasaccepted:yes").await, vec![q]);
+    // Votes change the ranking input: of two equal matches, the upvoted
+    // one comes first.
+    let twin = app
+        .ask(&bob, &form("Entangled kettles, a second opinion"))
+        .await
+        .unwrap();
+    let other = app
+        .ask(&bob, &form("Entangled kettles, a second opinion"))
+        .await
+        .unwrap();
+    let voter = earn(&app, &user(&app, "voter").await, 1).await;
+    for (voted, behind) in [(twin, other), (other, twin)] {
+        app.vote(&voter, voted, guildhall_domain::votes::VoteValue::Up)
+            .await
+            .unwrap();
+        app.vote(&voter, behind, guildhall_domain::votes::VoteValue::None)
+            .await
+            .unwrap();
+        let ranked = ids_of(&app, None, "second opinion").await;
+        assert_eq!(ranked, vec![voted, behind]);
+        assert_eq!(
+            ids_of(&app, None, "second opinion score:1").await,
+            vec![voted]
+        );
+    }
+    // Close: closed:yes finds it.
+    // An administrator closes alone (moderators decide review items).
+    let input = guildhall_storage::review::VoteInput {
+        reason: "duplicate",
+        duplicate_of: Some(twin),
+        ..Default::default()
+    };
+    app.dispute(&a, q, "close", &input).await.unwrap();
+    assert_eq!(ids_of(&app, None, "kettles closed:yes").await, vec![q]);
+    // Delete: gone, with its answers.
+    app.delete(&a, q).await.unwrap();
+    assert!(ids_of(&app, None, "whistle").await.is_empty());
+    assert_eq!(ids_of(&app, None, "kettles").await.len(), 2);
+    // The index holds exactly the searchable posts.
+    app.search_sync().await.unwrap();
+    let n = app.search_indexed().await.unwrap();
+    assert_eq!(n as i64, app.store.count_indexable().await.unwrap());
+});
+
+on_both!(tags_synonyms_follows, |app: App| async move {
+    let a = world(&app).await;
+    app.create_tag(&a, "javascript", "The language of the web.")
+        .await
+        .unwrap();
+    let alice = user(&app, "alice").await;
+    // A newcomer may not add synonyms.
+    assert!(app
+        .add_tag_synonym(&alice, "javascript", "js")
+        .await
+        .is_err());
+    app.add_tag_synonym(&a, "javascript", "js").await.unwrap();
+    // Duplicates and a tag in use are refused.
+    assert!(app.add_tag_synonym(&a, "javascript", "js").await.is_err());
+    assert!(app
+        .add_tag_synonym(&a, "javascript", "general")
+        .await
+        .is_err());
+    // Asking with the synonym files the question under the tag.
+    let q = app
+        .ask(
+            &alice,
+            &QuestionForm {
+                title: "Why does my closure capture the loop variable".into(),
+                body: form("x").body,
+                tags: "js".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let post = app.store.post(q).await.unwrap().unwrap();
+    assert_eq!(post.tags, vec!["javascript"]);
+    // Searching the synonym finds the tag, as a word and as [tag].
+    assert_eq!(ids_of(&app, None, "js").await, vec![q]);
+    assert_eq!(ids_of(&app, None, "[js] closure").await, vec![q]);
+    // The tag page follows the synonym.
+    let d = app.tag_detail("JS", Some(&alice)).await.unwrap();
+    assert_eq!(d.tag.name, "javascript");
+    assert_eq!(d.synonyms[0].synonym, "js");
+    // Follow, unfollow, and the followed-questions list.
+    app.follow_tag(&alice, "js", true).await.unwrap();
+    app.follow_tag(&alice, "javascript", true).await.unwrap();
+    let d = app.tag_detail("javascript", Some(&alice)).await.unwrap();
+    assert!(d.following);
+    assert_eq!(d.followers, 1);
+    let (mine, _) = app.followed_questions(&alice, 1).await.unwrap();
+    assert_eq!(mine.iter().map(|p| p.id).collect::<Vec<_>>(), vec![q]);
+    // The directory: by popularity, by name, filtered.
+    app.create_tag(&a, "zig", "").await.unwrap();
+    let dir = app
+        .tag_directory(Some(&alice), Some("name"), "", 1)
+        .await
+        .unwrap();
+    let names: Vec<&str> = dir.tags.iter().map(|t| t.tag.name.as_str()).collect();
+    assert_eq!(names, vec!["general", "javascript", "zig"]);
+    assert_eq!(dir.following, vec!["javascript"]);
+    let dir = app
+        .tag_directory(None, Some("popular"), "", 1)
+        .await
+        .unwrap();
+    assert_eq!(dir.tags[0].tag.name, "javascript");
+    assert!(
+        dir.tags.iter().all(|t| t.tag.name != "zig"),
+        "unused tags only by name"
+    );
+    let dir = app
+        .tag_directory(None, Some("name"), "ja", 1)
+        .await
+        .unwrap();
+    assert_eq!(dir.tags.len(), 1);
+    // A NUL is dropped (PostgreSQL text cannot hold it): the whole directory.
+    let dir = app
+        .tag_directory(None, Some("name"), "\0", 1)
+        .await
+        .unwrap();
+    assert_eq!(dir.tags.len(), 3);
+    for odd in ["%_", "'; DROP TABLE tags; --"] {
+        let dir = app.tag_directory(None, Some("name"), odd, 1).await.unwrap();
+        assert!(dir.tags.is_empty(), "{odd:?}");
+    }
+    app.follow_tag(&alice, "javascript", false).await.unwrap();
+    assert!(app.followed_tags(&alice).await.unwrap().is_empty());
+    // Merging makes the old name a synonym of the new one.
+    app.create_tag(&a, "ecmascript", "").await.unwrap();
+    let q2 = app
+        .ask(
+            &alice,
+            &QuestionForm {
+                title: "Optional chaining in older browsers".into(),
+                body: form("x").body,
+                tags: "ecmascript".into(),
+            },
+        )
+        .await
+        .unwrap();
+    app.merge_tags(&a, "ecmascript", "javascript")
+        .await
+        .unwrap();
+    assert_eq!(ids_of(&app, None, "[ecmascript] chaining").await, vec![q2]);
+    app.remove_tag_synonym(&a, "js").await.unwrap();
+    assert!(ids_of(&app, None, "[js]").await.is_empty());
+});
+
+on_both!(feeds, |app: App| async move {
+    let _a = world(&app).await;
+    let alice = user(&app, "alice").await;
+    let q1 = app
+        .ask(&alice, &form("The first question in the feed"))
+        .await
+        .unwrap();
+    let q2 = app
+        .ask(&alice, &form("The second question in the feed"))
+        .await
+        .unwrap();
+    let ans = app.answer(&alice, q1, BODY).await.unwrap();
+    let f = app.feed_newest("Newest".into()).await.unwrap();
+    let ids: Vec<i64> = f.entries.iter().map(|e| e.id).collect();
+    assert_eq!(&ids[..2], &[q2, q1]);
+    assert!(f.entries[0].content_html.contains("<p>"));
+    let f = app.feed_tag("general", |t| format!("[{t}]")).await.unwrap();
+    assert_eq!(f.title, "[general]");
+    assert_eq!(f.entries.len(), 2);
+    let f = app
+        .feed_question(q1, |t| format!("Answer: {t}"))
+        .await
+        .unwrap();
+    assert_eq!(f.entries[0].id, ans);
+    assert!(f.entries[0].link.ends_with(&format!("#post-{ans}")));
+    assert!(app.feed_tag("nosuch", |t| t.to_string()).await.is_err());
+});
+
+// Random queries never fail: whatever is typed, a result or a notice.
+on_both!(random_queries, |app: App| async move {
+    use proptest::prelude::*;
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, TestRunner};
+    let _ids = corpus(&app).await;
+    let alphabet: Vec<char> =
+        "ab 连接池 \"'[]-:+!&|()<>*?~^\\/{}%_.,;=@#$ 0123456789 \t\n\u{0}\u{200b}é"
+            .chars()
+            .collect();
+    let strategy = proptest::collection::vec(proptest::sample::select(alphabet), 0..120)
+        .prop_map(|v| v.into_iter().collect::<String>());
+    let mut runner = TestRunner::new(Config {
+        cases: 200,
+        ..Config::default()
+    });
+    let mut queries = Vec::new();
+    for _ in 0..200 {
+        queries.push(strategy.new_tree(&mut runner).unwrap().current());
+    }
+    // And the named cases.
+    let specials = "+ - && || ! ( ) { } [ ] ^ \" ~ * ? : \\ / & | <-> <1> ' @@ :* !! %";
+    queries.push(specials.to_string());
+    for s in specials.split(' ') {
+        queries.push(s.to_string());
+        queries.push(format!("rust {s}"));
+        queries.push(format!("{s}连接池{s}"));
+    }
+    queries.push("x".repeat(10_000));
+    queries.push("连接池 ".repeat(3_000));
+    queries.push("\"unbalanced quote".into());
+    queries.push("created:2026-02-30 score:>>5 answers:-1 is:? user:".into());
+    queries.push("[] [ ] [[rust]] [rust".into());
+    queries.push("*".into());
+    for q in &queries {
+        for sort in ["relevance", "newest", "votes"] {
+            let r = app.search(None, q, Some(sort), 1).await;
+            assert!(r.is_ok(), "{q:?} ({sort}): {r:?}");
+        }
+        assert!(app.similar_questions(q).await.is_ok(), "similar {q:?}");
+    }
+});
+
+on_both!(similar_questions, |app: App| async move {
+    let ids = corpus(&app).await;
+    let s = app
+        .similar_questions("share a connection pool across tasks")
+        .await
+        .unwrap();
+    assert_eq!(s.first().map(|x| x.id), Some(ids["q_pool"]));
+    assert!(s[0].accepted && s[0].answers == 1);
+    let s = app.similar_questions("数据库连接池 共享").await.unwrap();
+    assert_eq!(s.first().map(|x| x.id), Some(ids["q_zh_pool"]));
+    assert!(s.len() <= 5);
+    assert!(app
+        .similar_questions("how to the")
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(app.similar_questions("").await.unwrap().is_empty());
+});
+
+/// The embedded index lives on disk: it survives a restart, and changes
+/// committed to the database but not yet to the index (a killed process)
+/// are applied from the outbox at the next start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded_index_is_durable() {
+    let dir = std::env::temp_dir().join(format!("guildhall-search-durable-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = || guildhall_services::ServiceConfig {
+        search_dir: Some(dir.join("search")),
+        ..Default::default()
+    };
+    let open = || async {
+        let store = guildhall_storage::Store::open_data_dir(&dir).await.unwrap();
+        crate::harness::app_on(store, config()).await
+    };
+    let app = open().await;
+    assert!(app.search_check().await.is_ok());
+    let _a = world(&app).await;
+    let alice = user(&app, "alice").await;
+    let q = app
+        .ask(&alice, &form("Persistent zeppelin question"))
+        .await
+        .unwrap();
+    app.search_sync().await.unwrap();
+    // A change the index has not seen yet when the process "dies".
+    let q2 = app
+        .ask(&alice, &form("Unsynced blimp question"))
+        .await
+        .unwrap();
+    app.store.close().await;
+    drop(app);
+    let app = open().await;
+    assert!(!app.search_check().await.unwrap(), "no rebuild needed");
+    assert_eq!(ids_of(&app, None, "zeppelin").await, vec![q]);
+    assert_eq!(ids_of(&app, None, "blimp").await, vec![q2]);
+    app.store.close().await;
+    drop(app);
+    // A damaged index is rebuilt from the database.
+    let seg = dir.join("search").join("meta.json");
+    std::fs::write(&seg, "{ not json").unwrap();
+    let app = open().await;
+    assert!(app.search_check().await.unwrap(), "rebuilt");
+    assert_eq!(ids_of(&app, None, "zeppelin").await, vec![q]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
