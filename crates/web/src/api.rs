@@ -34,8 +34,6 @@ pub fn routes() -> Router<Web> {
         .route("/posts/{id}/vote", put(vote))
         .route("/posts/{id}/revisions", get(revisions))
         .route("/posts/{id}/rollback", post(rollback))
-        .route("/tags", get(tags))
-        .route("/tags/{name}", get(tag))
         .route("/users", post(register))
         .route("/users/{name}", get(profile))
         .route("/me", get(me))
@@ -292,14 +290,6 @@ async fn rollback(
         .await
         .map_err(|e| c.jerr(e))?;
     ok(json!({ "id": id, "revision": new_rev }))
-}
-
-async fn tags(State(web): State<Web>, c: Ctx) -> ApiResult {
-    ok(web.app.tags(1).await.map_err(|e| c.jerr(e))?)
-}
-
-async fn tag(State(web): State<Web>, c: Ctx, Path(name): Path<String>) -> ApiResult {
-    ok(web.app.tag(&name).await.map_err(|e| c.jerr(e))?)
 }
 
 async fn profile(State(web): State<Web>, c: Ctx, Path(name): Path<String>) -> ApiResult {

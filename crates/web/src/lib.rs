@@ -12,6 +12,8 @@ pub mod forms;
 pub mod pages;
 pub mod review;
 pub mod review_api;
+pub mod search;
+pub mod search_api;
 pub mod views;
 
 use axum::extract::DefaultBodyLimit;
@@ -41,7 +43,13 @@ pub fn router(app: App) -> Router {
     Router::new()
         .merge(pages::routes())
         .merge(review::routes())
-        .nest("/api/v1", api::routes().merge(review_api::routes()))
+        .merge(search::routes())
+        .nest(
+            "/api/v1",
+            api::routes()
+                .merge(review_api::routes())
+                .merge(search_api::routes()),
+        )
         .route("/healthz", get(healthz))
         .route("/hello", get(|| async { "hello" }))
         .route("/static/style.css", get(style))

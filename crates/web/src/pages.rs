@@ -38,8 +38,6 @@ pub fn routes() -> Router<Web> {
         .route("/posts/{id}/history", get(history))
         .route("/posts/{id}/rollback", post(rollback))
         .route("/posts/{id}/delete", post(delete))
-        .route("/tags", get(tags))
-        .route("/tags/{name}", get(tag))
         .route("/users/{name}", get(profile))
         .route("/register", get(register_form).post(register))
         .route("/activate/{token}", get(activate))
@@ -104,11 +102,11 @@ pub async fn not_found(c: Ctx) -> WebError {
 
 #[derive(serde::Deserialize)]
 pub struct ListQuery {
-    sort: Option<String>,
-    page: Option<String>,
+    pub(crate) sort: Option<String>,
+    pub(crate) page: Option<String>,
 }
 
-fn tabs(c: &Ctx, active: QuestionSort) -> Vec<SortTab> {
+pub(crate) fn tabs(c: &Ctx, active: QuestionSort) -> Vec<SortTab> {
     [
         QuestionSort::Newest,
         QuestionSort::Active,
@@ -124,7 +122,7 @@ fn tabs(c: &Ctx, active: QuestionSort) -> Vec<SortTab> {
     .collect()
 }
 
-fn parse_list(q: &ListQuery) -> (QuestionSort, i64) {
+pub(crate) fn parse_list(q: &ListQuery) -> (QuestionSort, i64) {
     let sort = q
         .sort
         .as_deref()
@@ -149,47 +147,13 @@ async fn home(State(web): State<Web>, c: Ctx, Query(q): Query<ListQuery>) -> Pag
     render(ListPage {
         heading: c.t("list.title").to_string(),
         tag: None,
+        can_cleanup: false,
+        feed: Some("/feeds/questions".into()),
         list,
         tabs: tabs(&c, sort),
         base: "/".into(),
         sort: sort.key().into(),
         chrome: Chrome::from_ctx(&c),
-    })
-}
-
-async fn tag(
-    State(web): State<Web>,
-    c: Ctx,
-    Path(name): Path<String>,
-    Query(q): Query<ListQuery>,
-) -> PageResult {
-    let (sort, page) = parse_list(&q);
-    let tag = web.app.tag(&name).await.map_err(|e| c.err(e))?;
-    let list = web
-        .app
-        .questions(sort, Some(&tag.name), page, 30)
-        .await
-        .map_err(|e| c.err(e))?;
-    render(ListPage {
-        heading: c.tf("list.tag_title", &[("tag", &tag.name)]),
-        base: format!(
-            "/tags/{}",
-            percent_encoding::utf8_percent_encode(&tag.name, percent_encoding::NON_ALPHANUMERIC)
-        ),
-        tag: Some(tag),
-        list,
-        tabs: tabs(&c, sort),
-        sort: sort.key().into(),
-        chrome: Chrome::from_ctx(&c),
-    })
-}
-
-async fn tags(State(web): State<Web>, c: Ctx, Query(q): Query<ListQuery>) -> PageResult {
-    let (_, page) = parse_list(&q);
-    let tags = web.app.tags(page).await.map_err(|e| c.err(e))?;
-    render(TagsPage {
-        chrome: Chrome::from_ctx(&c),
-        tags,
     })
 }
 
@@ -360,6 +324,7 @@ fn ask_page(c: &Ctx, f: &FormData, error: Option<String>) -> AskPage {
         tags: f.get("tags").into(),
         comment: String::new(),
         error,
+        similar: Vec::new(),
     }
 }
 
@@ -381,6 +346,16 @@ fn question_form(f: &FormData) -> QuestionForm {
 async fn ask(State(web): State<Web>, c: Ctx, f: FormData) -> PageResult {
     c.check_csrf(f.opt("csrf"))?;
     let user = c.member()?;
+    if f.get("check") == "similar" {
+        // Without JavaScript: show similar questions, keep the draft.
+        let mut page = ask_page(&c, &f, None);
+        page.similar = web
+            .app
+            .similar_questions(f.get("title"))
+            .await
+            .map_err(|e| c.err(e))?;
+        return render(page);
+    }
     match web.app.ask(user, &question_form(&f)).await {
         Ok(id) => Ok(see_other(&format!("/questions/{id}"))),
         Err(e) if is_form_error(&e) => render_status(
@@ -407,6 +382,7 @@ async fn edit_form(State(web): State<Web>, c: Ctx, Path(id): Path<String>) -> Pa
         tags: p.tags.join(" "),
         comment: String::new(),
         error: None,
+        similar: Vec::new(),
     })
 }
 

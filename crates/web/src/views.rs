@@ -6,7 +6,7 @@ use askama::Template;
 use guildhall_domain::{CommunitySettings, Privilege, Role};
 use guildhall_i18n::{t, tf, Lang};
 use guildhall_services::community::{Profile, QuestionList, RevisionView};
-use guildhall_services::storage::content::{PostRecord, QuestionPage, TagRecord};
+use guildhall_services::storage::content::{PostRecord, QuestionPage};
 use guildhall_services::storage::users::UserRecord;
 
 /// What the layout needs: language, the member, the CSRF token.
@@ -165,7 +165,11 @@ pub struct SortTab {
 pub struct ListPage {
     pub chrome: Chrome,
     pub heading: String,
-    pub tag: Option<TagRecord>,
+    pub tag: Option<guildhall_services::search::TagDetail>,
+    /// The viewer may add and remove the tag's synonyms.
+    pub can_cleanup: bool,
+    /// The list's Atom feed.
+    pub feed: Option<String>,
     pub list: QuestionList,
     pub tabs: Vec<SortTab>,
     pub base: String,
@@ -175,6 +179,9 @@ pub struct ListPage {
 impl ListPage {
     pub fn page_link(&self, page: i64) -> String {
         format!("{}?sort={}&page={page}", self.base, self.sort)
+    }
+    pub fn followers(&self, n: &i64) -> String {
+        self.chrome.tf1("tags.followers", "count", &n.to_string())
     }
 }
 
@@ -271,6 +278,7 @@ pub struct AskPage {
     pub tags: String,
     pub comment: String,
     pub error: Option<String>,
+    pub similar: Vec<guildhall_services::search::Similar>,
 }
 
 #[derive(Template)]
@@ -363,20 +371,6 @@ impl ProfilePage {
                 )
             })
             .collect()
-    }
-}
-
-#[derive(Template)]
-#[template(path = "tags.html")]
-pub struct TagsPage {
-    pub chrome: Chrome,
-    pub tags: Vec<TagRecord>,
-}
-
-impl TagsPage {
-    pub fn count(&self, t: &TagRecord) -> String {
-        self.chrome
-            .tf1("tags.questions", "count", &t.question_count.to_string())
     }
 }
 

@@ -35,9 +35,12 @@ fn every_key_used_by_templates_and_handlers_exists() {
         include_str!("../../templates/inbox.html"),
         include_str!("../../templates/profile_edit.html"),
         include_str!("../../templates/badges.html"),
+        include_str!("../../templates/search.html"),
+        include_str!("../../templates/search_help.html"),
         include_str!("../../src/pages.rs"),
         include_str!("../../src/views.rs"),
         include_str!("../../src/review.rs"),
+        include_str!("../../src/search.rs"),
     ];
     let mut missing = Vec::new();
     let mut n = 0;
@@ -75,6 +78,31 @@ fn every_key_used_by_templates_and_handlers_exists() {
             guildhall_i18n::has_key(&format!("review.reason.{r}")),
             "review.reason.{r}"
         );
+    }
+    // Search: sort tabs, notices, help rows.
+    for k in ["relevance", "newest", "votes"] {
+        assert!(guildhall_i18n::has_key(&format!("search.sort.{k}")));
+    }
+    for k in ["popular", "name", "new"] {
+        assert!(guildhall_i18n::has_key(&format!("tags.sort.{k}")));
+    }
+    for k in [
+        "bad_value",
+        "too_many_tags",
+        "too_many_terms",
+        "unbalanced_quote",
+        "unknown_tag",
+        "unknown_user",
+        "me_needs_login",
+        "any_words",
+    ] {
+        assert!(
+            guildhall_i18n::has_key(&format!("search.notice.{k}")),
+            "{k}"
+        );
+    }
+    for (_, key, _) in guildhall_web::search::HELP_ROWS {
+        assert!(guildhall_i18n::has_key(key), "{key}");
     }
     for f in FlagKind::ALL {
         assert!(guildhall_i18n::has_key(&format!("flag.{}", f.key())));
@@ -149,6 +177,12 @@ fn templates_have_no_bare_english_text() {
     // written straight into the markup.
     for (name, src) in [
         ("list.html", include_str!("../../templates/list.html")),
+        ("search.html", include_str!("../../templates/search.html")),
+        (
+            "search_help.html",
+            include_str!("../../templates/search_help.html"),
+        ),
+        ("tags.html", include_str!("../../templates/tags.html")),
         (
             "question.html",
             include_str!("../../templates/question.html"),

@@ -15,6 +15,7 @@ use tower::ServiceExt;
 mod bad_input;
 mod catalogue;
 mod journeys;
+mod search;
 
 static N: AtomicUsize = AtomicUsize::new(0);
 
