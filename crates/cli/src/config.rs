@@ -115,6 +115,12 @@ impl Config {
         if log_format != "text" && log_format != "json" {
             bail!("log_format must be text or json, got {log_format:?}");
         }
+        // The embedded search index lives beside the SQLite database;
+        // with PostgreSQL, search runs in the database.
+        let service = ServiceConfig {
+            search_dir: database_url.is_none().then(|| data_dir.join("search")),
+            ..service
+        };
         Ok(Config {
             data_dir,
             database_url,

@@ -6,6 +6,7 @@
 //! line and the process exits with status 2.
 
 mod config;
+mod search_cmd;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -61,6 +62,11 @@ pub enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Full-text search: rebuild, status, query, benchmark.
+    Search {
+        #[command(subcommand)]
+        action: search_cmd::SearchAction,
     },
     /// Community analytics.
     Analytics {
@@ -367,6 +373,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 anyhow::bail!("caches differ from the ledgers");
             }
             Ok(())
+        }
+        Command::Search { action } => {
+            let app = open(&config).await?;
+            search_cmd::run(app, action).await
         }
         Command::BenchSeed {
             questions,

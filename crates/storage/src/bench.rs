@@ -5,60 +5,14 @@
 
 use crate::{now, Result, Store};
 
-const EN: &[&str] = &[
-    "rust",
-    "async",
-    "runtime",
-    "pool",
-    "connection",
-    "database",
-    "query",
-    "index",
-    "latency",
-    "server",
-    "thread",
-    "memory",
-    "cache",
-    "lock",
-    "transaction",
-    "vote",
-    "reputation",
-    "community",
-    "review",
-    "tag",
-    "error",
-    "build",
-    "compile",
-    "test",
-    "deploy",
-    "network",
-    "socket",
-    "buffer",
-    "stream",
-    "parser",
-];
-const ZH: &[&str] = &[
-    "异步",
-    "连接池",
-    "数据库",
-    "索引",
-    "延迟",
-    "服务器",
-    "线程",
-    "内存",
-    "缓存",
-    "事务",
-    "投票",
-    "声望",
-    "社区",
-    "审核",
-    "标签",
-    "错误",
-    "编译",
-    "测试",
-    "部署",
-    "网络",
-];
+// A few hundred words per language, drawn with Zipf's law (the n-th most
+// common word n times rarer than the first), as real text is: a search
+// benchmark over a uniform 30-word vocabulary would match half of
+// everything.
+#[rustfmt::skip]
+const EN: &[&str] = &["rust", "async", "runtime", "pool", "connection", "database", "query", "index", "latency", "server", "thread", "memory", "cache", "lock", "transaction", "vote", "reputation", "community", "review", "tag", "error", "build", "compile", "test", "deploy", "network", "socket", "buffer", "stream", "parser", "tokio", "axum", "sqlx", "postgres", "sqlite", "redis", "docker", "kubernetes", "linux", "kernel", "timeout", "retry", "request", "response", "header", "cookie", "session", "token", "password", "hash", "encrypt", "certificate", "proxy", "gateway", "router", "handler", "middleware", "trait", "lifetime", "borrow", "closure", "iterator", "vector", "string", "slice", "struct", "enum", "match", "macro", "generic", "future", "await", "spawn", "channel", "mutex", "atomic", "arc", "clone", "serialize", "json", "yaml", "config", "environment", "variable", "log", "metric", "trace", "span", "panic", "unwrap", "result", "option", "file", "path", "directory", "permission", "process", "signal", "pipe", "terminal", "shell", "script", "python", "javascript", "typescript", "node", "react", "component", "state", "hook", "render", "template", "html", "css", "layout", "browser", "fetch", "upload", "download", "image", "video", "audio", "codec", "compress", "archive", "backup", "restore", "migrate", "schema", "column", "row", "table", "join", "select", "insert", "update", "delete", "commit", "rollback", "replica", "shard", "partition", "queue", "worker", "scheduler", "cron", "job", "batch", "event", "webhook", "api", "endpoint", "client", "library", "crate", "package", "version", "release", "dependency", "feature", "flag", "benchmark", "profile", "flamegraph", "allocation", "leak", "garbage", "collector", "pointer", "reference", "heap", "stack", "overflow", "recursion", "algorithm", "sort", "search", "tree", "graph", "hash", "map", "set", "cache", "eviction", "ttl", "expiry", "latency", "throughput", "bandwidth", "packet", "tcp", "udp", "http", "grpc", "websocket", "tls", "dns", "load", "balancer", "cluster", "node", "pod", "container", "image", "volume", "secret", "ingress", "service", "mesh", "monitoring", "alert", "dashboard", "incident", "outage",];
+#[rustfmt::skip]
+const ZH: &[&str] = &["异步", "连接池", "数据库", "索引", "延迟", "服务器", "线程", "内存", "缓存", "事务", "投票", "声望", "社区", "审核", "标签", "错误", "编译", "测试", "部署", "网络", "超时", "重试", "请求", "响应", "会话", "令牌", "密码", "加密", "证书", "代理", "网关", "路由", "中间件", "生命周期", "借用", "闭包", "迭代器", "字符串", "结构体", "枚举", "宏", "泛型", "通道", "互斥锁", "原子", "序列化", "配置", "环境变量", "日志", "指标", "追踪", "文件", "路径", "目录", "权限", "进程", "信号", "管道", "终端", "脚本", "组件", "状态", "模板", "浏览器", "上传", "下载", "图片", "视频", "压缩", "备份", "恢复", "迁移", "表结构", "字段", "查询", "插入", "更新", "删除", "提交", "回滚", "副本", "分片", "分区", "队列", "任务", "调度", "批处理", "事件", "接口", "客户端", "依赖", "版本", "发布", "特性", "基准", "性能", "分析", "内存泄漏", "垃圾回收", "指针", "引用", "堆栈", "溢出", "递归", "算法", "排序", "搜索", "哈希", "集群", "节点", "容器", "镜像", "监控", "告警", "故障", "负载均衡", "吞吐量", "带宽", "协议", "并发", "锁竞争", "死锁", "读写分离", "主从复制", "全文检索", "分词", "中文", "英文", "编码", "乱码", "时区", "日期", "格式", "正则", "表达式", "单元测试", "集成测试", "持续集成", "代码审查", "重构", "文档", "开源", "贡献者", "维护者", "许可证", "安全", "漏洞", "补丁", "升级", "兼容", "配置文件", "命令行", "参数",];
 
 struct Rng(u64);
 impl Rng {
@@ -74,20 +28,47 @@ impl Rng {
     }
 }
 
+/// Cumulative Zipf weights for a vocabulary of `n` words.
+fn zipf(n: usize) -> Vec<f64> {
+    let mut acc = 0.0;
+    (1..=n)
+        .map(|k| {
+            acc += 1.0 / k as f64;
+            acc
+        })
+        .collect()
+}
+
+fn pick<'a>(r: &mut Rng, words: &[&'a str], cumulative: &[f64]) -> &'a str {
+    let total = cumulative[cumulative.len() - 1];
+    let x = (r.next() >> 11) as f64 / (1u64 << 53) as f64 * total;
+    words[cumulative.partition_point(|&c| c < x).min(words.len() - 1)]
+}
+
 fn sentence(r: &mut Rng, words: usize) -> String {
+    thread_local! {
+        static WEIGHTS: (Vec<f64>, Vec<f64>) = (zipf(EN.len()), zipf(ZH.len()));
+    }
     let zh = r.below(2) == 0;
     let mut s = String::new();
-    for i in 0..words {
-        if zh {
-            s.push_str(ZH[r.below(ZH.len() as u64) as usize]);
-        } else {
-            if i > 0 {
-                s.push(' ');
+    WEIGHTS.with(|(en, zh_w)| {
+        for i in 0..words {
+            if zh {
+                s.push_str(pick(r, ZH, zh_w));
+            } else {
+                if i > 0 {
+                    s.push(' ');
+                }
+                s.push_str(pick(r, EN, en));
             }
-            s.push_str(EN[r.below(EN.len() as u64) as usize]);
         }
-    }
+    });
     s
+}
+
+/// The vocabulary the benchmark corpus is drawn from, most common first.
+pub fn vocabulary() -> (&'static [&'static str], &'static [&'static str]) {
+    (EN, ZH)
 }
 
 impl Store {
@@ -274,5 +255,35 @@ impl Store {
             sqlx::raw_sql("ANALYZE").execute(&self.write).await?;
         }
         Ok((made, base_post + 1))
+    }
+}
+
+impl Store {
+    /// The search Apache Answer runs by default, as the benchmark's
+    /// reference: the word anywhere in a title or body (`LIKE '%word%'`,
+    /// which no index can serve), newest first, one page and a count.
+    pub async fn like_search(&self, word: &str, limit: i64) -> Result<(Vec<i64>, i64)> {
+        use crate::RowExt;
+        let pattern = format!("%{word}%");
+        let ids = sqlx::query(
+            "SELECT p.id FROM posts p WHERE p.deleted_at IS NULL AND p.status = 0 \
+             AND (p.title LIKE $1 OR p.body_md LIKE $1) ORDER BY p.created_at DESC LIMIT $2",
+        )
+        .bind(&pattern)
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?
+        .iter()
+        .map(|r| r.i("id"))
+        .collect();
+        let total = sqlx::query(
+            "SELECT COUNT(*) AS n FROM posts p WHERE p.deleted_at IS NULL AND p.status = 0 \
+             AND (p.title LIKE $1 OR p.body_md LIKE $1)",
+        )
+        .bind(&pattern)
+        .fetch_one(self.reader())
+        .await?
+        .i("n");
+        Ok((ids, total))
     }
 }
