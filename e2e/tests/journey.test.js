@@ -264,3 +264,50 @@ test('three members vote to close a question; a fourth sees it closed, in Englis
   await admin.goto(`${base}/review?lang=zh-CN`);
   await admin.screenshot({ path: join(shots, 'review-center-zh.png'), fullPage: true });
 });
+
+test('search from the header in Chinese and English; similar questions appear while a title is typed; a tag is followed', async () => {
+  const page = await newPage();
+  await login(page, 'alice');
+  // Search from any page: the box in the header.
+  await page.goto(`${base}/badges`);
+  await page.fill('header input[name="q"]', 'SQLite 数据库');
+  await page.press('header input[name="q"]', 'Enter');
+  await page.waitForURL(/\/search\?q=/);
+  const first = await page.textContent('ol.hits li:first-child h2');
+  assert.match(first, /SQLite/);
+  assert.ok(await page.$('ol.hits mark'), 'matches are highlighted');
+  await page.screenshot({ path: join(shots, 'search-en.png'), fullPage: true });
+  // Operators and a notice for an unreadable value.
+  await page.goto(`${base}/search?q=${encodeURIComponent('[sqlite] is:question created:2026-02-30')}`);
+  assert.match(await page.textContent('.flash.notice'), /created:2026-02-30.*ignored/);
+  assert.ok((await page.$$('ol.hits li')).length >= 2);
+  // The help page, in Chinese.
+  await page.goto(`${base}/search/help`);
+  await page.click('a[hreflang="zh-CN"]');
+  assert.match(await page.textContent('h1'), /搜索语法/);
+  await page.screenshot({ path: join(shots, 'search-help-zh.png'), fullPage: true });
+  await page.goto(`${base}/search?q=${encodeURIComponent('异步 递归')}`);
+  assert.match(await page.textContent('ol.hits'), /递归/);
+  await page.screenshot({ path: join(shots, 'search-zh.png'), fullPage: true });
+  await page.click('a[hreflang="en"]');
+
+  // While typing a title, similar questions show up (JSON API + script).
+  await page.goto(`${base}/ask`);
+  await page.type('#title', 'share a connection pool between handlers', { delay: 10 });
+  await page.waitForSelector('#similar:not([hidden]) li a');
+  const similar = await page.textContent('#similar');
+  assert.match(similar, /connection pool/);
+  assert.match(similar, /accepted answer/);
+  await page.screenshot({ path: join(shots, 'ask-similar-en.png'), fullPage: true });
+
+  // Follow a tag from the directory; the Following tab lists its questions.
+  await page.goto(`${base}/tags?sort=name`);
+  await page.click('a.tag[href="/tags/sqlite"]');
+  await page.click('#follow');
+  await page.waitForSelector('#unfollow');
+  await page.goto(`${base}/questions/following`);
+  assert.match(await page.textContent('ol.questions'), /SQLite/);
+  await page.goto(`${base}/tags`);
+  assert.match(await page.textContent('.tag-grid'), /following/);
+  await page.screenshot({ path: join(shots, 'tags-en.png'), fullPage: true });
+});
