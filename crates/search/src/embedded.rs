@@ -18,9 +18,7 @@ use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST,
     INDEXED, STRING,
 };
-use tantivy::{
-    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
-};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 /// Bump when the schema or the analysis changes: the index is then rebuilt.
 const SCHEMA_VERSION: &str = "guildhall-search-3";
@@ -332,9 +330,6 @@ impl Embedded {
         }
         let searcher = self.reader.searcher();
         let query = self.query(p, rules);
-        if p.sort == Sort::Relevance && p.has_text() {
-            return self.search_two_phase(&searcher, &*query, p, rules);
-        }
         let rules = rules.clone();
         let (sort, now, text) = (p.sort, p.now, p.has_text());
         let top = TopDocs::with_limit(p.limit)
@@ -370,62 +365,21 @@ impl Embedded {
             });
         let (hits, total) = searcher.search(&query, &(top, Count))?;
         let mut ids = Vec::with_capacity(hits.len());
-        for (_, addr) in hits {
-            ids.push(Self::fast_i64(&searcher, addr, "id")?);
+        for (
+            _,
+            DocAddress {
+                segment_ord,
+                doc_id,
+            },
+        ) in hits
+        {
+            let col = searcher
+                .segment_reader(segment_ord)
+                .fast_fields()
+                .u64("id")?
+                .first_or_default_col(0);
+            ids.push(col.get_val(doc_id) as i64);
         }
         Ok(Found { total, ids })
     }
-
-    fn fast_i64(searcher: &Searcher, a: DocAddress, field: &str) -> Result<i64, SearchError> {
-        let ff = searcher.segment_reader(a.segment_ord).fast_fields();
-        Ok(match field {
-            "score" | "created" => ff.i64(field)?.first_or_default_col(0).get_val(a.doc_id),
-            _ => ff.u64(field)?.first_or_default_col(0).get_val(a.doc_id) as i64,
-        })
-    }
-
-    /// Relevance in two phases: the best `RERANK` matches by text score
-    /// alone (where tantivy can skip whole blocks of postings that cannot
-    /// make the top), then the votes/accepted/age multiplier on those. The
-    /// multiplier is bounded (logarithmic in votes, at most halving for
-    /// age), so a post outside the text top few hundred would need an
-    /// extreme standing to overtake one inside it. Counting is a separate
-    /// pass that needs no scores.
-    fn search_two_phase(
-        &self,
-        searcher: &Searcher,
-        query: &dyn Query,
-        p: &Plan,
-        rules: &SearchRules,
-    ) -> Result<Found, SearchError> {
-        let want = p.offset + p.limit;
-        let candidates = (want * 2).clamp(RERANK, RERANK.max(want * 2));
-        let top = searcher.search(query, &TopDocs::with_limit(candidates).order_by_score())?;
-        let total = if top.len() < candidates {
-            top.len()
-        } else {
-            searcher.search(query, &Count)?
-        };
-        let mut ranked = Vec::with_capacity(top.len());
-        for (text, addr) in top {
-            let score = Self::fast_i64(searcher, addr, "score")?;
-            let created = Self::fast_i64(searcher, addr, "created")?;
-            let accepted = Self::fast_i64(searcher, addr, "accepted")? == 1;
-            let r = text as f64 * rules.rank_multiplier(score, accepted, p.now - created);
-            ranked.push((r, Self::fast_i64(searcher, addr, "id")?));
-        }
-        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
-        Ok(Found {
-            total,
-            ids: ranked
-                .into_iter()
-                .skip(p.offset)
-                .take(p.limit)
-                .map(|(_, id)| id)
-                .collect(),
-        })
-    }
 }
-
-/// Matches re-ranked by the full formula (at least; more for deep pages).
-const RERANK: usize = 400;
