@@ -484,10 +484,6 @@ impl App {
         })
     }
 
-    pub async fn tags(&self, page: i64) -> Result<Vec<TagRecord>> {
-        Ok(self.store.list_tags(60, (page.max(1) - 1) * 60).await?)
-    }
-
     pub async fn tag(&self, name: &str) -> Result<TagRecord> {
         self.store
             .tag(&name.to_lowercase())

@@ -132,6 +132,19 @@ pub struct TagRecord {
     pub question_count: i64,
 }
 
+pub(crate) const TAG_COLS: &str = "id, name, description, question_count";
+
+impl TagRecord {
+    pub(crate) fn from_row(r: &AnyRow) -> TagRecord {
+        TagRecord {
+            id: r.i("id"),
+            name: r.s("name"),
+            description: r.s("description"),
+            question_count: r.i("question_count"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum QuestionSort {
@@ -1056,34 +1069,11 @@ impl Store {
     }
 
     pub async fn tag(&self, name: &str) -> Result<Option<TagRecord>> {
-        let r =
-            sqlx::query("SELECT id, name, description, question_count FROM tags WHERE name = $1")
-                .bind(name)
-                .fetch_optional(self.reader())
-                .await?;
-        Ok(r.map(|r| TagRecord {
-            id: r.i("id"),
-            name: r.s("name"),
-            description: r.s("description"),
-            question_count: r.i("question_count"),
-        }))
-    }
-
-    pub async fn list_tags(&self, limit: i64, offset: i64) -> Result<Vec<TagRecord>> {
-        let rows = sqlx::query("SELECT id, name, description, question_count FROM tags ORDER BY question_count DESC, name LIMIT $1 OFFSET $2")
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(self.reader())
+        let r = sqlx::query(&format!("SELECT {TAG_COLS} FROM tags WHERE name = $1"))
+            .bind(name)
+            .fetch_optional(self.reader())
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| TagRecord {
-                id: r.i("id"),
-                name: r.s("name"),
-                description: r.s("description"),
-                question_count: r.i("question_count"),
-            })
-            .collect())
+        Ok(r.as_ref().map(TagRecord::from_row))
     }
 
     pub async fn set_tag_description(&self, name: &str, description: &str) -> Result<()> {

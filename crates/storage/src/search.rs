@@ -2,7 +2,7 @@
 //! indexable fields of a post, hydrating hits for display, tag synonyms,
 //! tag follows and the tag directory.
 
-use crate::content::{not_found, TagRecord};
+use crate::content::{not_found, TagRecord, TAG_COLS};
 use crate::{now, Result, RowExt, Store};
 use guildhall_domain::{DomainError, ErrorCode};
 use serde::Serialize;
@@ -255,18 +255,28 @@ impl Store {
     /// The tag each name stands for: a synonym's tag, else the tag of that
     /// name; names that are neither are left out.
     pub async fn canonical_tags(&self, names: &[String]) -> Result<HashMap<String, String>> {
+        if names.is_empty() {
+            return Ok(HashMap::new());
+        }
+        // One round trip for every word of a query; synonyms win over a
+        // tag of the same name (a merged tag keeps its row).
+        let list = (1..=names.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT s.synonym AS given, t.name, 0 AS rank FROM tag_synonyms s JOIN tags t ON t.id = s.tag_id WHERE s.synonym IN ({list})
+             UNION ALL SELECT name AS given, name, 1 AS rank FROM tags WHERE name IN ({list})
+             ORDER BY rank DESC"
+        );
+        let mut q = sqlx::query(&sql);
+        for n in names {
+            q = q.bind(n);
+        }
         let mut out = HashMap::new();
-        for name in names {
-            let r = sqlx::query(
-                "SELECT t.name FROM tag_synonyms s JOIN tags t ON t.id = s.tag_id WHERE s.synonym = $1
-                 UNION ALL SELECT name FROM tags WHERE name = $1",
-            )
-            .bind(name)
-            .fetch_optional(self.reader())
-            .await?;
-            if let Some(r) = r {
-                out.insert(name.clone(), r.s("name"));
-            }
+        // Tags first, then synonyms overwrite them.
+        for r in q.fetch_all(self.reader()).await? {
+            out.insert(r.s("given"), r.s("name"));
         }
         Ok(out)
     }
@@ -412,7 +422,7 @@ impl Store {
             TagSort::New => "created_at DESC, name",
         };
         let sql = format!(
-            "SELECT id, name, description, question_count FROM tags
+            "SELECT {TAG_COLS} FROM tags
              WHERE name LIKE $1 ESCAPE '\\' AND (question_count > 0 OR $2 = 1)
              ORDER BY {order} LIMIT $3 OFFSET $4"
         );
@@ -430,15 +440,7 @@ impl Store {
             .bind(offset)
             .fetch_all(self.reader())
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| TagRecord {
-                id: r.i("id"),
-                name: r.s("name"),
-                description: r.s("description"),
-                question_count: r.i("question_count"),
-            })
-            .collect())
+        Ok(rows.iter().map(TagRecord::from_row).collect())
     }
 
     /// Follower counts for a page of tags.

@@ -51,7 +51,7 @@ pub fn routes() -> Router<Web> {
 
 type PageResult = Result<Response, WebError>;
 
-fn render(c: &Ctx, t: impl Template) -> PageResult {
+pub(crate) fn render(c: &Ctx, t: impl Template) -> PageResult {
     t.render()
         .map(|h| Html(h).into_response())
         .map_err(|e| c.err(ServiceError::Internal(e.to_string())))

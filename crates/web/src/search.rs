@@ -5,12 +5,13 @@ use crate::ctx::Ctx;
 use crate::error::WebError;
 use crate::forms::FormData;
 use crate::pages::{parse_list, tabs as question_tabs, ListQuery};
-use crate::views::{Chrome, ListPage, SortTab};
+use crate::review::render;
+use crate::views::{civil, Chrome, ListPage, SortTab};
 use crate::Web;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use guildhall_domain::Privilege;
@@ -18,7 +19,6 @@ use guildhall_i18n::{tf, Lang};
 use guildhall_search::query::Notice;
 use guildhall_services::community::QuestionList;
 use guildhall_services::search::{Feed, Hit, SearchResults, TagDirectory};
-use guildhall_services::ServiceError;
 
 pub fn routes() -> Router<Web> {
     Router::new()
@@ -41,12 +41,6 @@ pub fn routes() -> Router<Web> {
 }
 
 type PageResult = Result<Response, WebError>;
-
-fn render(c: &Ctx, t: impl Template) -> PageResult {
-    t.render()
-        .map(|h| Html(h).into_response())
-        .map_err(|e| c.err(ServiceError::Internal(e.to_string())))
-}
 
 fn enc(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
@@ -457,23 +451,6 @@ fn xml_escape(s: &str) -> String {
         }
     }
     out
-}
-
-/// (year, month, day, hour, minute, second, weekday 0 = Sunday) in UTC.
-fn civil(ts: i64) -> (i64, i64, i64, i64, i64, i64, i64) {
-    let days = ts.div_euclid(86_400);
-    let secs = ts.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    let weekday = (days + 4).rem_euclid(7);
-    (y, m, d, secs / 3600, secs / 60 % 60, secs % 60, weekday)
 }
 
 pub fn rfc3339(ts: i64) -> String {

@@ -82,8 +82,9 @@ impl Chrome {
     }
 }
 
-/// `YYYY-MM-DD HH:MM` in UTC (days-from-civil inverse, H. Hinnant).
-pub fn format_time(ts: i64) -> String {
+/// A UTC timestamp as (year, month, day, hour, minute, second, weekday
+/// with 0 = Sunday): the days-from-civil inverse of H. Hinnant.
+pub fn civil(ts: i64) -> (i64, i64, i64, i64, i64, i64, i64) {
     let days = ts.div_euclid(86_400);
     let secs = ts.rem_euclid(86_400);
     let z = days + 719_468;
@@ -95,11 +96,14 @@ pub fn format_time(ts: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
-        secs / 3600,
-        secs % 3600 / 60
-    )
+    let weekday = (days + 4).rem_euclid(7);
+    (y, m, d, secs / 3600, secs / 60 % 60, secs % 60, weekday)
+}
+
+/// `YYYY-MM-DD HH:MM` in UTC.
+pub fn format_time(ts: i64) -> String {
+    let (y, m, d, h, mi, _, _) = civil(ts);
+    format!("{y:04}-{m:02}-{d:02} {h:02}:{mi:02}")
 }
 
 pub fn slug(title: &str) -> String {
