@@ -72,8 +72,13 @@ fn schema() -> (Schema, Fields) {
 }
 
 pub struct Embedded {
+    index: Index,
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    /// Taken on the first write: tantivy allows one writer per directory,
+    /// and other commands (`recompute`, `admin`) must open the database
+    /// while `serve` holds it.
+    writer: Mutex<Option<IndexWriter>>,
+    heap_bytes: usize,
     f: Fields,
 }
 
@@ -118,11 +123,12 @@ impl Embedded {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let writer = index.writer_with_num_threads(1, heap_bytes.max(15_000_000))?;
         Ok((
             Embedded {
+                index,
                 reader,
-                writer: Mutex::new(writer),
+                writer: Mutex::new(None),
+                heap_bytes: heap_bytes.max(15_000_000),
                 f,
             },
             fresh,
@@ -153,34 +159,58 @@ impl Embedded {
         doc
     }
 
-    /// Replace the given posts (a post absent from `docs` is removed) and
-    /// commit, so the change survives a restart.
+    fn with_writer<T>(
+        &self,
+        f: impl FnOnce(&mut IndexWriter) -> Result<T, SearchError>,
+    ) -> Result<T, SearchError> {
+        let mut slot = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
+        if slot.is_none() {
+            let w = self
+                .index
+                .writer_with_num_threads(1, self.heap_bytes)
+                .map_err(|e| match e {
+                    tantivy::TantivyError::LockFailure(..) => SearchError::Other(
+                        "the search index is being written by another guildhall process (serve); \
+                         it applies the change itself"
+                            .into(),
+                    ),
+                    e => e.into(),
+                })?;
+            *slot = Some(w);
+        }
+        match slot.as_mut() {
+            Some(w) => f(w),
+            None => Err(SearchError::Poisoned),
+        }
+    }
+
+    /// Replace the given posts (a post absent from `docs` is removed) and,
+    /// with `commit`, commit so the change survives a restart.
     pub fn apply(&self, docs: &[Doc], remove: &[i64], commit: bool) -> Result<(), SearchError> {
-        let mut w = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
-        for id in remove.iter().chain(docs.iter().map(|d| &d.id)) {
-            w.delete_term(Term::from_field_u64(self.f.id, *id as u64));
-        }
-        for d in docs {
-            w.add_document(self.document(d))?;
-        }
+        self.with_writer(|w| {
+            for id in remove.iter().chain(docs.iter().map(|d| &d.id)) {
+                w.delete_term(Term::from_field_u64(self.f.id, *id as u64));
+            }
+            for d in docs {
+                w.add_document(self.document(d))?;
+            }
+            if commit {
+                w.commit()?;
+            }
+            Ok(())
+        })?;
         if commit {
-            w.commit()?;
-            drop(w);
             self.reader.reload()?;
         }
         Ok(())
     }
 
     pub fn clear(&self) -> Result<(), SearchError> {
-        let w = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
-        w.delete_all_documents()?;
-        Ok(())
+        self.with_writer(|w| Ok(w.delete_all_documents().map(|_| ())?))
     }
 
     pub fn commit(&self) -> Result<(), SearchError> {
-        let mut w = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
-        w.commit()?;
-        drop(w);
+        self.with_writer(|w| Ok(w.commit().map(|_| ())?))?;
         self.reader.reload()?;
         Ok(())
     }

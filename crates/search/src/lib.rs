@@ -281,7 +281,11 @@ impl SearchIndex {
         plan: &plan::Plan,
         rules: &SearchRules,
     ) -> Result<Found, SearchError> {
-        self.sync_if_dirty().await?;
+        if let Err(e) = self.sync_if_dirty().await {
+            // Another process writes the index (a command beside `serve`):
+            // search what is there; the writer applies pending changes.
+            tracing::warn!(error = %e, "search index not synced before the query");
+        }
         match &self.engine {
             Engine::Embedded(e) => e.search(plan, rules),
             Engine::Postgres(p) => p.search(plan, rules).await,

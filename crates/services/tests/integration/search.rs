@@ -581,3 +581,39 @@ async fn embedded_index_is_durable() {
     assert_eq!(ids_of(&app, None, "zeppelin").await, vec![q]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A second process on the same data directory (`guildhall recompute` or
+/// `search query` beside `serve`) opens, searches and writes the database
+/// while the first holds the index writer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_process_beside_the_index_writer() {
+    let dir = std::env::temp_dir().join(format!("guildhall-search-two-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let open = || async {
+        let store = guildhall_storage::Store::open_data_dir(&dir).await.unwrap();
+        let config = guildhall_services::ServiceConfig {
+            search_dir: Some(dir.join("search")),
+            ..Default::default()
+        };
+        crate::harness::app_on(store, config).await
+    };
+    let serve = open().await;
+    let _a = world(&serve).await;
+    let alice = user(&serve, "alice").await;
+    let q = serve
+        .ask(&alice, &form("Lighthouse keeper rotations"))
+        .await
+        .unwrap();
+    serve.search_sync().await.unwrap();
+    let other = open().await;
+    assert!(other.recompute(false).await.is_ok());
+    assert_eq!(ids_of(&other, None, "lighthouse").await, vec![q]);
+    // Its writes reach the index through the writer's next sync.
+    let q2 = other
+        .ask(&alice, &form("Foghorn maintenance schedule"))
+        .await
+        .unwrap();
+    serve.search_sync().await.unwrap();
+    assert_eq!(ids_of(&serve, None, "foghorn").await, vec![q2]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
