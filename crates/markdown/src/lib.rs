@@ -56,8 +56,9 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
         attrs.insert("a", ["href", "title"].into_iter().collect());
         attrs.insert("img", ["src", "alt", "title"].into_iter().collect());
         attrs.insert("code", ["class"].into_iter().collect());
-        attrs.insert("th", ["align"].into_iter().collect());
-        attrs.insert("td", ["align"].into_iter().collect());
+        // Table columns keep their alignment (pulldown writes it as a style).
+        attrs.insert("th", ["align", "style"].into_iter().collect());
+        attrs.insert("td", ["align", "style"].into_iter().collect());
         attrs.insert("ol", ["start"].into_iter().collect());
         attrs.insert(
             "input",
@@ -77,12 +78,21 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
                     ("code", "class") => None,
                     ("input", "type") if value == "checkbox" => Some(value.into()),
                     ("input", "type") => None,
+                    ("th" | "td", "style") if is_alignment(value) => Some(value.into()),
+                    ("th" | "td", "style") => None,
                     _ => Some(value.into()),
                 }
             })
             .strip_comments(true);
         b
     })
+}
+
+fn is_alignment(v: &str) -> bool {
+    matches!(
+        v.trim().trim_end_matches(';'),
+        "text-align: left" | "text-align: center" | "text-align: right"
+    )
 }
 
 fn is_language_class(v: &str) -> bool {

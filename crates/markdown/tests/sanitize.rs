@@ -153,7 +153,7 @@ fn gfm_tables_code_and_lists_render() {
     let html = render(md);
     assert!(html.contains("<table>"), "{html}");
     assert!(
-        html.contains("<td align=\"right\">2</td>") || html.contains("<td>2</td>"),
+        html.contains("<td style=\"text-align: right\">2</td>"),
         "{html}"
     );
     assert!(
