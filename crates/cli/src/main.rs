@@ -6,6 +6,7 @@
 //! line and the process exits with status 2.
 
 mod config;
+mod import_cmd;
 mod search_cmd;
 
 use anyhow::Context;
@@ -67,6 +68,16 @@ pub enum Command {
     Search {
         #[command(subcommand)]
         action: search_cmd::SearchAction,
+    },
+    /// Import a community from a dump (Stack Exchange).
+    Import {
+        #[command(subcommand)]
+        action: import_cmd::ImportAction,
+    },
+    /// Export the community as a dump (Stack Exchange format).
+    Export {
+        #[command(subcommand)]
+        action: import_cmd::ExportAction,
     },
     /// Community analytics.
     Analytics {
@@ -373,6 +384,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 anyhow::bail!("caches differ from the ledgers");
             }
             Ok(())
+        }
+        Command::Import { action } => {
+            let app = open(&config).await?;
+            import_cmd::import(app, action).await
+        }
+        Command::Export { action } => {
+            let app = open(&config).await?;
+            import_cmd::export(app, action).await
         }
         Command::Search { action } => {
             let app = open(&config).await?;

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod mail;
 pub mod review;
 pub mod search;
+pub mod stackexchange;
 
 use guildhall_domain::{CommunitySettings, DomainError, ErrorCode};
 use guildhall_storage::{Store, StoreError};

@@ -17,6 +17,7 @@
 pub mod badges;
 pub mod bench;
 pub mod content;
+pub mod import;
 pub mod ledger;
 pub mod migrate;
 pub mod moderation;

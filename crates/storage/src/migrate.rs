@@ -41,6 +41,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0003_search.sqlite.sql"),
         postgres: include_str!("../migrations/0003_search.postgres.sql"),
     },
+    Migration {
+        version: 4,
+        name: "import",
+        sql: include_str!("../migrations/0004_import.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn dialect(m: &Migration, backend: Backend) -> String {

@@ -1,6 +1,6 @@
 //! Rebuild every cached counter from the ledgers and report differences.
 //!
-//! The ledgers (vote_events, accept_events, reputation_ledger, posts,
+//! The ledgers (vote_events, imported_votes, accept_events, reputation_ledger, posts,
 //! post_tags, comments) are the truth; users.reputation, posts.score /
 //! upvotes / downvotes / answer_count / comment_count / accepted_answer_id,
 //! votes (current state) and tags.question_count are caches.
@@ -51,20 +51,20 @@ const CHECKS: &[(&str, &str, &str, &str)] = &[
     (
         "posts",
         "score",
-        "SELECT p.id, p.score AS cached, CAST(COALESCE((SELECT SUM(v.value) FROM votes v WHERE v.post_id = p.id), 0) AS BIGINT) AS truth FROM posts p",
-        "UPDATE posts SET score = CAST(COALESCE((SELECT SUM(v.value) FROM votes v WHERE v.post_id = posts.id), 0) AS BIGINT)",
+        "SELECT p.id, p.score AS cached, CAST(COALESCE((SELECT SUM(v.value) FROM votes v WHERE v.post_id = p.id), 0) + COALESCE((SELECT SUM(i.value) FROM imported_votes i WHERE i.post_id = p.id), 0) AS BIGINT) AS truth FROM posts p",
+        "UPDATE posts SET score = CAST(COALESCE((SELECT SUM(v.value) FROM votes v WHERE v.post_id = posts.id), 0) + COALESCE((SELECT SUM(i.value) FROM imported_votes i WHERE i.post_id = posts.id), 0) AS BIGINT)",
     ),
     (
         "posts",
         "upvotes",
-        "SELECT p.id, p.upvotes AS cached, (SELECT COUNT(*) FROM votes v WHERE v.post_id = p.id AND v.value = 1) AS truth FROM posts p",
-        "UPDATE posts SET upvotes = (SELECT COUNT(*) FROM votes v WHERE v.post_id = posts.id AND v.value = 1)",
+        "SELECT p.id, p.upvotes AS cached, (SELECT COUNT(*) FROM votes v WHERE v.post_id = p.id AND v.value = 1) + (SELECT COUNT(*) FROM imported_votes i WHERE i.post_id = p.id AND i.value = 1) AS truth FROM posts p",
+        "UPDATE posts SET upvotes = (SELECT COUNT(*) FROM votes v WHERE v.post_id = posts.id AND v.value = 1) + (SELECT COUNT(*) FROM imported_votes i WHERE i.post_id = posts.id AND i.value = 1)",
     ),
     (
         "posts",
         "downvotes",
-        "SELECT p.id, p.downvotes AS cached, (SELECT COUNT(*) FROM votes v WHERE v.post_id = p.id AND v.value = -1) AS truth FROM posts p",
-        "UPDATE posts SET downvotes = (SELECT COUNT(*) FROM votes v WHERE v.post_id = posts.id AND v.value = -1)",
+        "SELECT p.id, p.downvotes AS cached, (SELECT COUNT(*) FROM votes v WHERE v.post_id = p.id AND v.value = -1) + (SELECT COUNT(*) FROM imported_votes i WHERE i.post_id = p.id AND i.value = -1) AS truth FROM posts p",
+        "UPDATE posts SET downvotes = (SELECT COUNT(*) FROM votes v WHERE v.post_id = posts.id AND v.value = -1) + (SELECT COUNT(*) FROM imported_votes i WHERE i.post_id = posts.id AND i.value = -1)",
     ),
     (
         "posts",

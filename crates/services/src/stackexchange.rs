@@ -1,0 +1,1243 @@
+//! Importing a Stack Exchange data dump into the community, and exporting
+//! the community in the same format.
+//!
+//! Import reads the files in dependency order (users, tags, posts —
+//! questions first, then answers — comments, votes, history, links,
+//! badges). A reader thread parses each file and converts bodies (the CPU
+//! work); this task resolves source ids to local ids and writes batches,
+//! each one transaction that also records the source ids and how far the
+//! file was read. Rows that cannot be imported are reported with file, row
+//! and reason, and skipped or, with `OnError::Stop`, end the import.
+
+use crate::Result;
+use guildhall_domain::CommunitySettings;
+use guildhall_stackexchange::{
+    dates, history_type, html, link_type, parse_tags, post_type, vote_type, DumpReader, DumpWriter,
+    Row,
+};
+use guildhall_storage::import::{
+    ExportQuery, ImpBadge, ImpComment, ImpPost, ImpRevision, ImpState, ImpUser, ImpVote, ImpLink,
+    ImportBatch,
+};
+use guildhall_storage::Store;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnError {
+    Skip,
+    Stop,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// The source's name (default: the directory's name); re-running with
+    /// the same name resumes or updates that import.
+    pub name: String,
+    pub on_error: OnError,
+    /// Rows larger than this are refused (bounded memory per row).
+    pub max_body_bytes: usize,
+    pub batch: usize,
+}
+
+impl ImportOptions {
+    pub fn for_dir(dir: &Path) -> ImportOptions {
+        ImportOptions {
+            name: dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "stackexchange".into()),
+            on_error: OnError::Skip,
+            max_body_bytes: 1 << 20,
+            batch: 2_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Imported {
+    pub users: u64,
+    pub questions: u64,
+    pub answers: u64,
+    pub comments: u64,
+    pub votes: u64,
+    pub tags: u64,
+    pub revisions: u64,
+    pub badges: u64,
+    pub links: u64,
+    pub tag_wikis: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Skipped {
+    pub file: String,
+    pub row: u64,
+    pub reason: String,
+}
+
+/// The report scripts read (`--format json`): these names are kept.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub source: String,
+    pub imported: Imported,
+    /// The first 1,000 rows skipped, each with its reason.
+    pub skipped: Vec<Skipped>,
+    pub skipped_total: u64,
+    /// Rows already imported by an earlier run of this source.
+    pub already_imported: u64,
+    /// Rows guildhall has no place for, by design: history kinds such as
+    /// bumps and notices, and the votes and history of tag wikis.
+    pub not_kept: u64,
+    pub files_missing: Vec<String>,
+    pub stopped: bool,
+    pub seconds: f64,
+}
+
+const SKIPPED_KEPT: usize = 1_000;
+
+/// Progress as the reader moves through a file.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub file: String,
+    pub bytes: u64,
+    pub total: u64,
+    pub rows: u64,
+    pub posts: u64,
+}
+
+/// A username guildhall accepts made from a display name: letters, digits,
+/// `-` and `_`, 3–30 characters, unique (the source id is appended when it
+/// is taken).
+fn username_for(display: &str, id: i64, taken: &mut HashSet<String>) -> String {
+    let mut base: String = display
+        .trim()
+        .chars()
+        .map(|c| if c.is_whitespace() { '-' } else { c })
+        .filter(|c| c.is_alphanumeric() || *c == '-' || *c == '_')
+        .take(30)
+        .collect();
+    while base.contains("--") {
+        base = base.replace("--", "-");
+    }
+    let base = base.trim_matches('-').to_string();
+    let mut name = if base.chars().count() >= 3 {
+        base.clone()
+    } else {
+        format!("user{}", id.unsigned_abs())
+    };
+    if taken.contains(&name.to_lowercase()) {
+        let suffix = format!("-{}", id.unsigned_abs());
+        let keep = 30usize.saturating_sub(suffix.len());
+        name = format!("{}{suffix}", base.chars().take(keep).collect::<String>());
+        let mut n = 2;
+        while taken.contains(&name.to_lowercase()) {
+            name = format!("{}{suffix}-{n}", base.chars().take(keep.saturating_sub(3)).collect::<String>());
+            n += 1;
+        }
+    }
+    taken.insert(name.to_lowercase());
+    name
+}
+
+/// A stable id for a deleted account known only by its display name.
+fn ghost_id(name: &str) -> i64 {
+    // FNV-1a, kept positive.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name.as_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x100_0000_01b3);
+    }
+    (h >> 1) as i64
+}
+
+/// guildhall's close reason for a dump's close reason id.
+fn close_reason(id: Option<i64>) -> &'static str {
+    match id {
+        Some(1) | Some(101) => "duplicate",
+        Some(2) | Some(102) => "off_topic",
+        Some(3) | Some(105) => "opinion_based",
+        Some(4) | Some(103) | Some(104) => "needs_details",
+        _ => "other",
+    }
+}
+
+fn close_reason_id(reason: &str) -> i64 {
+    match reason {
+        "duplicate" => 101,
+        "off_topic" => 102,
+        "opinion_based" => 105,
+        "needs_details" => 103,
+        _ => 104,
+    }
+}
+
+/// What the reader thread hands over: a row with its converted text.
+struct Parsed {
+    row: Row,
+    /// Markdown and safe HTML of the row's body, when it has one.
+    body: Option<(String, String)>,
+}
+
+enum Item {
+    Row(Parsed),
+    Error(guildhall_stackexchange::ReadError),
+    Progress(u64, u64),
+}
+
+/// Read `path` on a blocking thread, converting `body_attr` of the rows
+/// `wanted` selects; rows up to `skip` are passed by unread.
+fn read_file(
+    path: PathBuf,
+    body_attr: Option<&'static str>,
+    html_body: bool,
+    wanted: fn(&Row) -> bool,
+    skip: u64,
+    max_body: usize,
+) -> tokio::sync::mpsc::Receiver<Item> {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Item>(4_096);
+    std::thread::spawn(move || {
+        let mut r = match DumpReader::open(&path) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = tx.blocking_send(Item::Error(e));
+                return;
+            }
+        };
+        let mut n = 0u64;
+        while let Some(x) = r.next_row() {
+            let item = match x {
+                Err(e) => Item::Error(e),
+                Ok(row) if row.number <= skip || !wanted(&row) => continue,
+                Ok(row) => {
+                    let body = body_attr.and_then(|a| row.get(a)).and_then(|b| {
+                        (b.len() <= max_body).then(|| {
+                            if html_body {
+                                let md = html::to_markdown(b);
+                                let html = guildhall_markdown::render(&md);
+                                (md, html)
+                            } else {
+                                (b.to_string(), guildhall_markdown::render(b))
+                            }
+                        })
+                    });
+                    Item::Row(Parsed { row, body })
+                }
+            };
+            if tx.blocking_send(item).is_err() {
+                return;
+            }
+            n += 1;
+            if n % 512 == 0 {
+                let (b, t) = r.progress();
+                if tx.blocking_send(Item::Progress(b, t)).is_err() {
+                    return;
+                }
+            }
+        }
+        let (b, t) = r.progress();
+        let _ = tx.blocking_send(Item::Progress(b.max(t), t));
+    });
+    rx
+}
+
+struct Importer<'a> {
+    store: &'a Store,
+    settings: &'a CommunitySettings,
+    opts: ImportOptions,
+    dir: PathBuf,
+    source: i64,
+    progress_done: HashMap<String, u64>,
+    report: ImportReport,
+    users: HashMap<i64, i64>,
+    ghosts: HashMap<i64, i64>,
+    posts: HashMap<i64, i64>,
+    /// Question source id → its accepted answer's source id (kept in
+    /// import_map as kind `accepted`, so a resumed import still knows).
+    accepted: HashMap<i64, i64>,
+    /// Ghosts queued in the current batch: name id → placeholder.
+    ghost_pending: HashMap<i64, i64>,
+    /// Question local id → its asker (who accepted its answer).
+    askers: HashMap<i64, i64>,
+    /// The GUID of the revision being gathered.
+    last_guid: String,
+    /// The GUID of a revision found already imported.
+    done_guid: String,
+    /// Post local id → (title, body, tags) after its latest revision read.
+    revision_state: HashMap<i64, (String, String, String)>,
+    comments: HashMap<i64, i64>,
+    revisions: HashMap<i64, i64>,
+    tags: HashMap<String, i64>,
+    wiki_tag: HashMap<i64, (String, bool)>,
+    /// Tag id → (excerpt, wiki) Markdown.
+    wiki_text: HashMap<i64, (Option<String>, Option<String>)>,
+    taken: HashSet<String>,
+    on_progress: &'a (dyn Fn(&Progress) + Sync),
+}
+
+/// Import the dump in `dir`; the report says what was imported and skipped.
+pub async fn import(
+    store: &Store,
+    settings: &CommunitySettings,
+    dir: &Path,
+    opts: ImportOptions,
+    on_progress: &(dyn Fn(&Progress) + Sync),
+) -> Result<ImportReport> {
+    let started = Instant::now();
+    let source = store.import_source(&opts.name, "stackexchange").await?;
+    let resuming = source.state == "running" || source.state == "failed";
+    let mut im = Importer {
+        store,
+        settings,
+        dir: dir.to_path_buf(),
+        source: source.id,
+        progress_done: if resuming { source.progress.clone() } else { HashMap::new() },
+        report: ImportReport {
+            source: opts.name.clone(),
+            ..Default::default()
+        },
+        opts,
+        users: store.import_map(source.id, "user").await?,
+        ghosts: store.import_map(source.id, "ghost").await?,
+        posts: store.import_map(source.id, "post").await?,
+        accepted: store.import_map(source.id, "accepted").await?,
+        ghost_pending: HashMap::new(),
+        askers: HashMap::new(),
+        last_guid: String::new(),
+        done_guid: String::new(),
+        revision_state: HashMap::new(),
+        comments: store.import_map(source.id, "comment").await?,
+        revisions: store.import_map(source.id, "revision").await?,
+        tags: HashMap::new(),
+        wiki_tag: HashMap::new(),
+        wiki_text: HashMap::new(),
+        taken: store.username_keys().await?,
+        on_progress,
+    };
+    store.set_import_state(source.id, "running", "").await?;
+    let result = im.run().await;
+    im.report.seconds = started.elapsed().as_secs_f64();
+    let json = serde_json::to_string(&im.report).unwrap_or_default();
+    match result {
+        Ok(()) if !im.report.stopped => {
+            store.finish_import(source.id).await?;
+            im.report.seconds = started.elapsed().as_secs_f64();
+            let json = serde_json::to_string(&im.report).unwrap_or_default();
+            store.set_import_state(source.id, "done", &json).await?;
+        }
+        Ok(()) => store.set_import_state(source.id, "failed", &json).await?,
+        Err(e) => {
+            store.set_import_state(source.id, "failed", &json).await?;
+            return Err(e);
+        }
+    }
+    Ok(im.report)
+}
+
+impl Importer<'_> {
+    fn skip(&mut self, file: &str, row: u64, reason: impl Into<String>) {
+        self.report.skipped_total += 1;
+        if self.report.skipped.len() < SKIPPED_KEPT {
+            self.report.skipped.push(Skipped {
+                file: file.to_string(),
+                row,
+                reason: reason.into(),
+            });
+        }
+        if self.opts.on_error == OnError::Stop {
+            self.report.stopped = true;
+        }
+    }
+
+    fn path(&mut self, file: &str) -> Option<PathBuf> {
+        let p = self.dir.join(file);
+        if p.exists() {
+            Some(p)
+        } else {
+            self.report.files_missing.push(file.to_string());
+            None
+        }
+    }
+
+    async fn tags_pass(&mut self) -> Result<()> {
+        let mut names: Vec<(Option<i64>, String)> = Vec::new();
+        if let Some(path) = self.path("Tags.xml") {
+            match DumpReader::open(&path) {
+                Err(e) => self.skip(&e.file, e.row, e.reason),
+                Ok(mut r) => {
+                    while let Some(x) = r.next_row() {
+                        match x {
+                            Err(e) => self.skip(&e.file, e.row, e.reason),
+                            Ok(row) => match tag_row(&row) {
+                                Ok((id, name, wikis)) => {
+                                    for (pid, wiki) in wikis {
+                                        self.wiki_tag.insert(pid, (name.clone(), wiki));
+                                    }
+                                    names.push((Some(id), name));
+                                }
+                                Err(reason) => self.skip("Tags.xml", row.number, reason),
+                            },
+                        }
+                        if self.report.stopped {
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+        }
+        let before = self.store.tag_ids().await?.len();
+        self.tags = self.store.import_tags(self.source, &names).await?;
+        self.report.imported.tags += (self.tags.len() - before) as u64;
+        Ok(())
+    }
+}
+
+/// A Tags.xml row: id, name, and its wiki posts (id, is the wiki body).
+fn tag_row(row: &Row) -> std::result::Result<(i64, String, Vec<(i64, bool)>), String> {
+    let id = row.required_int("Id")?;
+    let name = row
+        .get("TagName")
+        .ok_or("missing required attribute TagName")?
+        .trim()
+        .to_lowercase();
+    if name.is_empty() || name.chars().count() > 64 || name.contains(char::is_whitespace) {
+        return Err(format!("tag name {name:?} is not usable"));
+    }
+    let mut wikis = Vec::new();
+    for (attr, wiki) in [("ExcerptPostId", false), ("WikiPostId", true)] {
+        if let Some(pid) = row.int(attr)? {
+            wikis.push((pid, wiki));
+        }
+    }
+    Ok((id, name, wikis))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Users,
+    Questions,
+    Answers,
+    Comments,
+    Votes,
+    History,
+    Links,
+    Badges,
+}
+
+impl Pass {
+    fn file(self) -> &'static str {
+        match self {
+            Pass::Users => "Users.xml",
+            Pass::Questions | Pass::Answers => "Posts.xml",
+            Pass::Comments => "Comments.xml",
+            Pass::Votes => "Votes.xml",
+            Pass::History => "PostHistory.xml",
+            Pass::Links => "PostLinks.xml",
+            Pass::Badges => "Badges.xml",
+        }
+    }
+    fn key(self) -> &'static str {
+        match self {
+            Pass::Questions => "Posts.xml#questions",
+            Pass::Answers => "Posts.xml#answers",
+            p => p.file(),
+        }
+    }
+    /// The attribute holding converted text, and whether it is HTML.
+    fn body(self) -> Option<(&'static str, bool)> {
+        match self {
+            Pass::Users => Some(("AboutMe", true)),
+            Pass::Questions | Pass::Answers => Some(("Body", true)),
+            Pass::Comments => Some(("Text", false)),
+            _ => None,
+        }
+    }
+    fn wanted(self) -> fn(&Row) -> bool {
+        match self {
+            Pass::Questions => |r| !matches!(r.int("PostTypeId"), Ok(Some(post_type::ANSWER))),
+            Pass::Answers => |r| matches!(r.int("PostTypeId"), Ok(Some(post_type::ANSWER))),
+            _ => |_| true,
+        }
+    }
+}
+
+type RowResult = std::result::Result<(), String>;
+
+/// Rows about tag wikis (their votes and history) are not kept: the wiki's
+/// text becomes the tag's description.
+const WIKI: &str = "about a tag wiki (its text is the tag's description)";
+
+/// A placeholder author (a ghost queued in the same batch) resolved.
+fn resolve(author: i64, users: &[i64]) -> i64 {
+    if author < 0 {
+        users[(-author - 1) as usize]
+    } else {
+        author
+    }
+}
+
+impl Importer<'_> {
+    async fn run(&mut self) -> Result<()> {
+        self.pass(Pass::Users).await?;
+        if !self.report.stopped {
+            self.tags_pass().await?;
+        }
+        for p in [
+            Pass::Questions,
+            Pass::Answers,
+            Pass::Comments,
+            Pass::Votes,
+            Pass::History,
+            Pass::Links,
+            Pass::Badges,
+        ] {
+            if self.report.stopped {
+                break;
+            }
+            self.pass(p).await?;
+        }
+        Ok(())
+    }
+
+    /// Read one file, writing a batch every `opts.batch` rows; progress
+    /// goes with each batch, so a resumed import starts after the last one.
+    async fn pass(&mut self, pass: Pass) -> Result<()> {
+        let file = pass.file();
+        let Some(path) = self.path(file) else {
+            if pass == Pass::Answers {
+                self.report.files_missing.pop();
+            }
+            return Ok(());
+        };
+        let key = pass.key();
+        let skip = self.progress_done.get(key).copied().unwrap_or(0);
+        if skip == u64::MAX {
+            return Ok(());
+        }
+        let (body, html_body) = match pass.body() {
+            Some((a, h)) => (Some(a), h),
+            None => (None, false),
+        };
+        let mut rx = read_file(path, body, html_body, pass.wanted(), skip, self.opts.max_body_bytes);
+        let mut batch = ImportBatch::default();
+        let mut prog = Progress {
+            file: file.to_string(),
+            bytes: 0,
+            total: 0,
+            rows: 0,
+            posts: 0,
+        };
+        let mut last = skip;
+        while let Some(item) = rx.recv().await {
+            match item {
+                Item::Progress(b, t) => {
+                    prog.bytes = b;
+                    prog.total = t;
+                    prog.posts = self.report.imported.questions + self.report.imported.answers;
+                    (self.on_progress)(&prog);
+                }
+                Item::Error(e) => self.skip(&e.file, e.row, e.reason.clone()),
+                Item::Row(p) => {
+                    prog.rows += 1;
+                    last = p.row.number;
+                    match self.row(pass, p, &mut batch).await? {
+                        Err(reason) if reason == WIKI => self.report.not_kept += 1,
+                        Err(reason) => self.skip(file, last, reason),
+                        Ok(()) => {}
+                    }
+                    if batch.len() >= self.opts.batch {
+                        batch.progress = Some((key.to_string(), last));
+                        self.flush(&mut batch).await?;
+                    }
+                }
+            }
+            if self.report.stopped {
+                break;
+            }
+        }
+        let done = if self.report.stopped { last } else { u64::MAX };
+        batch.progress = Some((key.to_string(), done));
+        self.flush(&mut batch).await
+    }
+
+    async fn row(&mut self, pass: Pass, p: Parsed, b: &mut ImportBatch) -> Result<RowResult> {
+        Ok(match pass {
+            Pass::Users => self.user_row(p, b),
+            Pass::Questions | Pass::Answers => return self.post_row(p, b).await,
+            Pass::Comments => self.comment_row(p, b),
+            Pass::Votes => self.vote_row(p, b),
+            Pass::History => self.history_row(p, b),
+            Pass::Links => self.link_row(p, b),
+            Pass::Badges => self.badge_row(p, b),
+        })
+    }
+
+    /// Write the batch and learn the ids it was given.
+    async fn flush(&mut self, batch: &mut ImportBatch) -> Result<()> {
+        let b = std::mem::take(batch);
+        self.ghost_pending.clear();
+        if b.is_empty() && b.progress.is_none() {
+            return Ok(());
+        }
+        let assigned = self.store.apply_import_batch(self.source, &b).await?;
+        for (u, id) in b.users.iter().zip(&assigned.users) {
+            if u.ghost {
+                self.ghosts.insert(u.source_id, *id);
+            } else {
+                self.users.insert(u.source_id, *id);
+            }
+        }
+        for (p, id) in b.posts.iter().zip(&assigned.posts) {
+            self.posts.insert(p.source_id, *id);
+            if p.kind == 1 {
+                self.askers.insert(*id, resolve(p.author_id, &assigned.users));
+            }
+        }
+        for (c, id) in b.comments.iter().zip(&assigned.comments) {
+            self.comments.insert(c.source_id, *id);
+        }
+        for r in &b.revisions {
+            self.revisions.insert(r.source_id, r.post_id);
+        }
+        let i = &mut self.report.imported;
+        i.users += b.users.iter().filter(|u| !u.ghost).count() as u64;
+        i.questions += b.posts.iter().filter(|p| p.kind == 1).count() as u64;
+        i.answers += b.posts.iter().filter(|p| p.kind == 2).count() as u64;
+        i.comments += b.comments.len() as u64;
+        i.votes += assigned.votes;
+        i.revisions += b.revisions.len() as u64;
+        i.badges += assigned.badges;
+        i.links += assigned.links;
+        self.report.already_imported += (b.votes.len() as u64 - assigned.votes)
+            + (b.badges.len() as u64 - assigned.badges)
+            + (b.links.len() as u64 - assigned.links);
+        i.tag_wikis += b.tag_descriptions.len() as u64;
+        Ok(())
+    }
+
+    /// The local author of a row: the member, or a stand-in for a deleted
+    /// account the dump names only by display name, queued in the batch
+    /// (a negative placeholder the batch resolves) when new.
+    fn author(&mut self, id: Option<i64>, display: Option<&str>, b: &mut ImportBatch) -> i64 {
+        if let Some(local) = id.and_then(|i| self.users.get(&i)) {
+            return *local;
+        }
+        let name = match (display, id) {
+            (Some(d), _) if !d.trim().is_empty() => d.trim().to_string(),
+            (_, Some(i)) => format!("user{i}"),
+            _ => "anonymous".to_string(),
+        };
+        let gid = ghost_id(&name);
+        if let Some(local) = self.ghosts.get(&gid).or_else(|| self.ghost_pending.get(&gid)) {
+            return *local;
+        }
+        let username = username_for(&name, gid % 100_000, &mut self.taken);
+        b.users.push(ImpUser {
+            source_id: gid,
+            username,
+            created_at: guildhall_storage::now(),
+            shown: self.settings.reputation.shown(0, true),
+            ghost: true,
+            ..Default::default()
+        });
+        let placeholder = -(b.users.len() as i64);
+        self.ghost_pending.insert(gid, placeholder);
+        placeholder
+    }
+
+    fn post_of(&self, row: &Row, attr: &str) -> std::result::Result<i64, String> {
+        let pid = row.required_int(attr)?;
+        match self.posts.get(&pid) {
+            Some(p) => Ok(*p),
+            None if self.wiki_tag.contains_key(&pid) => Err(WIKI.into()),
+            None => Err(format!("post {pid} is not in the dump")),
+        }
+    }
+
+    fn user_row(&mut self, p: Parsed, b: &mut ImportBatch) -> RowResult {
+        let id = p.row.required_int("Id")?;
+        if self.users.contains_key(&id) {
+            self.report.already_imported += 1;
+            return Ok(());
+        }
+        if b.users.iter().any(|u| !u.ghost && u.source_id == id) {
+            return Err(format!("duplicate Id {id}"));
+        }
+        let created = p.row.required_date("CreationDate")?;
+        let display = p.row.get("DisplayName").unwrap_or("");
+        let reputation = p.row.int("Reputation")?.unwrap_or(1);
+        let about = match (&p.body, p.row.get("AboutMe")) {
+            (Some((md, _)), _) => md.clone(),
+            (None, Some(a)) => {
+                return Err(format!("AboutMe of {} bytes is over the limit", a.len()))
+            }
+            (None, None) => String::new(),
+        };
+        b.users.push(ImpUser {
+            source_id: id,
+            username: username_for(display, id, &mut self.taken),
+            about,
+            location: p.row.text("Location").chars().take(200).collect(),
+            website: p.row.text("WebsiteUrl").chars().take(500).collect(),
+            created_at: created,
+            reputation,
+            shown: self.settings.reputation.shown(reputation, true),
+            ghost: false,
+        });
+        Ok(())
+    }
+
+    fn comment_row(&mut self, p: Parsed, b: &mut ImportBatch) -> RowResult {
+        let id = p.row.required_int("Id")?;
+        if self.comments.contains_key(&id) {
+            self.report.already_imported += 1;
+            return Ok(());
+        }
+        if b.comments.iter().any(|c| c.source_id == id) {
+            return Err(format!("duplicate Id {id}"));
+        }
+        let post_id = self.post_of(&p.row, "PostId")?;
+        let created = p.row.required_date("CreationDate")?;
+        let Some((body_md, body_html)) = p.body else {
+            return Err("missing or oversized Text".into());
+        };
+        let author = self.author(p.row.int("UserId")?, p.row.get("UserDisplayName"), b);
+        b.comments.push(ImpComment {
+            source_id: id,
+            post_id,
+            author_id: author,
+            body_md,
+            body_html,
+            created_at: created,
+        });
+        Ok(())
+    }
+
+    fn vote_row(&mut self, p: Parsed, b: &mut ImportBatch) -> RowResult {
+        let id = p.row.required_int("Id")?;
+        let post_id = self.post_of(&p.row, "PostId")?;
+        let kind = p.row.required_int("VoteTypeId")?;
+        let created = p.row.required_date("CreationDate")?;
+        let user = p.row.int("UserId")?.and_then(|u| self.users.get(&u).copied());
+        let value = match kind {
+            vote_type::UP => 1,
+            vote_type::DOWN => -1,
+            _ => 0,
+        };
+        b.votes.push(ImpVote {
+            source_id: id,
+            post_id,
+            vote_type: kind,
+            value,
+            user_id: user,
+            bounty: p.row.int("BountyAmount")?,
+            created_at: created,
+            bookmark: kind == vote_type::FAVORITE,
+        });
+        Ok(())
+    }
+
+    fn history_row(&mut self, p: Parsed, b: &mut ImportBatch) -> RowResult {
+        use history_type::*;
+        let id = p.row.required_int("Id")?;
+        let kind = p.row.required_int("PostHistoryTypeId")?;
+        let post_id = self.post_of(&p.row, "PostId")?;
+        let created = p.row.required_date("CreationDate")?;
+        let text = p.row.text("Text");
+        match kind {
+            INITIAL_TITLE..=ROLLBACK_TAGS => {
+                let guid = p.row.text("RevisionGUID").to_string();
+                let author = self.author(p.row.int("UserId")?, p.row.get("UserDisplayName"), b);
+                // Rows of one revision share a GUID and follow each other.
+                let same = b.revisions.last().is_some_and(|r| {
+                    r.post_id == post_id && self.last_guid == guid && !guid.is_empty()
+                });
+                if !guid.is_empty() && guid == self.done_guid {
+                    // The rest of a revision an earlier run imported.
+                    return Ok(());
+                }
+                if !same {
+                    if self.revisions.contains_key(&id) {
+                        self.report.already_imported += 1;
+                        self.done_guid = guid;
+                        return Ok(());
+                    }
+                    // Start from the post's state before this revision.
+                    let prev = self.revision_state.get(&post_id).cloned().unwrap_or_default();
+                    b.revisions.push(ImpRevision {
+                        source_id: id,
+                        post_id,
+                        author_id: author,
+                        kind: match kind {
+                            INITIAL_TITLE..=INITIAL_TAGS => "initial",
+                            ROLLBACK_TITLE..=ROLLBACK_TAGS => "rollback",
+                            _ => "edit",
+                        },
+                        title: prev.0,
+                        body_md: prev.1,
+                        tags: prev.2,
+                        comment: p.row.text("Comment").to_string(),
+                        created_at: created,
+                    });
+                    self.last_guid = guid;
+                }
+                let r = b.revisions.last_mut().expect("pushed above");
+                match kind {
+                    INITIAL_TITLE | EDIT_TITLE | ROLLBACK_TITLE => r.title = text.to_string(),
+                    INITIAL_BODY | EDIT_BODY | ROLLBACK_BODY => r.body_md = text.to_string(),
+                    _ => r.tags = parse_tags(text).join(" "),
+                }
+                self.revision_state
+                    .insert(post_id, (r.title.clone(), r.body_md.clone(), r.tags.clone()));
+            }
+            CLOSED | REOPENED => b.states.push(ImpState {
+                post_id,
+                closed: Some(if kind == CLOSED {
+                    (Some(created), close_reason(p.row.int("Comment").ok().flatten()).to_string())
+                } else {
+                    (None, String::new())
+                }),
+                ..Default::default()
+            }),
+            DELETED | UNDELETED => b.states.push(ImpState {
+                post_id,
+                deleted: Some((kind == DELETED).then_some(created)),
+                ..Default::default()
+            }),
+            LOCKED | UNLOCKED => b.states.push(ImpState {
+                post_id,
+                locked: Some((kind == LOCKED).then_some(created)),
+                ..Default::default()
+            }),
+            _ => self.report.not_kept += 1,
+        }
+        Ok(())
+    }
+
+    fn link_row(&mut self, p: Parsed, b: &mut ImportBatch) -> RowResult {
+        let id = p.row.required_int("Id")?;
+        let post_id = self.post_of(&p.row, "PostId")?;
+        let related = self.post_of(&p.row, "RelatedPostId")?;
+        let kind = p.row.required_int("LinkTypeId")?;
+        if kind != link_type::LINKED && kind != link_type::DUPLICATE {
+            return Err(format!("link type {kind} is unknown"));
+        }
+        b.links.push(ImpLink {
+            source_id: id,
+            post_id,
+            related_id: related,
+            link_type: kind,
+            created_at: p.row.required_date("CreationDate")?,
+        });
+        Ok(())
+    }
+
+    fn badge_row(&mut self, p: Parsed, b: &mut ImportBatch) -> RowResult {
+        let id = p.row.required_int("Id")?;
+        let uid = p.row.required_int("UserId")?;
+        let user = *self
+            .users
+            .get(&uid)
+            .ok_or_else(|| format!("user {uid} is not in the dump"))?;
+        let name = p.row.get("Name").filter(|n| !n.trim().is_empty()).ok_or("missing required attribute Name")?;
+        let matched = self
+            .settings
+            .badges
+            .iter()
+            .find(|d| d.name_en.eq_ignore_ascii_case(name.trim()))
+            .map(|d| d.key.clone());
+        b.badges.push(ImpBadge {
+            source_id: id,
+            user_id: user,
+            name: name.trim().to_string(),
+            class: p.row.int("Class")?.unwrap_or(3),
+            tag_based: p.row.text("TagBased").eq_ignore_ascii_case("true"),
+            awarded_at: p.row.required_date("Date")?,
+            matched,
+        });
+        Ok(())
+    }
+
+    /// One post row into the batch.
+    async fn post_row(&mut self, p: Parsed, b: &mut ImportBatch) -> Result<RowResult> {
+        let row = &p.row;
+        let id = match row.required_int("Id") {
+            Ok(i) => i,
+            Err(e) => return Ok(Err(e)),
+        };
+        let kind = match row.required_int("PostTypeId") {
+            Ok(k) => k,
+            Err(e) => return Ok(Err(e)),
+        };
+        if self.posts.contains_key(&id) {
+            self.report.already_imported += 1;
+            return Ok(Ok(()));
+        }
+        if b.posts.iter().any(|x| x.source_id == id) {
+            return Ok(Err(format!("duplicate Id {id}")));
+        }
+        let Some((body_md, body_html)) = p.body else {
+            return Ok(Err(match row.get("Body") {
+                Some(body) => format!(
+                    "body of {} bytes is over the limit of {} bytes",
+                    body.len(),
+                    self.opts.max_body_bytes
+                ),
+                None => "missing required attribute Body".into(),
+            }));
+        };
+        if kind == post_type::TAG_WIKI || kind == post_type::TAG_WIKI_EXCERPT {
+            let Some((tag, wiki)) = self.wiki_tag.get(&id).cloned() else {
+                return Ok(Err("tag wiki of no tag in Tags.xml".into()));
+            };
+            let Some(tag_id) = self.tags.get(&tag).copied() else {
+                return Ok(Err(format!("tag wiki of tag {tag}, which was not imported")));
+            };
+            let text = self.wiki_text.entry(tag_id).or_default();
+            if wiki {
+                text.1 = Some(body_md);
+            } else {
+                text.0 = Some(body_md);
+            }
+            let desc = [text.0.clone(), text.1.clone()]
+                .into_iter()
+                .flatten()
+                .filter(|s| !s.trim().is_empty())
+                .collect::<Vec<_>>()
+                .join("\n\n");
+            b.tag_descriptions.push((tag_id, desc));
+            return Ok(Ok(()));
+        }
+        if kind != post_type::QUESTION && kind != post_type::ANSWER {
+            return Ok(Err(format!(
+                "post type {kind} is not kept (only questions, answers and tag wikis)"
+            )));
+        }
+        let created = match row.required_date("CreationDate") {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(e)),
+        };
+        let num = |k: &str| row.int(k).ok().flatten();
+        let date = |k: &str| row.date(k).ok().flatten();
+        let author = self.author(num("OwnerUserId"), row.get("OwnerDisplayName"), b);
+        let mut question_id = None;
+        let (mut accepted, mut accepted_by) = (false, 0);
+        if kind == post_type::ANSWER {
+            let parent = match row.required_int("ParentId") {
+                Ok(p) => p,
+                Err(e) => return Ok(Err(e)),
+            };
+            let Some(q) = self.posts.get(&parent).copied() else {
+                return Ok(Err(format!("answer to question {parent}, which is not in the dump")));
+            };
+            question_id = Some(q);
+            if self.accepted.get(&parent) == Some(&id) {
+                accepted = true;
+                accepted_by = self.askers.get(&q).copied().unwrap_or(author);
+            }
+        }
+        let names: Vec<String> = parse_tags(row.text("Tags"))
+            .into_iter()
+            .map(|t| t.to_lowercase())
+            .collect();
+        let missing: Vec<(Option<i64>, String)> = names
+            .iter()
+            .filter(|n| !self.tags.contains_key(*n))
+            .map(|n| (None, n.clone()))
+            .collect();
+        if !missing.is_empty() {
+            let before = self.tags.len();
+            self.tags = self.store.import_tags(self.source, &missing).await?;
+            self.report.imported.tags += (self.tags.len() - before) as u64;
+        }
+        let tag_ids = names.iter().filter_map(|n| self.tags.get(n).copied()).collect();
+        let title = row.text("Title").trim().to_string();
+        if kind == post_type::QUESTION && title.is_empty() {
+            return Ok(Err("question without a Title".into()));
+        }
+        if kind == post_type::QUESTION {
+            if let Some(a) = num("AcceptedAnswerId") {
+                self.accepted.insert(id, a);
+                b.notes.push(("accepted", id, a));
+            }
+        }
+        b.posts.push(ImpPost {
+            source_id: id,
+            kind,
+            question_id,
+            author_id: author,
+            title,
+            body_md,
+            body_html,
+            tag_ids,
+            tags: names.join(" "),
+            view_count: num("ViewCount").unwrap_or(0).max(0),
+            created_at: created,
+            edited_at: date("LastEditDate"),
+            last_activity_at: date("LastActivityDate").unwrap_or(created),
+            closed_at: date("ClosedDate"),
+            accepted,
+            accepted_by,
+        });
+        Ok(Ok(()))
+    }
+}
+
+/// Rows written per file by an export.
+pub type ExportReport = BTreeMap<String, u64>;
+
+/// Write the community to `dir` as a Stack Exchange dump: no e-mail
+/// addresses, password hashes or voters' identities on up and down votes.
+pub async fn export(store: &Store, dir: &Path) -> Result<ExportReport> {
+    std::fs::create_dir_all(dir).map_err(|e| crate::ServiceError::Internal(e.to_string()))?;
+    let io = |e: std::io::Error| crate::ServiceError::Internal(format!("{}: {e}", dir.display()));
+    let date = |v: &Option<String>| -> Option<String> {
+        v.as_deref().and_then(|s| s.parse::<i64>().ok()).map(dates::format)
+    };
+    let mut report = ExportReport::new();
+    // Each file: its query, root element, and the row's attributes.
+    type Shape = fn(&[Option<String>], &dyn Fn(&Option<String>) -> Option<String>) -> Vec<(&'static str, Option<String>)>;
+    let files: [(ExportQuery, &str, &'static str, Shape); 6] = [
+        (ExportQuery::Users, "Users.xml", "users", |c, d| {
+            vec![
+                ("Id", c[0].clone()),
+                ("Reputation", c[2].clone()),
+                ("CreationDate", d(&c[3])),
+                ("DisplayName", c[1].clone()),
+                ("LastAccessDate", d(&c[3])),
+                ("WebsiteUrl", c[6].clone().filter(|s| !s.is_empty())),
+                ("Location", c[5].clone().filter(|s| !s.is_empty())),
+                (
+                    "AboutMe",
+                    c[4].as_deref().filter(|s| !s.is_empty()).map(guildhall_markdown::render),
+                ),
+                ("Views", Some("0".into())),
+                ("UpVotes", c[7].clone()),
+                ("DownVotes", c[8].clone()),
+            ]
+        }),
+        (ExportQuery::Comments, "Comments.xml", "comments", |c, d| {
+            vec![
+                ("Id", c[0].clone()),
+                ("PostId", c[1].clone()),
+                ("Score", Some("0".into())),
+                ("Text", c[3].clone()),
+                ("CreationDate", d(&c[2])),
+                ("UserDisplayName", c[5].clone()),
+                ("UserId", if c[5].is_some() { None } else { c[4].clone() }),
+                ("ContentLicense", Some("CC BY-SA 4.0".into())),
+            ]
+        }),
+        (ExportQuery::Votes, "Votes.xml", "votes", |c, d| {
+            vec![
+                ("Id", c[0].clone()),
+                ("PostId", c[1].clone()),
+                ("VoteTypeId", c[2].clone()),
+                ("UserId", c[3].clone()),
+                ("BountyAmount", c[4].clone()),
+                ("CreationDate", d(&c[5])),
+            ]
+        }),
+        (ExportQuery::Links, "PostLinks.xml", "postlinks", |c, d| {
+            vec![
+                ("Id", c[0].clone()),
+                ("CreationDate", d(&c[4])),
+                ("PostId", c[1].clone()),
+                ("RelatedPostId", c[2].clone()),
+                ("LinkTypeId", c[3].clone()),
+            ]
+        }),
+        (ExportQuery::Badges, "Badges.xml", "badges", |c, d| {
+            vec![
+                ("Id", c[0].clone()),
+                ("UserId", c[1].clone()),
+                ("Name", c[2].clone()),
+                ("Date", d(&c[5])),
+                ("Class", Some(c[3].clone().unwrap_or_else(|| "3".into()))),
+                (
+                    "TagBased",
+                    Some(if c[4].as_deref() == Some("1") { "True" } else { "False" }.into()),
+                ),
+            ]
+        }),
+        (ExportQuery::Tags, "Tags.xml", "tags", |c, _| {
+            vec![
+                ("Id", c[0].clone()),
+                ("TagName", c[1].clone()),
+                ("Count", c[2].clone()),
+            ]
+        }),
+    ];
+    let settings = store.load_settings().await?;
+    let wiki_base = store.max_post_id().await?;
+    for (q, file, root, shape) in files {
+        let mut w = DumpWriter::create(dir, file, root).map_err(io)?;
+        let mut after = i64::MIN;
+        loop {
+            let page = store.export_page(q, after, 5_000).await?;
+            for c in &page {
+                let mut attrs = shape(c, &date);
+                if q == ExportQuery::Badges {
+                    // guildhall's own badges by their English name.
+                    if let Some(def) = settings.badges.iter().find(|b| Some(&b.key) == c[2].as_ref()) {
+                        attrs[2].1 = Some(def.name_en.clone());
+                        attrs[4].1 = Some(match def.tier {
+                            guildhall_domain::badges::Tier::Gold => "1",
+                            guildhall_domain::badges::Tier::Silver => "2",
+                            guildhall_domain::badges::Tier::Bronze => "3",
+                        }.into());
+                    }
+                }
+                if q == ExportQuery::Tags && c[3].as_deref().is_some_and(|d| !d.is_empty()) {
+                    let tid: i64 = c[0].as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
+                    attrs.push(("WikiPostId", Some((wiki_base + tid).to_string())));
+                }
+                w.row(&attrs).map_err(io)?;
+            }
+            match page.last().and_then(|c| c[0].as_deref()).and_then(|s| s.parse().ok()) {
+                Some(last) if page.len() == 5_000 => after = last,
+                _ => break,
+            }
+        }
+        report.insert(file.to_string(), w.finish().map_err(io)?);
+    }
+
+    // Posts (with tag wikis after them) and their history.
+    let mut posts = DumpWriter::create(dir, "Posts.xml", "posts").map_err(io)?;
+    let mut hist = DumpWriter::create(dir, "PostHistory.xml", "posthistory").map_err(io)?;
+    let mut links_extra: Vec<(String, String)> = Vec::new();
+    let mut after = i64::MIN;
+    loop {
+        let page = store.export_page(ExportQuery::Posts, after, 5_000).await?;
+        for c in &page {
+            let question = c[1].as_deref() == Some("1");
+            let post_id = c[0].clone();
+            posts
+                .row(&[
+                    ("Id", post_id.clone()),
+                    ("PostTypeId", c[1].clone()),
+                    ("ParentId", c[2].clone()),
+                    ("AcceptedAnswerId", c[3].clone()),
+                    ("CreationDate", date(&c[4])),
+                    ("Score", c[5].clone()),
+                    ("ViewCount", if question { c[6].clone() } else { None }),
+                    ("Body", c[7].clone()),
+                    ("OwnerUserId", if c[9].is_some() { None } else { c[8].clone() }),
+                    ("OwnerDisplayName", c[9].clone()),
+                    ("LastEditDate", date(&c[10])),
+                    ("LastActivityDate", date(&c[11])),
+                    ("Title", if question { c[12].clone() } else { None }),
+                    (
+                        "Tags",
+                        if question {
+                            c[13].as_deref().map(|t| {
+                                guildhall_stackexchange::format_tags(&t.split_whitespace().collect::<Vec<_>>())
+                            })
+                        } else {
+                            None
+                        },
+                    ),
+                    ("AnswerCount", if question { c[14].clone() } else { None }),
+                    ("CommentCount", c[15].clone()),
+                    ("ClosedDate", date(&c[16])),
+                    ("ContentLicense", Some("CC BY-SA 4.0".into())),
+                ])
+                .map_err(io)?;
+            // Moderation states as history rows (ids above the revisions').
+            let pid: i64 = post_id.as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
+            let mut state = |k: i64, at: &Option<String>, comment: Option<String>| {
+                hist.row(&[
+                    ("Id", Some((i64::MAX / 8 + pid * 4 + k % 4).to_string())),
+                    ("PostHistoryTypeId", Some(k.to_string())),
+                    ("PostId", post_id.clone()),
+                    ("RevisionGUID", None),
+                    ("CreationDate", date(at)),
+                    ("Comment", comment),
+                ])
+            };
+            if c[16].is_some() {
+                let reason = close_reason_id(c[17].as_deref().unwrap_or(""));
+                state(history_type::CLOSED, &c[16], Some(reason.to_string())).map_err(io)?;
+            }
+            if c[18].is_some() {
+                state(history_type::DELETED, &c[18], None).map_err(io)?;
+            }
+            if c[19].is_some() {
+                state(history_type::LOCKED, &c[19], None).map_err(io)?;
+            }
+            if let Some(dup) = &c[20] {
+                links_extra.push((post_id.clone().unwrap_or_default(), dup.clone()));
+            }
+        }
+        match page.last().and_then(|c| c[0].as_deref()).and_then(|s| s.parse().ok()) {
+            Some(last) if page.len() == 5_000 => after = last,
+            _ => break,
+        }
+    }
+    // Tag descriptions as tag wiki posts.
+    let mut after = i64::MIN;
+    loop {
+        let page = store.export_page(ExportQuery::Tags, after, 5_000).await?;
+        for c in page.iter().filter(|c| c[3].as_deref().is_some_and(|d| !d.is_empty())) {
+            let tid: i64 = c[0].as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
+            posts
+                .row(&[
+                    ("Id", Some((wiki_base + tid).to_string())),
+                    ("PostTypeId", Some(post_type::TAG_WIKI.to_string())),
+                    ("CreationDate", Some(dates::format(0))),
+                    ("Score", Some("0".into())),
+                    ("Body", c[3].as_deref().map(guildhall_markdown::render)),
+                    ("ContentLicense", Some("CC BY-SA 4.0".into())),
+                ])
+                .map_err(io)?;
+        }
+        match page.last().and_then(|c| c[0].as_deref()).and_then(|s| s.parse().ok()) {
+            Some(last) if page.len() == 5_000 => after = last,
+            _ => break,
+        }
+    }
+    report.insert("Posts.xml".into(), posts.finish().map_err(io)?);
+    let mut after = i64::MIN;
+    loop {
+        let page = store.export_page(ExportQuery::Revisions, after, 5_000).await?;
+        for c in &page {
+            let rid: i64 = c[0].as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
+            let guid = Some(format!("00000000-0000-0000-0000-{rid:012x}"));
+            let question = c[10].as_deref() == Some("1");
+            let (t, b, g) = match c[2].as_deref() {
+                Some("initial") => (1, 2, 3),
+                Some("rollback") => (7, 8, 9),
+                _ => (4, 5, 6),
+            };
+            let mut fields = vec![(b, c[7].clone())];
+            if question {
+                fields.insert(0, (t, c[6].clone()));
+                let tags: Vec<&str> = c[8].as_deref().unwrap_or("").split_whitespace().collect();
+                fields.push((g, Some(guildhall_stackexchange::format_tags(&tags))));
+            }
+            for (i, (kind, text)) in fields.into_iter().enumerate() {
+                hist.row(&[
+                    ("Id", Some((rid * 3 + i as i64).to_string())),
+                    ("PostHistoryTypeId", Some(kind.to_string())),
+                    ("PostId", c[1].clone()),
+                    ("RevisionGUID", guid.clone()),
+                    ("CreationDate", date(&c[3])),
+                    ("UserId", if c[5].is_some() { None } else { c[4].clone() }),
+                    ("UserDisplayName", c[5].clone()),
+                    ("Comment", c[9].clone().filter(|s| !s.is_empty())),
+                    ("Text", text),
+                    ("ContentLicense", Some("CC BY-SA 4.0".into())),
+                ])
+                .map_err(io)?;
+            }
+        }
+        match page.last().and_then(|c| c[0].as_deref()).and_then(|s| s.parse().ok()) {
+            Some(last) if page.len() == 5_000 => after = last,
+            _ => break,
+        }
+    }
+    report.insert("PostHistory.xml".into(), hist.finish().map_err(io)?);
+    let _ = links_extra;
+    Ok(report)
+}
