@@ -99,7 +99,10 @@ pub async fn import(app: App, action: ImportAction) -> anyhow::Result<()> {
                     i.tag_wikis, i.revisions, i.badges, i.links, report.seconds
                 );
                 if report.already_imported > 0 {
-                    println!("{} rows were already imported (skipped)", report.already_imported);
+                    println!(
+                        "{} rows were already imported (skipped)",
+                        report.already_imported
+                    );
                 }
                 if !report.files_missing.is_empty() {
                     println!("files not in the dump: {}", report.files_missing.join(", "));
@@ -134,7 +137,12 @@ pub async fn import(app: App, action: ImportAction) -> anyhow::Result<()> {
             Ok(())
         }
         ImportAction::List => {
-            for (name, state, _) in app.store.import_sources().await.map_err(|e| anyhow::anyhow!("{e}"))? {
+            for (name, state, _) in app
+                .store
+                .import_sources()
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
                 println!("{name}\t{state}");
             }
             Ok(())
@@ -152,7 +160,11 @@ pub async fn export(app: App, action: ExportAction) -> anyhow::Result<()> {
             for (file, rows) in &report {
                 println!("{file}: {rows} rows");
             }
-            println!("exported to {} in {:.1}s", dir.display(), started.elapsed().as_secs_f64());
+            println!(
+                "exported to {} in {:.1}s",
+                dir.display(),
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
     }

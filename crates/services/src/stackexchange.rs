@@ -16,7 +16,7 @@ use guildhall_stackexchange::{
     Row,
 };
 use guildhall_storage::import::{
-    ExportQuery, ImpBadge, ImpComment, ImpPost, ImpRevision, ImpState, ImpUser, ImpVote, ImpLink,
+    ExportQuery, ImpBadge, ImpComment, ImpLink, ImpPost, ImpRevision, ImpState, ImpUser, ImpVote,
     ImportBatch,
 };
 use guildhall_storage::Store;
@@ -133,7 +133,12 @@ fn username_for(display: &str, id: i64, taken: &mut HashSet<String>) -> String {
         name = format!("{}{suffix}", base.chars().take(keep).collect::<String>());
         let mut n = 2;
         while taken.contains(&name.to_lowercase()) {
-            name = format!("{}{suffix}-{n}", base.chars().take(keep.saturating_sub(3)).collect::<String>());
+            name = format!(
+                "{}{suffix}-{n}",
+                base.chars()
+                    .take(keep.saturating_sub(3))
+                    .collect::<String>()
+            );
             n += 1;
         }
     }
@@ -292,7 +297,11 @@ pub async fn import(
         settings,
         dir: dir.to_path_buf(),
         source: source.id,
-        progress_done: if resuming { source.progress.clone() } else { HashMap::new() },
+        progress_done: if resuming {
+            source.progress.clone()
+        } else {
+            HashMap::new()
+        },
         report: ImportReport {
             source: opts.name.clone(),
             ..Default::default()
@@ -519,7 +528,14 @@ impl Importer<'_> {
             Some((a, h)) => (Some(a), h),
             None => (None, false),
         };
-        let mut rx = read_file(path, body, html_body, pass.wanted(), skip, self.opts.max_body_bytes);
+        let mut rx = read_file(
+            path,
+            body,
+            html_body,
+            pass.wanted(),
+            skip,
+            self.opts.max_body_bytes,
+        );
         let mut batch = ImportBatch::default();
         let mut prog = Progress {
             file: file.to_string(),
@@ -591,7 +607,8 @@ impl Importer<'_> {
         for (p, id) in b.posts.iter().zip(&assigned.posts) {
             self.posts.insert(p.source_id, *id);
             if p.kind == 1 {
-                self.askers.insert(*id, resolve(p.author_id, &assigned.users));
+                self.askers
+                    .insert(*id, resolve(p.author_id, &assigned.users));
             }
         }
         for (c, id) in b.comments.iter().zip(&assigned.comments) {
@@ -619,7 +636,13 @@ impl Importer<'_> {
     /// The local author of a row: the member, or a stand-in for a deleted
     /// account the dump names only by display name, queued in the batch
     /// (a negative placeholder the batch resolves) when new.
-    fn author(&mut self, id: Option<i64>, display: Option<&str>, b: &mut ImportBatch) -> i64 {
+    fn author(
+        &mut self,
+        id: Option<i64>,
+        display: Option<&str>,
+        first_seen: i64,
+        b: &mut ImportBatch,
+    ) -> i64 {
         if let Some(local) = id.and_then(|i| self.users.get(&i)) {
             return *local;
         }
@@ -629,14 +652,19 @@ impl Importer<'_> {
             _ => "anonymous".to_string(),
         };
         let gid = ghost_id(&name);
-        if let Some(local) = self.ghosts.get(&gid).or_else(|| self.ghost_pending.get(&gid)) {
+        if let Some(local) = self
+            .ghosts
+            .get(&gid)
+            .or_else(|| self.ghost_pending.get(&gid))
+        {
             return *local;
         }
         let username = username_for(&name, gid % 100_000, &mut self.taken);
         b.users.push(ImpUser {
             source_id: gid,
             username,
-            created_at: guildhall_storage::now(),
+            // Known only from their posts: "member since" their first one read.
+            created_at: first_seen,
             shown: self.settings.reputation.shown(0, true),
             ghost: true,
             ..Default::default()
@@ -702,7 +730,12 @@ impl Importer<'_> {
         let Some((body_md, body_html)) = p.body else {
             return Err("missing or oversized Text".into());
         };
-        let author = self.author(p.row.int("UserId")?, p.row.get("UserDisplayName"), b);
+        let author = self.author(
+            p.row.int("UserId")?,
+            p.row.get("UserDisplayName"),
+            created,
+            b,
+        );
         b.comments.push(ImpComment {
             source_id: id,
             post_id,
@@ -719,7 +752,10 @@ impl Importer<'_> {
         let post_id = self.post_of(&p.row, "PostId")?;
         let kind = p.row.required_int("VoteTypeId")?;
         let created = p.row.required_date("CreationDate")?;
-        let user = p.row.int("UserId")?.and_then(|u| self.users.get(&u).copied());
+        let user = p
+            .row
+            .int("UserId")?
+            .and_then(|u| self.users.get(&u).copied());
         let value = match kind {
             vote_type::UP => 1,
             vote_type::DOWN => -1,
@@ -748,7 +784,12 @@ impl Importer<'_> {
         match kind {
             INITIAL_TITLE..=ROLLBACK_TAGS => {
                 let guid = p.row.text("RevisionGUID").to_string();
-                let author = self.author(p.row.int("UserId")?, p.row.get("UserDisplayName"), b);
+                let author = self.author(
+                    p.row.int("UserId")?,
+                    p.row.get("UserDisplayName"),
+                    created,
+                    b,
+                );
                 // Rows of one revision share a GUID and follow each other.
                 let same = b.revisions.last().is_some_and(|r| {
                     r.post_id == post_id && self.last_guid == guid && !guid.is_empty()
@@ -764,7 +805,11 @@ impl Importer<'_> {
                         return Ok(());
                     }
                     // Start from the post's state before this revision.
-                    let prev = self.revision_state.get(&post_id).cloned().unwrap_or_default();
+                    let prev = self
+                        .revision_state
+                        .get(&post_id)
+                        .cloned()
+                        .unwrap_or_default();
                     b.revisions.push(ImpRevision {
                         source_id: id,
                         post_id,
@@ -788,13 +833,18 @@ impl Importer<'_> {
                     INITIAL_BODY | EDIT_BODY | ROLLBACK_BODY => r.body_md = text.to_string(),
                     _ => r.tags = parse_tags(text).join(" "),
                 }
-                self.revision_state
-                    .insert(post_id, (r.title.clone(), r.body_md.clone(), r.tags.clone()));
+                self.revision_state.insert(
+                    post_id,
+                    (r.title.clone(), r.body_md.clone(), r.tags.clone()),
+                );
             }
             CLOSED | REOPENED => b.states.push(ImpState {
                 post_id,
                 closed: Some(if kind == CLOSED {
-                    (Some(created), close_reason(p.row.int("Comment").ok().flatten()).to_string())
+                    (
+                        Some(created),
+                        close_reason(p.row.int("Comment").ok().flatten()).to_string(),
+                    )
                 } else {
                     (None, String::new())
                 }),
@@ -840,7 +890,11 @@ impl Importer<'_> {
             .users
             .get(&uid)
             .ok_or_else(|| format!("user {uid} is not in the dump"))?;
-        let name = p.row.get("Name").filter(|n| !n.trim().is_empty()).ok_or("missing required attribute Name")?;
+        let name = p
+            .row
+            .get("Name")
+            .filter(|n| !n.trim().is_empty())
+            .ok_or("missing required attribute Name")?;
         let matched = self
             .settings
             .badges
@@ -892,7 +946,9 @@ impl Importer<'_> {
                 return Ok(Err("tag wiki of no tag in Tags.xml".into()));
             };
             let Some(tag_id) = self.tags.get(&tag).copied() else {
-                return Ok(Err(format!("tag wiki of tag {tag}, which was not imported")));
+                return Ok(Err(format!(
+                    "tag wiki of tag {tag}, which was not imported"
+                )));
             };
             let text = self.wiki_text.entry(tag_id).or_default();
             if wiki {
@@ -920,7 +976,7 @@ impl Importer<'_> {
         };
         let num = |k: &str| row.int(k).ok().flatten();
         let date = |k: &str| row.date(k).ok().flatten();
-        let author = self.author(num("OwnerUserId"), row.get("OwnerDisplayName"), b);
+        let author = self.author(num("OwnerUserId"), row.get("OwnerDisplayName"), created, b);
         let mut question_id = None;
         let (mut accepted, mut accepted_by) = (false, 0);
         if kind == post_type::ANSWER {
@@ -929,7 +985,9 @@ impl Importer<'_> {
                 Err(e) => return Ok(Err(e)),
             };
             let Some(q) = self.posts.get(&parent).copied() else {
-                return Ok(Err(format!("answer to question {parent}, which is not in the dump")));
+                return Ok(Err(format!(
+                    "answer to question {parent}, which is not in the dump"
+                )));
             };
             question_id = Some(q);
             if self.accepted.get(&parent) == Some(&id) {
@@ -951,7 +1009,10 @@ impl Importer<'_> {
             self.tags = self.store.import_tags(self.source, &missing).await?;
             self.report.imported.tags += (self.tags.len() - before) as u64;
         }
-        let tag_ids = names.iter().filter_map(|n| self.tags.get(n).copied()).collect();
+        let tag_ids = names
+            .iter()
+            .filter_map(|n| self.tags.get(n).copied())
+            .collect();
         let title = row.text("Title").trim().to_string();
         if kind == post_type::QUESTION && title.is_empty() {
             return Ok(Err("question without a Title".into()));
@@ -993,11 +1054,16 @@ pub async fn export(store: &Store, dir: &Path) -> Result<ExportReport> {
     std::fs::create_dir_all(dir).map_err(|e| crate::ServiceError::Internal(e.to_string()))?;
     let io = |e: std::io::Error| crate::ServiceError::Internal(format!("{}: {e}", dir.display()));
     let date = |v: &Option<String>| -> Option<String> {
-        v.as_deref().and_then(|s| s.parse::<i64>().ok()).map(dates::format)
+        v.as_deref()
+            .and_then(|s| s.parse::<i64>().ok())
+            .map(dates::format)
     };
     let mut report = ExportReport::new();
     // Each file: its query, root element, and the row's attributes.
-    type Shape = fn(&[Option<String>], &dyn Fn(&Option<String>) -> Option<String>) -> Vec<(&'static str, Option<String>)>;
+    type Shape = fn(
+        &[Option<String>],
+        &dyn Fn(&Option<String>) -> Option<String>,
+    ) -> Vec<(&'static str, Option<String>)>;
     let files: [(ExportQuery, &str, &'static str, Shape); 6] = [
         (ExportQuery::Users, "Users.xml", "users", |c, d| {
             vec![
@@ -1010,7 +1076,9 @@ pub async fn export(store: &Store, dir: &Path) -> Result<ExportReport> {
                 ("Location", c[5].clone().filter(|s| !s.is_empty())),
                 (
                     "AboutMe",
-                    c[4].as_deref().filter(|s| !s.is_empty()).map(guildhall_markdown::render),
+                    c[4].as_deref()
+                        .filter(|s| !s.is_empty())
+                        .map(guildhall_markdown::render),
                 ),
                 ("Views", Some("0".into())),
                 ("UpVotes", c[7].clone()),
@@ -1057,7 +1125,14 @@ pub async fn export(store: &Store, dir: &Path) -> Result<ExportReport> {
                 ("Class", Some(c[3].clone().unwrap_or_else(|| "3".into()))),
                 (
                     "TagBased",
-                    Some(if c[4].as_deref() == Some("1") { "True" } else { "False" }.into()),
+                    Some(
+                        if c[4].as_deref() == Some("1") {
+                            "True"
+                        } else {
+                            "False"
+                        }
+                        .into(),
+                    ),
                 ),
             ]
         }),
@@ -1080,13 +1155,20 @@ pub async fn export(store: &Store, dir: &Path) -> Result<ExportReport> {
                 let mut attrs = shape(c, &date);
                 if q == ExportQuery::Badges {
                     // guildhall's own badges by their English name.
-                    if let Some(def) = settings.badges.iter().find(|b| Some(&b.key) == c[2].as_ref()) {
+                    if let Some(def) = settings
+                        .badges
+                        .iter()
+                        .find(|b| Some(&b.key) == c[2].as_ref())
+                    {
                         attrs[2].1 = Some(def.name_en.clone());
-                        attrs[4].1 = Some(match def.tier {
-                            guildhall_domain::badges::Tier::Gold => "1",
-                            guildhall_domain::badges::Tier::Silver => "2",
-                            guildhall_domain::badges::Tier::Bronze => "3",
-                        }.into());
+                        attrs[4].1 = Some(
+                            match def.tier {
+                                guildhall_domain::badges::Tier::Gold => "1",
+                                guildhall_domain::badges::Tier::Silver => "2",
+                                guildhall_domain::badges::Tier::Bronze => "3",
+                            }
+                            .into(),
+                        );
                     }
                 }
                 if q == ExportQuery::Tags && c[3].as_deref().is_some_and(|d| !d.is_empty()) {
@@ -1095,7 +1177,11 @@ pub async fn export(store: &Store, dir: &Path) -> Result<ExportReport> {
                 }
                 w.row(&attrs).map_err(io)?;
             }
-            match page.last().and_then(|c| c[0].as_deref()).and_then(|s| s.parse().ok()) {
+            match page
+                .last()
+                .and_then(|c| c[0].as_deref())
+                .and_then(|s| s.parse().ok())
+            {
                 Some(last) if page.len() == 5_000 => after = last,
                 _ => break,
             }
@@ -1123,7 +1209,10 @@ pub async fn export(store: &Store, dir: &Path) -> Result<ExportReport> {
                     ("Score", c[5].clone()),
                     ("ViewCount", if question { c[6].clone() } else { None }),
                     ("Body", c[7].clone()),
-                    ("OwnerUserId", if c[9].is_some() { None } else { c[8].clone() }),
+                    (
+                        "OwnerUserId",
+                        if c[9].is_some() { None } else { c[8].clone() },
+                    ),
                     ("OwnerDisplayName", c[9].clone()),
                     ("LastEditDate", date(&c[10])),
                     ("LastActivityDate", date(&c[11])),
@@ -1132,7 +1221,9 @@ pub async fn export(store: &Store, dir: &Path) -> Result<ExportReport> {
                         "Tags",
                         if question {
                             c[13].as_deref().map(|t| {
-                                guildhall_stackexchange::format_tags(&t.split_whitespace().collect::<Vec<_>>())
+                                guildhall_stackexchange::format_tags(
+                                    &t.split_whitespace().collect::<Vec<_>>(),
+                                )
                             })
                         } else {
                             None
@@ -1170,7 +1261,11 @@ pub async fn export(store: &Store, dir: &Path) -> Result<ExportReport> {
                 links_extra.push((post_id.clone().unwrap_or_default(), dup.clone()));
             }
         }
-        match page.last().and_then(|c| c[0].as_deref()).and_then(|s| s.parse().ok()) {
+        match page
+            .last()
+            .and_then(|c| c[0].as_deref())
+            .and_then(|s| s.parse().ok())
+        {
             Some(last) if page.len() == 5_000 => after = last,
             _ => break,
         }
@@ -1179,7 +1274,10 @@ pub async fn export(store: &Store, dir: &Path) -> Result<ExportReport> {
     let mut after = i64::MIN;
     loop {
         let page = store.export_page(ExportQuery::Tags, after, 5_000).await?;
-        for c in page.iter().filter(|c| c[3].as_deref().is_some_and(|d| !d.is_empty())) {
+        for c in page
+            .iter()
+            .filter(|c| c[3].as_deref().is_some_and(|d| !d.is_empty()))
+        {
             let tid: i64 = c[0].as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
             posts
                 .row(&[
@@ -1192,7 +1290,11 @@ pub async fn export(store: &Store, dir: &Path) -> Result<ExportReport> {
                 ])
                 .map_err(io)?;
         }
-        match page.last().and_then(|c| c[0].as_deref()).and_then(|s| s.parse().ok()) {
+        match page
+            .last()
+            .and_then(|c| c[0].as_deref())
+            .and_then(|s| s.parse().ok())
+        {
             Some(last) if page.len() == 5_000 => after = last,
             _ => break,
         }
@@ -1200,7 +1302,9 @@ pub async fn export(store: &Store, dir: &Path) -> Result<ExportReport> {
     report.insert("Posts.xml".into(), posts.finish().map_err(io)?);
     let mut after = i64::MIN;
     loop {
-        let page = store.export_page(ExportQuery::Revisions, after, 5_000).await?;
+        let page = store
+            .export_page(ExportQuery::Revisions, after, 5_000)
+            .await?;
         for c in &page {
             let rid: i64 = c[0].as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
             let guid = Some(format!("00000000-0000-0000-0000-{rid:012x}"));
@@ -1232,7 +1336,11 @@ pub async fn export(store: &Store, dir: &Path) -> Result<ExportReport> {
                 .map_err(io)?;
             }
         }
-        match page.last().and_then(|c| c[0].as_deref()).and_then(|s| s.parse().ok()) {
+        match page
+            .last()
+            .and_then(|c| c[0].as_deref())
+            .and_then(|s| s.parse().ok())
+        {
             Some(last) if page.len() == 5_000 => after = last,
             _ => break,
         }

@@ -175,11 +175,13 @@ impl DumpReader {
                     self.finished = true;
                     let at = self.reader.error_position();
                     let row = self.row + 1;
-                    return Some(Err(self.error(
-                        row,
-                        format!("malformed XML at byte {at}: {e}"),
-                        true,
-                    )));
+                    let msg = e.to_string();
+                    let reason = if msg.contains("end of input") || msg.contains("Eof") {
+                        format!("the file ends early (truncated at byte {at}): {msg}")
+                    } else {
+                        format!("malformed XML at byte {at}: {msg}")
+                    };
+                    return Some(Err(self.error(row, reason, true)));
                 }
                 Ok(Event::Decl(d)) => {
                     if let Some(Ok(enc)) = d.encoding() {

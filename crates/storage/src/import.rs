@@ -13,6 +13,10 @@
 use crate::{Backend, Result, RowExt, Store, StoreError, Tx};
 use std::collections::HashMap;
 
+/// The comment of a first revision made from the post itself, for posts
+/// a dump gave no history.
+pub const NO_HISTORY: &str = "(imported without history)";
+
 /// A bound value of a bulk insert.
 enum Val<'a> {
     I(i64),
@@ -316,16 +320,16 @@ impl Store {
 
     /// Source id → local id of what `source` created of `kind`.
     pub async fn import_map(&self, source: i64, kind: &str) -> Result<HashMap<i64, i64>> {
-        Ok(
-            sqlx::query("SELECT source_id, local_id FROM import_map WHERE source = $1 AND kind = $2")
-                .bind(source)
-                .bind(kind)
-                .fetch_all(&self.write)
-                .await?
-                .iter()
-                .map(|r| (r.i("source_id"), r.i("local_id")))
-                .collect(),
+        Ok(sqlx::query(
+            "SELECT source_id, local_id FROM import_map WHERE source = $1 AND kind = $2",
         )
+        .bind(source)
+        .bind(kind)
+        .fetch_all(&self.write)
+        .await?
+        .iter()
+        .map(|r| (r.i("source_id"), r.i("local_id")))
+        .collect())
     }
 
     /// Every tag by name (imports add to the community's tags).
@@ -370,14 +374,26 @@ impl Store {
             .zip(&ids)
             .map(|((_, name), id)| vec![Val::I(*id), Val::S(name), Val::I(t)])
             .collect();
-        insert_rows(&mut tx, "INSERT INTO tags (id, name, created_at)", 3, &rows, "").await?;
+        insert_rows(
+            &mut tx,
+            "INSERT INTO tags (id, name, created_at)",
+            3,
+            &rows,
+            "",
+        )
+        .await?;
         let map: Vec<Vec<Val>> = missing
             .iter()
             .zip(&ids)
             // Tags only posts name (not in the dump's tag list) are mapped
             // by their negated local id, so a rollback finds them too.
             .map(|((sid, _), id)| {
-                vec![Val::I(source), Val::S("tag"), Val::I(sid.unwrap_or(-id)), Val::I(*id)]
+                vec![
+                    Val::I(source),
+                    Val::S("tag"),
+                    Val::I(sid.unwrap_or(-id)),
+                    Val::I(*id),
+                ]
             })
             .collect();
         insert_rows(
@@ -558,7 +574,14 @@ impl Store {
                 }
                 map.push(("post", p.source_id, *id));
             }
-            insert_rows(&mut tx, "INSERT INTO post_tags (post_id, tag_id)", 2, &pt, "").await?;
+            insert_rows(
+                &mut tx,
+                "INSERT INTO post_tags (post_id, tag_id)",
+                2,
+                &pt,
+                "",
+            )
+            .await?;
             insert_rows(
                 &mut tx,
                 "INSERT INTO accept_events (question_id, answer_id, actor_id, created_at)",
@@ -578,7 +601,9 @@ impl Store {
         }
 
         if !b.comments.is_empty() {
-            out.comments = self.reserve_ids(&mut tx, "comments", b.comments.len()).await?;
+            out.comments = self
+                .reserve_ids(&mut tx, "comments", b.comments.len())
+                .await?;
             let texts: Vec<[std::borrow::Cow<str>; 2]> = b
                 .comments
                 .iter()
@@ -634,7 +659,9 @@ impl Store {
                 .votes
                 .iter()
                 .filter_map(|v| match (v.bookmark, v.user_id) {
-                    (true, Some(u)) => Some(vec![Val::I(u), Val::I(v.post_id), Val::I(v.created_at)]),
+                    (true, Some(u)) => {
+                        Some(vec![Val::I(u), Val::I(v.post_id), Val::I(v.created_at)])
+                    }
                     _ => None,
                 })
                 .collect();
@@ -660,6 +687,14 @@ impl Store {
                     .map(|i| i.to_string())
                     .collect::<Vec<_>>()
                     .join(",");
+                // The dump's history replaces a first version made up when
+                // an earlier run had none.
+                sqlx::query(&format!(
+                    "DELETE FROM revisions WHERE post_id IN ({list}) AND rev = 1 AND comment = $1"
+                ))
+                .bind(NO_HISTORY)
+                .execute(&mut *tx)
+                .await?;
                 for r in sqlx::query(&format!(
                     "SELECT post_id, MAX(rev) AS m FROM revisions WHERE post_id IN ({list}) GROUP BY post_id"
                 ))
@@ -669,11 +704,20 @@ impl Store {
                     next.insert(r.i("post_id"), r.i("m"));
                 }
             }
-            let ids = self.reserve_ids(&mut tx, "revisions", b.revisions.len()).await?;
+            let ids = self
+                .reserve_ids(&mut tx, "revisions", b.revisions.len())
+                .await?;
             let texts: Vec<[std::borrow::Cow<str>; 4]> = b
                 .revisions
                 .iter()
-                .map(|r| [clean(&r.title), clean(&r.body_md), clean(&r.tags), clean(&r.comment)])
+                .map(|r| {
+                    [
+                        clean(&r.title),
+                        clean(&r.body_md),
+                        clean(&r.tags),
+                        clean(&r.comment),
+                    ]
+                })
                 .collect();
             let mut revs = Vec::with_capacity(b.revisions.len());
             for r in &b.revisions {
@@ -768,7 +812,12 @@ impl Store {
                 .enumerate()
                 .filter_map(|(i, x)| {
                     x.matched.as_deref().map(|m| {
-                        vec![Val::I(x.user_id), Val::S(m), Val::S(&keys[i]), Val::I(x.awarded_at)]
+                        vec![
+                            Val::I(x.user_id),
+                            Val::S(m),
+                            Val::S(&keys[i]),
+                            Val::I(x.awarded_at),
+                        ]
                     })
                 })
                 .collect();
@@ -823,8 +872,8 @@ impl Store {
         let mut tx = self.begin().await?;
         let mine = "SELECT local_id FROM import_map WHERE source = $1 AND kind = 'post'";
         for sql in [
-            format!("INSERT INTO revisions (post_id, rev, author_id, kind, title, body_md, tags, created_at)
-             SELECT p.id, 1, p.author_id, 'initial', p.title, p.body_md, p.tags, p.created_at FROM posts p
+            format!("INSERT INTO revisions (post_id, rev, author_id, kind, title, body_md, tags, comment, created_at)
+             SELECT p.id, 1, p.author_id, 'initial', p.title, p.body_md, p.tags, '{NO_HISTORY}', p.created_at FROM posts p
              WHERE p.id IN ({mine}) AND NOT EXISTS (SELECT 1 FROM revisions r WHERE r.post_id = p.id)"),
             format!("UPDATE posts SET
                 score = CAST(COALESCE((SELECT SUM(v.value) FROM votes v WHERE v.post_id = posts.id), 0) + COALESCE((SELECT SUM(i.value) FROM imported_votes i WHERE i.post_id = posts.id), 0) AS BIGINT),
@@ -846,7 +895,9 @@ impl Store {
         if self.backend == Backend::Postgres {
             for t in ["users", "tags", "posts", "comments", "revisions"] {
                 // Ids came from the sequences already; statistics did not.
-                sqlx::raw_sql(&format!("ANALYZE {t}")).execute(&self.write).await?;
+                sqlx::raw_sql(&format!("ANALYZE {t}"))
+                    .execute(&self.write)
+                    .await?;
             }
         } else {
             sqlx::raw_sql("ANALYZE").execute(&self.write).await?;
@@ -868,7 +919,8 @@ impl Store {
         };
         let mut tx = self.begin().await?;
         let posts = "(SELECT local_id FROM import_map WHERE source = $1 AND kind = 'post')";
-        let users = "(SELECT local_id FROM import_map WHERE source = $1 AND kind IN ('user', 'ghost'))";
+        let users =
+            "(SELECT local_id FROM import_map WHERE source = $1 AND kind IN ('user', 'ghost'))";
         for (what, sql) in [
             ("votes", format!("SELECT COUNT(*) AS n FROM vote_events WHERE post_id IN {posts} OR voter_id IN {users}")),
             ("flags", format!("SELECT COUNT(*) AS n FROM flags WHERE post_id IN {posts}")),
@@ -1014,5 +1066,42 @@ impl Store {
                 .await?
                 .i("m"),
         )
+    }
+}
+
+impl Store {
+    /// Test hook: the first column of the first row, as a number.
+    #[doc(hidden)]
+    pub async fn count_for_test(&self, sql: &str) -> Result<i64> {
+        use sqlx::Row;
+        let r = sqlx::query(sql).fetch_one(&self.read).await?;
+        Ok(r.try_get::<i64, _>(0).unwrap_or_default())
+    }
+
+    /// Test hook: every row of each query (one text column), sorted, so two
+    /// communities compare without their ids.
+    #[doc(hidden)]
+    pub async fn fingerprint_for_test(&self, queries: &[&str]) -> Result<Vec<String>> {
+        use sqlx::Row;
+        let mut out = Vec::new();
+        for (i, q) in queries.iter().enumerate() {
+            let mut rows: Vec<String> = sqlx::query(q)
+                .fetch_all(&self.read)
+                .await?
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{i}:{}",
+                        r.try_get::<Option<String>, _>(0)
+                            .ok()
+                            .flatten()
+                            .unwrap_or_default()
+                    )
+                })
+                .collect();
+            rows.sort();
+            out.extend(rows);
+        }
+        Ok(out)
     }
 }

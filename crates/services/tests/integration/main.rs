@@ -5,6 +5,7 @@ mod accounts;
 mod community;
 mod concurrency;
 mod fixtures;
+mod import;
 mod nodes;
 mod property;
 mod review;
