@@ -234,7 +234,7 @@ fn read_file(
                 return;
             }
             n += 1;
-            if n % 512 == 0 {
+            if n.is_multiple_of(512) {
                 let (b, t) = r.progress();
                 if tx.blocking_send(Item::Progress(b, t)).is_err() {
                     return;
@@ -402,8 +402,11 @@ impl Importer<'_> {
     }
 }
 
-/// A Tags.xml row: id, name, and its wiki posts (id, is the wiki body).
-fn tag_row(row: &Row) -> std::result::Result<(i64, String, Vec<(i64, bool)>), String> {
+/// A tag's id, name, and wiki posts (id, whether it is the long wiki).
+type TagRow = (i64, String, Vec<(i64, bool)>);
+
+/// A Tags.xml row.
+fn tag_row(row: &Row) -> std::result::Result<TagRow, String> {
     let id = row.required_int("Id")?;
     let name = row
         .get("TagName")
@@ -1192,7 +1195,6 @@ pub async fn export(store: &Store, dir: &Path) -> Result<ExportReport> {
     // Posts (with tag wikis after them) and their history.
     let mut posts = DumpWriter::create(dir, "Posts.xml", "posts").map_err(io)?;
     let mut hist = DumpWriter::create(dir, "PostHistory.xml", "posthistory").map_err(io)?;
-    let mut links_extra: Vec<(String, String)> = Vec::new();
     let mut after = i64::MIN;
     loop {
         let page = store.export_page(ExportQuery::Posts, after, 5_000).await?;
@@ -1257,9 +1259,7 @@ pub async fn export(store: &Store, dir: &Path) -> Result<ExportReport> {
             if c[19].is_some() {
                 state(history_type::LOCKED, &c[19], None).map_err(io)?;
             }
-            if let Some(dup) = &c[20] {
-                links_extra.push((post_id.clone().unwrap_or_default(), dup.clone()));
-            }
+            // Duplicates travel as PostLinks rows (type 3), written from post_links.
         }
         match page
             .last()
@@ -1346,6 +1346,5 @@ pub async fn export(store: &Store, dir: &Path) -> Result<ExportReport> {
         }
     }
     report.insert("PostHistory.xml".into(), hist.finish().map_err(io)?);
-    let _ = links_extra;
     Ok(report)
 }

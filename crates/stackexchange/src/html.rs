@@ -211,7 +211,6 @@ fn finish_paragraph(inline: &str) -> String {
             continue;
         }
         let first = line.chars().next().unwrap_or(' ');
-        let second = line.chars().nth(1);
         match first {
             '#' | '>' | '=' | '+' | '-' => {
                 out.push('\\');
@@ -227,7 +226,6 @@ fn finish_paragraph(inline: &str) -> String {
             }
             _ => {}
         }
-        let _ = second;
         out.push_str(line);
     }
     // A paragraph must not end in a hard break (it would print a backslash).

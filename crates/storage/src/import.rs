@@ -938,7 +938,7 @@ impl Store {
         let comments = "(SELECT local_id FROM import_map WHERE source = $1 AND kind = 'comment')";
         let tags = "(SELECT local_id FROM import_map WHERE source = $1 AND kind = 'tag')";
         for sql in [
-            format!("INSERT INTO search_outbox (post_id) SELECT local_id FROM import_map WHERE source = $1 AND kind = 'post'"),
+            "INSERT INTO search_outbox (post_id) SELECT local_id FROM import_map WHERE source = $1 AND kind = 'post'".to_string(),
             "DELETE FROM imported_votes WHERE source = $1".to_string(),
             "DELETE FROM imported_badges WHERE source = $1".to_string(),
             "DELETE FROM post_links WHERE source = $1".to_string(),
