@@ -1048,6 +1048,31 @@ impl Importer<'_> {
     }
 }
 
+/// Every row of an export query, a page at a time in id order (bounded
+/// memory however large the community).
+async fn each_row(
+    store: &Store,
+    q: ExportQuery,
+    mut f: impl FnMut(&[Option<String>]) -> Result<()>,
+) -> Result<()> {
+    const PAGE: i64 = 5_000;
+    let mut after = i64::MIN;
+    loop {
+        let page = store.export_page(q, after, PAGE).await?;
+        for c in &page {
+            f(c)?;
+        }
+        match page
+            .last()
+            .and_then(|c| c[0].as_deref())
+            .and_then(|s| s.parse().ok())
+        {
+            Some(last) if page.len() as i64 == PAGE => after = last,
+            _ => return Ok(()),
+        }
+    }
+}
+
 /// Rows written per file by an export.
 pub type ExportReport = BTreeMap<String, u64>;
 
@@ -1151,200 +1176,158 @@ pub async fn export(store: &Store, dir: &Path) -> Result<ExportReport> {
     let wiki_base = store.max_post_id().await?;
     for (q, file, root, shape) in files {
         let mut w = DumpWriter::create(dir, file, root).map_err(io)?;
-        let mut after = i64::MIN;
-        loop {
-            let page = store.export_page(q, after, 5_000).await?;
-            for c in &page {
-                let mut attrs = shape(c, &date);
-                if q == ExportQuery::Badges {
-                    // guildhall's own badges by their English name.
-                    if let Some(def) = settings
-                        .badges
-                        .iter()
-                        .find(|b| Some(&b.key) == c[2].as_ref())
-                    {
-                        attrs[2].1 = Some(def.name_en.clone());
-                        attrs[4].1 = Some(
-                            match def.tier {
-                                guildhall_domain::badges::Tier::Gold => "1",
-                                guildhall_domain::badges::Tier::Silver => "2",
-                                guildhall_domain::badges::Tier::Bronze => "3",
-                            }
-                            .into(),
-                        );
-                    }
+        each_row(store, q, |c| {
+            let mut attrs = shape(c, &date);
+            if q == ExportQuery::Badges {
+                // guildhall's own badges by their English name.
+                if let Some(def) = settings
+                    .badges
+                    .iter()
+                    .find(|b| Some(&b.key) == c[2].as_ref())
+                {
+                    attrs[2].1 = Some(def.name_en.clone());
+                    attrs[4].1 = Some(
+                        match def.tier {
+                            guildhall_domain::badges::Tier::Gold => "1",
+                            guildhall_domain::badges::Tier::Silver => "2",
+                            guildhall_domain::badges::Tier::Bronze => "3",
+                        }
+                        .into(),
+                    );
                 }
-                if q == ExportQuery::Tags && c[3].as_deref().is_some_and(|d| !d.is_empty()) {
-                    let tid: i64 = c[0].as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
-                    attrs.push(("WikiPostId", Some((wiki_base + tid).to_string())));
-                }
-                w.row(&attrs).map_err(io)?;
             }
-            match page
-                .last()
-                .and_then(|c| c[0].as_deref())
-                .and_then(|s| s.parse().ok())
-            {
-                Some(last) if page.len() == 5_000 => after = last,
-                _ => break,
+            if q == ExportQuery::Tags && c[3].as_deref().is_some_and(|d| !d.is_empty()) {
+                let tid: i64 = c[0].as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
+                attrs.push(("WikiPostId", Some((wiki_base + tid).to_string())));
             }
-        }
+            w.row(&attrs).map_err(io)?;
+            Ok(())
+        })
+        .await?;
         report.insert(file.to_string(), w.finish().map_err(io)?);
     }
 
     // Posts (with tag wikis after them) and their history.
     let mut posts = DumpWriter::create(dir, "Posts.xml", "posts").map_err(io)?;
     let mut hist = DumpWriter::create(dir, "PostHistory.xml", "posthistory").map_err(io)?;
-    let mut after = i64::MIN;
-    loop {
-        let page = store.export_page(ExportQuery::Posts, after, 5_000).await?;
-        for c in &page {
-            let question = c[1].as_deref() == Some("1");
-            let post_id = c[0].clone();
-            posts
-                .row(&[
-                    ("Id", post_id.clone()),
-                    ("PostTypeId", c[1].clone()),
-                    ("ParentId", c[2].clone()),
-                    ("AcceptedAnswerId", c[3].clone()),
-                    ("CreationDate", date(&c[4])),
-                    ("Score", c[5].clone()),
-                    ("ViewCount", if question { c[6].clone() } else { None }),
-                    ("Body", c[7].clone()),
-                    (
-                        "OwnerUserId",
-                        if c[9].is_some() { None } else { c[8].clone() },
-                    ),
-                    ("OwnerDisplayName", c[9].clone()),
-                    ("LastEditDate", date(&c[10])),
-                    ("LastActivityDate", date(&c[11])),
-                    ("Title", if question { c[12].clone() } else { None }),
-                    (
-                        "Tags",
-                        if question {
-                            c[13].as_deref().map(|t| {
-                                guildhall_stackexchange::format_tags(
-                                    &t.split_whitespace().collect::<Vec<_>>(),
-                                )
-                            })
-                        } else {
-                            None
-                        },
-                    ),
-                    ("AnswerCount", if question { c[14].clone() } else { None }),
-                    ("CommentCount", c[15].clone()),
-                    ("ClosedDate", date(&c[16])),
-                    ("ContentLicense", Some("CC BY-SA 4.0".into())),
-                ])
-                .map_err(io)?;
-            // Moderation states as history rows (ids above the revisions').
-            let pid: i64 = post_id.as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
-            let mut state = |k: i64, at: &Option<String>, comment: Option<String>| {
-                hist.row(&[
-                    ("Id", Some((i64::MAX / 8 + pid * 4 + k % 4).to_string())),
-                    ("PostHistoryTypeId", Some(k.to_string())),
-                    ("PostId", post_id.clone()),
-                    ("RevisionGUID", None),
-                    ("CreationDate", date(at)),
-                    ("Comment", comment),
-                ])
-            };
-            if c[16].is_some() {
-                let reason = close_reason_id(c[17].as_deref().unwrap_or(""));
-                state(history_type::CLOSED, &c[16], Some(reason.to_string())).map_err(io)?;
-            }
-            if c[18].is_some() {
-                state(history_type::DELETED, &c[18], None).map_err(io)?;
-            }
-            if c[19].is_some() {
-                state(history_type::LOCKED, &c[19], None).map_err(io)?;
-            }
-            // Duplicates travel as PostLinks rows (type 3), written from post_links.
+    each_row(store, ExportQuery::Posts, |c| {
+        let question = c[1].as_deref() == Some("1");
+        let post_id = c[0].clone();
+        posts
+            .row(&[
+                ("Id", post_id.clone()),
+                ("PostTypeId", c[1].clone()),
+                ("ParentId", c[2].clone()),
+                ("AcceptedAnswerId", c[3].clone()),
+                ("CreationDate", date(&c[4])),
+                ("Score", c[5].clone()),
+                ("ViewCount", if question { c[6].clone() } else { None }),
+                ("Body", c[7].clone()),
+                (
+                    "OwnerUserId",
+                    if c[9].is_some() { None } else { c[8].clone() },
+                ),
+                ("OwnerDisplayName", c[9].clone()),
+                ("LastEditDate", date(&c[10])),
+                ("LastActivityDate", date(&c[11])),
+                ("Title", if question { c[12].clone() } else { None }),
+                (
+                    "Tags",
+                    if question {
+                        c[13].as_deref().map(|t| {
+                            guildhall_stackexchange::format_tags(
+                                &t.split_whitespace().collect::<Vec<_>>(),
+                            )
+                        })
+                    } else {
+                        None
+                    },
+                ),
+                ("AnswerCount", if question { c[14].clone() } else { None }),
+                ("CommentCount", c[15].clone()),
+                ("ClosedDate", date(&c[16])),
+                ("ContentLicense", Some("CC BY-SA 4.0".into())),
+            ])
+            .map_err(io)?;
+        // Moderation states as history rows (ids above the revisions').
+        let pid: i64 = post_id.as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
+        let mut state = |k: i64, at: &Option<String>, comment: Option<String>| {
+            hist.row(&[
+                ("Id", Some((i64::MAX / 8 + pid * 4 + k % 4).to_string())),
+                ("PostHistoryTypeId", Some(k.to_string())),
+                ("PostId", post_id.clone()),
+                ("RevisionGUID", None),
+                ("CreationDate", date(at)),
+                ("Comment", comment),
+            ])
+        };
+        if c[16].is_some() {
+            let reason = close_reason_id(c[17].as_deref().unwrap_or(""));
+            state(history_type::CLOSED, &c[16], Some(reason.to_string())).map_err(io)?;
         }
-        match page
-            .last()
-            .and_then(|c| c[0].as_deref())
-            .and_then(|s| s.parse().ok())
-        {
-            Some(last) if page.len() == 5_000 => after = last,
-            _ => break,
+        if c[18].is_some() {
+            state(history_type::DELETED, &c[18], None).map_err(io)?;
         }
-    }
+        if c[19].is_some() {
+            state(history_type::LOCKED, &c[19], None).map_err(io)?;
+        }
+        // Duplicates travel as PostLinks rows (type 3), written from post_links.
+        Ok(())
+    })
+    .await?;
     // Tag descriptions as tag wiki posts.
-    let mut after = i64::MIN;
-    loop {
-        let page = store.export_page(ExportQuery::Tags, after, 5_000).await?;
-        for c in page
-            .iter()
-            .filter(|c| c[3].as_deref().is_some_and(|d| !d.is_empty()))
-        {
-            let tid: i64 = c[0].as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
-            posts
-                .row(&[
-                    ("Id", Some((wiki_base + tid).to_string())),
-                    ("PostTypeId", Some(post_type::TAG_WIKI.to_string())),
-                    ("CreationDate", Some(dates::format(0))),
-                    ("Score", Some("0".into())),
-                    ("Body", c[3].as_deref().map(guildhall_markdown::render)),
-                    ("ContentLicense", Some("CC BY-SA 4.0".into())),
-                ])
-                .map_err(io)?;
+    each_row(store, ExportQuery::Tags, |c| {
+        if c[3].as_deref().is_none_or(|d| d.is_empty()) {
+            return Ok(());
         }
-        match page
-            .last()
-            .and_then(|c| c[0].as_deref())
-            .and_then(|s| s.parse().ok())
-        {
-            Some(last) if page.len() == 5_000 => after = last,
-            _ => break,
-        }
-    }
+        let tid: i64 = c[0].as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
+        posts
+            .row(&[
+                ("Id", Some((wiki_base + tid).to_string())),
+                ("PostTypeId", Some(post_type::TAG_WIKI.to_string())),
+                ("CreationDate", Some(dates::format(0))),
+                ("Score", Some("0".into())),
+                ("Body", c[3].as_deref().map(guildhall_markdown::render)),
+                ("ContentLicense", Some("CC BY-SA 4.0".into())),
+            ])
+            .map_err(io)?;
+        Ok(())
+    })
+    .await?;
     report.insert("Posts.xml".into(), posts.finish().map_err(io)?);
-    let mut after = i64::MIN;
-    loop {
-        let page = store
-            .export_page(ExportQuery::Revisions, after, 5_000)
-            .await?;
-        for c in &page {
-            let rid: i64 = c[0].as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
-            let guid = Some(format!("00000000-0000-0000-0000-{rid:012x}"));
-            let question = c[10].as_deref() == Some("1");
-            let (t, b, g) = match c[2].as_deref() {
-                Some("initial") => (1, 2, 3),
-                Some("rollback") => (7, 8, 9),
-                _ => (4, 5, 6),
-            };
-            let mut fields = vec![(b, c[7].clone())];
-            if question {
-                fields.insert(0, (t, c[6].clone()));
-                let tags: Vec<&str> = c[8].as_deref().unwrap_or("").split_whitespace().collect();
-                fields.push((g, Some(guildhall_stackexchange::format_tags(&tags))));
-            }
-            for (i, (kind, text)) in fields.into_iter().enumerate() {
-                hist.row(&[
-                    ("Id", Some((rid * 3 + i as i64).to_string())),
-                    ("PostHistoryTypeId", Some(kind.to_string())),
-                    ("PostId", c[1].clone()),
-                    ("RevisionGUID", guid.clone()),
-                    ("CreationDate", date(&c[3])),
-                    ("UserId", if c[5].is_some() { None } else { c[4].clone() }),
-                    ("UserDisplayName", c[5].clone()),
-                    ("Comment", c[9].clone().filter(|s| !s.is_empty())),
-                    ("Text", text),
-                    ("ContentLicense", Some("CC BY-SA 4.0".into())),
-                ])
-                .map_err(io)?;
-            }
+    each_row(store, ExportQuery::Revisions, |c| {
+        let rid: i64 = c[0].as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
+        let guid = Some(format!("00000000-0000-0000-0000-{rid:012x}"));
+        let question = c[10].as_deref() == Some("1");
+        let (t, b, g) = match c[2].as_deref() {
+            Some("initial") => (1, 2, 3),
+            Some("rollback") => (7, 8, 9),
+            _ => (4, 5, 6),
+        };
+        let mut fields = vec![(b, c[7].clone())];
+        if question {
+            fields.insert(0, (t, c[6].clone()));
+            let tags: Vec<&str> = c[8].as_deref().unwrap_or("").split_whitespace().collect();
+            fields.push((g, Some(guildhall_stackexchange::format_tags(&tags))));
         }
-        match page
-            .last()
-            .and_then(|c| c[0].as_deref())
-            .and_then(|s| s.parse().ok())
-        {
-            Some(last) if page.len() == 5_000 => after = last,
-            _ => break,
+        for (i, (kind, text)) in fields.into_iter().enumerate() {
+            hist.row(&[
+                ("Id", Some((rid * 3 + i as i64).to_string())),
+                ("PostHistoryTypeId", Some(kind.to_string())),
+                ("PostId", c[1].clone()),
+                ("RevisionGUID", guid.clone()),
+                ("CreationDate", date(&c[3])),
+                ("UserId", if c[5].is_some() { None } else { c[4].clone() }),
+                ("UserDisplayName", c[5].clone()),
+                ("Comment", c[9].clone().filter(|s| !s.is_empty())),
+                ("Text", text),
+                ("ContentLicense", Some("CC BY-SA 4.0".into())),
+            ])
+            .map_err(io)?;
         }
-    }
+        Ok(())
+    })
+    .await?;
     report.insert("PostHistory.xml".into(), hist.finish().map_err(io)?);
     Ok(report)
 }
