@@ -99,29 +99,94 @@ impl Graph {
     }
 }
 
-/// Compute OpenRank for every node of `g`.
-pub fn compute(g: &Graph) -> Result<OpenRank, GraphError> {
-    let index = g.check()?;
-    // Incoming edges per node as (source index, weight).
-    let mut incoming: Vec<Vec<(usize, f64)>> = vec![Vec::new(); g.nodes.len()];
-    for e in &g.edges {
-        incoming[index[e.to.as_str()]].push((index[e.from.as_str()], e.weight));
+/// Incoming edges of every node in compressed rows: the sources and
+/// weights of node `i`'s incoming edges are at `offsets[i]..offsets[i + 1]`.
+#[derive(Debug, Clone, Default)]
+pub struct Incoming {
+    pub offsets: Vec<usize>,
+    pub sources: Vec<u32>,
+    pub weights: Vec<f64>,
+}
+
+impl Incoming {
+    /// From `(from, to, weight)` triples over `n` nodes.
+    pub fn from_edges(n: usize, edges: &[(u32, u32, f64)]) -> Incoming {
+        let mut offsets = vec![0usize; n + 1];
+        for &(_, to, _) in edges {
+            offsets[to as usize + 1] += 1;
+        }
+        for i in 0..n {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut fill = offsets.clone();
+        let mut sources = vec![0u32; edges.len()];
+        let mut weights = vec![0f64; edges.len()];
+        for &(from, to, w) in edges {
+            let at = &mut fill[to as usize];
+            sources[*at] = from;
+            weights[*at] = w;
+            *at += 1;
+        }
+        Incoming {
+            offsets,
+            sources,
+            weights,
+        }
     }
-    let mut v: Vec<f64> = g.nodes.iter().map(|n| n.init).collect();
-    let mut next = v.clone();
+}
+
+/// The iteration itself over nodes `0..init.len()`; returns the values, the
+/// number of iterations and whether they converged.
+pub fn solve(
+    init: &[f64],
+    retention: &[f64],
+    incoming: &Incoming,
+    tolerance: f64,
+    max_iterations: usize,
+) -> (Vec<f64>, usize, bool) {
+    let n = init.len();
+    let mut v = init.to_vec();
+    let mut next = vec![0.0; n];
     let mut iterations = 0;
-    let mut converged = g.nodes.is_empty();
-    while iterations < g.max_iterations && !converged {
+    let mut converged = n == 0;
+    while iterations < max_iterations && !converged {
         iterations += 1;
         let mut delta: f64 = 0.0;
-        for (i, n) in g.nodes.iter().enumerate() {
-            let flow: f64 = incoming[i].iter().map(|(src, w)| w * v[*src]).sum();
-            next[i] = n.retention * n.init + (1.0 - n.retention) * flow;
+        for i in 0..n {
+            let (a, b) = (incoming.offsets[i], incoming.offsets[i + 1]);
+            let flow: f64 = incoming.sources[a..b]
+                .iter()
+                .zip(&incoming.weights[a..b])
+                .map(|(s, w)| w * v[*s as usize])
+                .sum();
+            next[i] = retention[i] * init[i] + (1.0 - retention[i]) * flow;
             delta = delta.max((next[i] - v[i]).abs());
         }
         std::mem::swap(&mut v, &mut next);
-        converged = delta < g.tolerance;
+        converged = delta < tolerance;
     }
+    (v, iterations, converged)
+}
+
+/// Compute OpenRank for every node of `g`.
+pub fn compute(g: &Graph) -> Result<OpenRank, GraphError> {
+    let index = g.check()?;
+    let edges: Vec<(u32, u32, f64)> = g
+        .edges
+        .iter()
+        .map(|e| {
+            (
+                index[e.from.as_str()] as u32,
+                index[e.to.as_str()] as u32,
+                e.weight,
+            )
+        })
+        .collect();
+    let incoming = Incoming::from_edges(g.nodes.len(), &edges);
+    let init: Vec<f64> = g.nodes.iter().map(|n| n.init).collect();
+    let retention: Vec<f64> = g.nodes.iter().map(|n| n.retention).collect();
+    let (v, iterations, converged) =
+        solve(&init, &retention, &incoming, g.tolerance, g.max_iterations);
     let values = g
         .nodes
         .iter()

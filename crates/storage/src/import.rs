@@ -18,14 +18,16 @@ use std::collections::HashMap;
 pub const NO_HISTORY: &str = "(imported without history)";
 
 /// A bound value of a bulk insert.
-enum Val<'a> {
+pub(crate) enum Val<'a> {
     I(i64),
     N(Option<i64>),
     S(&'a str),
+    F(f64),
 }
 
 /// `INSERT … VALUES (…), (…)` in chunks, with bound parameters.
-async fn insert_rows(
+pub(crate) async fn insert_rows(
+    backend: Backend,
     tx: &mut Tx<'_>,
     head: &str,
     width: usize,
@@ -49,8 +51,15 @@ async fn insert_rows(
                 if j > 0 {
                     sql.push(',');
                 }
-                n += 1;
-                let _ = write!(sql, "${n}");
+                // SQLite looks a numbered parameter's name up by walking a
+                // list (quadratic over a statement of thousands of them,
+                // which sqlx asks for each); anonymous `?` are not listed.
+                if backend == Backend::Sqlite {
+                    sql.push('?');
+                } else {
+                    n += 1;
+                    let _ = write!(sql, "${n}");
+                }
             }
             sql.push(')');
         }
@@ -63,6 +72,7 @@ async fn insert_rows(
                     Val::I(x) => q.bind(*x),
                     Val::N(x) => q.bind(*x),
                     Val::S(s) => q.bind(*s),
+                    Val::F(x) => q.bind(*x),
                 };
             }
         }
@@ -375,6 +385,7 @@ impl Store {
             .map(|((_, name), id)| vec![Val::I(*id), Val::S(name), Val::I(t)])
             .collect();
         insert_rows(
+            self.backend,
             &mut tx,
             "INSERT INTO tags (id, name, created_at)",
             3,
@@ -397,6 +408,7 @@ impl Store {
             })
             .collect();
         insert_rows(
+            self.backend,
             &mut tx,
             "INSERT INTO import_map (source, kind, source_id, local_id)",
             4,
@@ -486,7 +498,7 @@ impl Store {
                     ]
                 })
                 .collect();
-            insert_rows(&mut tx, "INSERT INTO users (id, username, username_key, email, password_hash, about, location, website, created_at, activated_at, reputation)", 11, &rows, "").await?;
+            insert_rows(self.backend, &mut tx, "INSERT INTO users (id, username, username_key, email, password_hash, about, location, website, created_at, activated_at, reputation)", 11, &rows, "").await?;
             let src = format!("import:{source}");
             let ledger: Vec<Vec<Val>> = b
                 .users
@@ -509,7 +521,7 @@ impl Store {
                     ]
                 })
                 .collect();
-            insert_rows(&mut tx, "INSERT INTO reputation_ledger (user_id, amount, requested, capped, reason, post_id, source, source_id, reverses_id, day, created_at)", 11, &ledger, "").await?;
+            insert_rows(self.backend, &mut tx, "INSERT INTO reputation_ledger (user_id, amount, requested, capped, reason, post_id, source, source_id, reverses_id, day, created_at)", 11, &ledger, "").await?;
             for (u, id) in b.users.iter().zip(&out.users) {
                 map.push((if u.ghost { "ghost" } else { "user" }, u.source_id, *id));
             }
@@ -553,7 +565,7 @@ impl Store {
                     ]
                 })
                 .collect();
-            insert_rows(&mut tx, "INSERT INTO posts (id, kind, question_id, author_id, title, body_md, body_html, tags, view_count, created_at, edited_at, last_activity_at, closed_at)", 13, &rows, "").await?;
+            insert_rows(self.backend, &mut tx, "INSERT INTO posts (id, kind, question_id, author_id, title, body_md, body_html, tags, view_count, created_at, edited_at, last_activity_at, closed_at)", 13, &rows, "").await?;
             let mut pt: Vec<Vec<Val>> = Vec::new();
             let mut accepts: Vec<Vec<Val>> = Vec::new();
             for (p, id) in b.posts.iter().zip(&out.posts) {
@@ -575,6 +587,7 @@ impl Store {
                 map.push(("post", p.source_id, *id));
             }
             insert_rows(
+                self.backend,
                 &mut tx,
                 "INSERT INTO post_tags (post_id, tag_id)",
                 2,
@@ -583,6 +596,7 @@ impl Store {
             )
             .await?;
             insert_rows(
+                self.backend,
                 &mut tx,
                 "INSERT INTO accept_events (question_id, answer_id, actor_id, created_at)",
                 4,
@@ -625,6 +639,7 @@ impl Store {
                 })
                 .collect();
             insert_rows(
+                self.backend,
                 &mut tx,
                 "INSERT INTO comments (id, post_id, author_id, body_md, body_html, created_at)",
                 6,
@@ -654,7 +669,7 @@ impl Store {
                     ]
                 })
                 .collect();
-            out.votes = insert_rows(&mut tx, "INSERT INTO imported_votes (source, source_id, post_id, vote_type, value, user_id, bounty, created_at)", 8, &rows, " ON CONFLICT DO NOTHING").await?;
+            out.votes = insert_rows(self.backend, &mut tx, "INSERT INTO imported_votes (source, source_id, post_id, vote_type, value, user_id, bounty, created_at)", 8, &rows, " ON CONFLICT DO NOTHING").await?;
             let marks: Vec<Vec<Val>> = b
                 .votes
                 .iter()
@@ -666,6 +681,7 @@ impl Store {
                 })
                 .collect();
             insert_rows(
+                self.backend,
                 &mut tx,
                 "INSERT INTO bookmarks (user_id, post_id, created_at)",
                 3,
@@ -744,7 +760,7 @@ impl Store {
                     ]
                 })
                 .collect();
-            insert_rows(&mut tx, "INSERT INTO revisions (id, post_id, rev, author_id, kind, title, body_md, tags, comment, created_at)", 10, &rows, "").await?;
+            insert_rows(self.backend, &mut tx, "INSERT INTO revisions (id, post_id, rev, author_id, kind, title, body_md, tags, comment, created_at)", 10, &rows, "").await?;
             for (r, id) in b.revisions.iter().zip(&ids) {
                 map.push(("revision", r.source_id, *id));
             }
@@ -790,7 +806,7 @@ impl Store {
                     ]
                 })
                 .collect();
-            out.links = insert_rows(&mut tx, "INSERT INTO post_links (post_id, related_post_id, link_type, created_at, source, source_id)", 6, &rows, " ON CONFLICT DO NOTHING").await?;
+            out.links = insert_rows(self.backend, &mut tx, "INSERT INTO post_links (post_id, related_post_id, link_type, created_at, source, source_id)", 6, &rows, " ON CONFLICT DO NOTHING").await?;
             for l in b.links.iter().filter(|l| l.link_type == 3) {
                 sqlx::query("UPDATE posts SET duplicate_of = $1 WHERE id = $2")
                     .bind(l.related_id)
@@ -822,6 +838,7 @@ impl Store {
                 })
                 .collect();
             out.badges = insert_rows(
+                self.backend,
                 &mut tx,
                 "INSERT INTO badge_awards (user_id, badge, source_key, awarded_at)",
                 4,
@@ -845,7 +862,7 @@ impl Store {
                     ]
                 })
                 .collect();
-            out.badges += insert_rows(&mut tx, "INSERT INTO imported_badges (source, source_id, user_id, name, class, tag_based, awarded_at)", 7, &kept, " ON CONFLICT DO NOTHING").await?;
+            out.badges += insert_rows(self.backend, &mut tx, "INSERT INTO imported_badges (source, source_id, user_id, name, class, tag_based, awarded_at)", 7, &kept, " ON CONFLICT DO NOTHING").await?;
         }
 
         map.extend(b.notes.iter().copied());
@@ -854,6 +871,7 @@ impl Store {
             .map(|(k, s, l)| vec![Val::I(source), Val::S(k), Val::I(*s), Val::I(*l)])
             .collect();
         insert_rows(
+            self.backend,
             &mut tx,
             "INSERT INTO import_map (source, kind, source_id, local_id)",
             4,

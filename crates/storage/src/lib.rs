@@ -14,6 +14,7 @@
 //! PostgreSQL, write transactions lock the rows they decide on first
 //! (`UPDATE … SET x = x`), which serializes concurrent votes on one post.
 
+pub mod analytics;
 pub mod badges;
 pub mod bench;
 pub mod content;

@@ -48,6 +48,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 5,
+        name: "analytics",
+        sql: include_str!("../migrations/0005_analytics.sql"),
+        sqlite: include_str!("../migrations/0005_analytics.sqlite.sql"),
+        postgres: include_str!("../migrations/0005_analytics.postgres.sql"),
+    },
 ];
 
 fn dialect(m: &Migration, backend: Backend) -> String {

@@ -1,0 +1,341 @@
+//! Events reduced to compact aggregates: per month, repository and
+//! developer, the counts the metrics are computed from; per issue and pull
+//! request, its author and the times of its opening, first responses,
+//! closing and merge; per developer and issue, the activity community
+//! OpenRank needs; first stars with their time; actions per developer and
+//! day. Aggregates of disjoint event sets merge by addition (and min/max for
+//! times), so parallel workers, successive flushes and later imports all
+//! combine the same way.
+
+use crate::event::{Event, Kind, Named};
+use crate::time::{day_of, Month, Timestamp};
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+pub type RepoId = u64;
+pub type ActorId = u64;
+
+/// What one developer did in one repository in one month.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub issue_comments: u32,
+    pub issues_opened: u32,
+    pub issues_closed: u32,
+    pub prs_opened: u32,
+    pub reviews: u32,
+    pub review_comments: u32,
+    pub pushes: u32,
+    pub commits: u32,
+    pub stars: u32,
+    pub forks: u32,
+    pub creates: u32,
+    pub releases: u32,
+    pub members: u32,
+    /// Events of other types or actions (still "was active here").
+    pub other: u32,
+}
+
+impl Counts {
+    pub fn add(&mut self, o: &Counts) {
+        self.issue_comments += o.issue_comments;
+        self.issues_opened += o.issues_opened;
+        self.issues_closed += o.issues_closed;
+        self.prs_opened += o.prs_opened;
+        self.reviews += o.reviews;
+        self.review_comments += o.review_comments;
+        self.pushes += o.pushes;
+        self.commits += o.commits;
+        self.stars += o.stars;
+        self.forks += o.forks;
+        self.creates += o.creates;
+        self.releases += o.releases;
+        self.members += o.members;
+        self.other += o.other;
+    }
+
+    /// Every field in declaration order (the storage columns).
+    pub fn fields(&self) -> [u32; 14] {
+        [
+            self.issue_comments,
+            self.issues_opened,
+            self.issues_closed,
+            self.prs_opened,
+            self.reviews,
+            self.review_comments,
+            self.pushes,
+            self.commits,
+            self.stars,
+            self.forks,
+            self.creates,
+            self.releases,
+            self.members,
+            self.other,
+        ]
+    }
+
+    pub fn from_fields(f: [u32; 14]) -> Counts {
+        let [issue_comments, issues_opened, issues_closed, prs_opened, reviews, review_comments, pushes, commits, stars, forks, creates, releases, members, other] =
+            f;
+        Counts {
+            issue_comments,
+            issues_opened,
+            issues_closed,
+            prs_opened,
+            reviews,
+            review_comments,
+            pushes,
+            commits,
+            stars,
+            forks,
+            creates,
+            releases,
+            members,
+            other,
+        }
+    }
+
+    pub const COLUMNS: [&'static str; 14] = [
+        "issue_comments",
+        "issues_opened",
+        "issues_closed",
+        "prs_opened",
+        "reviews",
+        "review_comments",
+        "pushes",
+        "commits",
+        "stars",
+        "forks",
+        "creates",
+        "releases",
+        "members",
+        "other",
+    ];
+}
+
+/// One issue or pull request, as far as the events seen tell.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub is_pull: bool,
+    pub author: Option<ActorId>,
+    pub opened_at: Option<Timestamp>,
+    pub closed_at: Option<Timestamp>,
+    pub merged_at: Option<Timestamp>,
+    /// Closed by a slim event that did not say whether it merged.
+    pub merge_unknown: bool,
+}
+
+fn min_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+impl Item {
+    pub fn merge(&mut self, o: &Item) {
+        self.is_pull |= o.is_pull;
+        self.author = self.author.or(o.author);
+        self.opened_at = min_opt(self.opened_at, o.opened_at);
+        // The last close wins: a reopened and closed-again item resolved then.
+        self.closed_at = self.closed_at.max(o.closed_at);
+        self.merged_at = min_opt(self.merged_at, o.merged_at);
+        self.merge_unknown |= o.merge_unknown;
+    }
+}
+
+/// A developer's part in one issue or pull request in one month: the
+/// edges of community OpenRank's graph.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemActivity {
+    pub opened: u32,
+    pub comments: u32,
+    pub reviews: u32,
+    pub review_comments: u32,
+    pub closed: u32,
+    /// The developer's first response (comment, review) in the month; the
+    /// item's first response by someone other than its author is the
+    /// earliest of these over the other developers.
+    pub first_response_at: Option<Timestamp>,
+}
+
+impl ItemActivity {
+    pub fn add(&mut self, o: &ItemActivity) {
+        self.opened += o.opened;
+        self.comments += o.comments;
+        self.reviews += o.reviews;
+        self.review_comments += o.review_comments;
+        self.closed += o.closed;
+        self.first_response_at = min_opt(self.first_response_at, o.first_response_at);
+    }
+}
+
+/// Counts of what an import saw, for its report.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    pub events: u64,
+    pub by_type: std::collections::BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Default)]
+pub struct Aggregate {
+    pub monthly: FxHashMap<(Month, RepoId, ActorId), Counts>,
+    pub items: FxHashMap<(RepoId, u64), Item>,
+    pub item_activity: FxHashMap<(Month, RepoId, u64, ActorId), ItemActivity>,
+    /// First star per repository and account.
+    pub stars: FxHashMap<(RepoId, ActorId), Timestamp>,
+    /// Actions per account and day (day number since the epoch).
+    pub actor_days: FxHashMap<(ActorId, i64), u32>,
+    /// Latest name seen for each repository and account, with its time.
+    pub repo_names: FxHashMap<RepoId, (String, Timestamp)>,
+    pub actor_names: FxHashMap<ActorId, (String, Timestamp)>,
+    pub events: u64,
+}
+
+fn name_seen(map: &mut FxHashMap<u64, (String, Timestamp)>, n: &Named, at: Timestamp) {
+    match map.get_mut(&n.id) {
+        Some(e) if e.1 >= at => {}
+        Some(e) => {
+            if e.0 != n.name {
+                e.0.clone_from(&n.name);
+            }
+            e.1 = at;
+        }
+        None => {
+            map.insert(n.id, (n.name.clone(), at));
+        }
+    }
+}
+
+impl Aggregate {
+    /// Rough number of entries held, to decide when to flush.
+    pub fn size(&self) -> usize {
+        self.monthly.len()
+            + self.items.len()
+            + self.item_activity.len()
+            + self.stars.len()
+            + self.actor_days.len()
+    }
+
+    pub fn add(&mut self, e: &Event) {
+        self.events += 1;
+        let month = Month::of(e.at);
+        let (repo, actor) = (e.repo.id, e.actor.id);
+        name_seen(&mut self.repo_names, &e.repo, e.at);
+        name_seen(&mut self.actor_names, &e.actor, e.at);
+        *self.actor_days.entry((actor, day_of(e.at))).or_default() += 1;
+        let mut c = Counts::default();
+        let mut act = ItemActivity::default();
+        let mut item = Item::default();
+        match &e.kind {
+            Kind::IssueOpened { .. } | Kind::PullOpened { .. } => {
+                item.author = Some(actor);
+                item.opened_at = Some(e.at);
+                act.opened = 1;
+                if matches!(e.kind, Kind::IssueOpened { .. }) {
+                    c.issues_opened = 1;
+                } else {
+                    c.prs_opened = 1;
+                }
+            }
+            Kind::IssueClosed { .. } => {
+                c.issues_closed = 1;
+                item.closed_at = Some(e.at);
+                act.closed = 1;
+            }
+            Kind::IssueReopened { .. } | Kind::PullReopened { .. } => c.other = 1,
+            Kind::IssueComment { item_author, .. } => {
+                c.issue_comments = 1;
+                item.author = *item_author;
+                act.first_response_at = Some(e.at);
+                act.comments = 1;
+            }
+            // Merges are credited to the author from the item records when
+            // metrics are computed: a slim event does not name the author,
+            // the event that opened the pull request (maybe in another file)
+            // does.
+            Kind::PullClosed { merged, author, .. } => {
+                item.closed_at = Some(e.at);
+                act.closed = 1;
+                c.other = 1;
+                match merged {
+                    Some(true) => item.merged_at = Some(e.at),
+                    Some(false) => {}
+                    None => item.merge_unknown = true,
+                }
+                if let Some(a) = author {
+                    item.author = Some(a.id);
+                    name_seen(&mut self.actor_names, a, e.at);
+                }
+            }
+            Kind::PullReview { item_author, .. } => {
+                c.reviews = 1;
+                item.author = *item_author;
+                act.first_response_at = Some(e.at);
+                act.reviews = 1;
+            }
+            Kind::PullReviewComment { item_author, .. } => {
+                c.review_comments = 1;
+                item.author = *item_author;
+                act.first_response_at = Some(e.at);
+                act.review_comments = 1;
+            }
+            Kind::Push { commits } => {
+                c.pushes = 1;
+                c.commits = *commits;
+            }
+            Kind::Star => {
+                c.stars = 1;
+                self.stars
+                    .entry((repo, actor))
+                    .and_modify(|t| *t = (*t).min(e.at))
+                    .or_insert(e.at);
+            }
+            Kind::Fork => c.forks = 1,
+            Kind::Create => c.creates = 1,
+            Kind::Release => c.releases = 1,
+            Kind::Member => c.members = 1,
+            Kind::Other => c.other = 1,
+        }
+        self.monthly
+            .entry((month, repo, actor))
+            .or_default()
+            .add(&c);
+        if let Some((number, is_pull)) = e.kind.item() {
+            item.is_pull = is_pull;
+            self.items.entry((repo, number)).or_default().merge(&item);
+            self.item_activity
+                .entry((month, repo, number, actor))
+                .or_default()
+                .add(&act);
+        }
+    }
+
+    /// Folds another aggregate of a disjoint set of events into this one.
+    pub fn merge(&mut self, o: Aggregate) {
+        for (k, v) in o.monthly {
+            self.monthly.entry(k).or_default().add(&v);
+        }
+        for (k, v) in o.items {
+            self.items.entry(k).or_default().merge(&v);
+        }
+        for (k, v) in o.item_activity {
+            self.item_activity.entry(k).or_default().add(&v);
+        }
+        for (k, t) in o.stars {
+            self.stars
+                .entry(k)
+                .and_modify(|x| *x = (*x).min(t))
+                .or_insert(t);
+        }
+        for (k, n) in o.actor_days {
+            *self.actor_days.entry(k).or_default() += n;
+        }
+        for (id, (name, at)) in o.repo_names {
+            name_seen(&mut self.repo_names, &Named { id, name }, at);
+        }
+        for (id, (name, at)) in o.actor_names {
+            name_seen(&mut self.actor_names, &Named { id, name }, at);
+        }
+        self.events += o.events;
+    }
+}

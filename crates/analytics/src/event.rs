@@ -1,0 +1,318 @@
+//! One GH Archive event (one JSON object per line) reduced to what the
+//! metrics need. Both schemas are read: the full payloads GH Archive has
+//! carried since 2015, and the slimmer ones GitHub's event API has sent
+//! since 2025 (a PushEvent without its commit list, a PullRequestEvent
+//! whose `pull_request` holds little more than its number — no author, no
+//! `merged` flag). What a slim event does not say is left unknown
+//! (`None`), never guessed: the importer fills a merged pull request's
+//! author from the event that opened it.
+
+use crate::time::{parse_timestamp, Timestamp};
+use serde::Deserialize;
+use std::borrow::Cow;
+
+/// A GitHub account or repository as an event names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Named {
+    pub id: u64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: u64,
+    pub at: Timestamp,
+    pub actor: Named,
+    pub repo: Named,
+    pub kind: Kind,
+}
+
+/// What happened, for the event types that matter to the metrics.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    IssueOpened {
+        number: u64,
+    },
+    IssueClosed {
+        number: u64,
+    },
+    IssueReopened {
+        number: u64,
+    },
+    /// A comment on an issue or on a pull request's conversation.
+    IssueComment {
+        number: u64,
+        on_pull: bool,
+        item_author: Option<u64>,
+    },
+    PullOpened {
+        number: u64,
+    },
+    /// `merged` is `None` when a slim payload does not say; `author` is the
+    /// pull request's author when the payload names it.
+    PullClosed {
+        number: u64,
+        merged: Option<bool>,
+        author: Option<Named>,
+    },
+    PullReopened {
+        number: u64,
+    },
+    PullReview {
+        number: u64,
+        item_author: Option<u64>,
+    },
+    PullReviewComment {
+        number: u64,
+        item_author: Option<u64>,
+    },
+    Push {
+        commits: u32,
+    },
+    Star,
+    Fork,
+    Create,
+    Release,
+    Member,
+    /// A type or action the metrics do not use (edits, labels, deletions…).
+    Other,
+}
+
+impl Kind {
+    /// The issue or pull request the event is about.
+    pub fn item(&self) -> Option<(u64, bool)> {
+        match *self {
+            Kind::IssueOpened { number }
+            | Kind::IssueClosed { number }
+            | Kind::IssueReopened { number } => Some((number, false)),
+            Kind::IssueComment {
+                number, on_pull, ..
+            } => Some((number, on_pull)),
+            Kind::PullOpened { number }
+            | Kind::PullClosed { number, .. }
+            | Kind::PullReopened { number }
+            | Kind::PullReview { number, .. }
+            | Kind::PullReviewComment { number, .. } => Some((number, true)),
+            _ => None,
+        }
+    }
+}
+
+/// Why a line was not read as an event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LineError {
+    #[error("not a JSON object: {0}")]
+    Json(String),
+    #[error("missing or invalid {0}")]
+    Field(&'static str),
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum IdRepr<'a> {
+    Num(u64),
+    #[serde(borrow)]
+    Str(Cow<'a, str>),
+}
+
+impl IdRepr<'_> {
+    fn get(&self) -> Option<u64> {
+        match self {
+            IdRepr::Num(n) => Some(*n),
+            IdRepr::Str(s) => s.parse().ok(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RawAccount<'a> {
+    id: Option<u64>,
+    #[serde(borrow)]
+    login: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct RawRepo<'a> {
+    id: Option<u64>,
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct RawItem<'a> {
+    number: Option<u64>,
+    #[serde(borrow)]
+    user: Option<RawAccount<'a>>,
+    /// Present (an object) on issues that are pull requests.
+    #[serde(default, borrow)]
+    pull_request: Option<&'a serde_json::value::RawValue>,
+    merged: Option<bool>,
+    #[serde(borrow)]
+    merged_at: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct RawPayload<'a> {
+    #[serde(borrow)]
+    action: Option<Cow<'a, str>>,
+    number: Option<u64>,
+    #[serde(borrow)]
+    issue: Option<RawItem<'a>>,
+    #[serde(borrow)]
+    pull_request: Option<RawItem<'a>>,
+    /// Commits in a push (full schema); `distinct_size` counts the new ones.
+    distinct_size: Option<u32>,
+    size: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct RawEvent<'a> {
+    #[serde(borrow)]
+    id: Option<IdRepr<'a>>,
+    #[serde(rename = "type", borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    actor: Option<RawAccount<'a>>,
+    #[serde(borrow)]
+    repo: Option<RawRepo<'a>>,
+    #[serde(borrow)]
+    payload: Option<RawPayload<'a>>,
+    #[serde(borrow)]
+    created_at: Option<Cow<'a, str>>,
+}
+
+fn number(p: &RawPayload, item: Option<&RawItem>) -> Result<u64, LineError> {
+    item.and_then(|i| i.number)
+        .or(p.number)
+        .ok_or(LineError::Field("payload number"))
+}
+
+/// Parses one line. Blank lines are `Ok(None)`.
+pub fn parse_line(line: &[u8]) -> Result<Option<Event>, LineError> {
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let raw: RawEvent = serde_json::from_slice(line).map_err(|e| LineError::Json(e.to_string()))?;
+    let id = raw
+        .id
+        .as_ref()
+        .and_then(IdRepr::get)
+        .ok_or(LineError::Field("id"))?;
+    let at = raw
+        .created_at
+        .as_deref()
+        .and_then(parse_timestamp)
+        .ok_or(LineError::Field("created_at"))?;
+    let actor = raw
+        .actor
+        .and_then(|a| {
+            Some(Named {
+                id: a.id?,
+                name: a.login?.into_owned(),
+            })
+        })
+        .ok_or(LineError::Field("actor"))?;
+    let repo = raw
+        .repo
+        .and_then(|r| {
+            Some(Named {
+                id: r.id?,
+                name: r.name?.into_owned(),
+            })
+        })
+        .ok_or(LineError::Field("repo"))?;
+    let kind = raw.kind.ok_or(LineError::Field("type"))?;
+    let empty = RawPayload {
+        action: None,
+        number: None,
+        issue: None,
+        pull_request: None,
+        distinct_size: None,
+        size: None,
+    };
+    let p = raw.payload.unwrap_or(empty);
+    let action = p.action.as_deref().unwrap_or("");
+    let author = |i: Option<&RawItem>| i.and_then(|i| i.user.as_ref()).and_then(|u| u.id);
+    let kind = match &*kind {
+        "IssuesEvent" => {
+            let number = number(&p, p.issue.as_ref())?;
+            match action {
+                "opened" => Kind::IssueOpened { number },
+                "closed" => Kind::IssueClosed { number },
+                "reopened" => Kind::IssueReopened { number },
+                _ => Kind::Other,
+            }
+        }
+        "IssueCommentEvent" if action == "created" || action.is_empty() => {
+            let issue = p.issue.as_ref();
+            Kind::IssueComment {
+                number: number(&p, issue)?,
+                on_pull: issue.is_some_and(|i| i.pull_request.is_some()),
+                item_author: author(issue),
+            }
+        }
+        "PullRequestEvent" => {
+            let pr = p.pull_request.as_ref();
+            let number = number(&p, pr)?;
+            match action {
+                "opened" => Kind::PullOpened { number },
+                "reopened" => Kind::PullReopened { number },
+                // GitHub's slim payloads may report a merge as its own action.
+                "closed" | "merged" => {
+                    let merged = if action == "merged" {
+                        Some(true)
+                    } else {
+                        pr.and_then(|pr| match (pr.merged, pr.merged_at.as_deref()) {
+                            (Some(m), _) => Some(m),
+                            (None, Some(_)) => Some(true),
+                            (None, None) => None,
+                        })
+                    };
+                    let author = pr.and_then(|pr| pr.user.as_ref()).and_then(|u| {
+                        Some(Named {
+                            id: u.id?,
+                            name: u.login.as_deref()?.to_owned(),
+                        })
+                    });
+                    Kind::PullClosed {
+                        number,
+                        merged,
+                        author,
+                    }
+                }
+                _ => Kind::Other,
+            }
+        }
+        "PullRequestReviewEvent" => {
+            let pr = p.pull_request.as_ref();
+            Kind::PullReview {
+                number: number(&p, pr)?,
+                item_author: author(pr),
+            }
+        }
+        "PullRequestReviewCommentEvent" if action == "created" || action.is_empty() => {
+            let pr = p.pull_request.as_ref();
+            Kind::PullReviewComment {
+                number: number(&p, pr)?,
+                item_author: author(pr),
+            }
+        }
+        // The slim schema drops the commit list: a push then counts as one.
+        "PushEvent" => Kind::Push {
+            commits: p.distinct_size.or(p.size).unwrap_or(1),
+        },
+        "WatchEvent" => Kind::Star,
+        "ForkEvent" => Kind::Fork,
+        "CreateEvent" => Kind::Create,
+        "ReleaseEvent" if action == "published" || action.is_empty() => Kind::Release,
+        "MemberEvent" if action == "added" || action.is_empty() => Kind::Member,
+        _ => Kind::Other,
+    };
+    Ok(Some(Event {
+        id,
+        at,
+        actor,
+        repo,
+        kind,
+    }))
+}

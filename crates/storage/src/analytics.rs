@@ -1,0 +1,579 @@
+//! GitHub analytics tables: aggregates written by an import (added to what
+//! is there, in one transaction with the ids of the events they came
+//! from), and the metrics `compute` stores per month.
+
+use crate::import::{insert_rows, Val};
+use crate::{now, Backend, Result, RowExt, Store};
+use guildhall_analytics::aggregate::{Aggregate, Counts, Item, ItemActivity};
+use guildhall_analytics::time::{Month, Timestamp};
+use sqlx::Row;
+
+/// `a` or `b`, whichever is smaller (larger), a NULL losing to a value; the
+/// same text on both engines (SQLite's two-argument `min` returns NULL for
+/// a NULL argument, PostgreSQL's `LEAST` ignores it).
+fn pick(a: &str, b: &str, op: &str) -> String {
+    format!("CASE WHEN {a} IS NULL THEN {b} WHEN {b} IS NULL THEN {a} WHEN {b} {op} {a} THEN {b} ELSE {a} END")
+}
+
+fn opt(t: Option<Timestamp>) -> Val<'static> {
+    Val::N(t)
+}
+
+/// A month's stored metrics for one repository or developer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankRow {
+    pub month: Month,
+    pub id: i64,
+    pub activity: f64,
+    pub participants: i64,
+    pub openrank: Option<f64>,
+}
+
+/// An issue or pull request with its first response by someone other
+/// than its author.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemRow {
+    pub number: i64,
+    pub item: Item,
+    pub first_response_at: Option<Timestamp>,
+}
+
+impl Store {
+    /// Every month's bitmap of imported event ids.
+    pub async fn gh_seen(&self) -> Result<Vec<(Month, Vec<u8>)>> {
+        let rows = sqlx::query("SELECT month, ids FROM gh_seen")
+            .fetch_all(self.reader())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (
+                    Month(r.i("month") as i32),
+                    r.try_get::<Vec<u8>, _>("ids").unwrap_or_default(),
+                )
+            })
+            .collect())
+    }
+
+    /// Adds an aggregate to the tables and records the bitmaps of the
+    /// months it touched, in one transaction: an interrupted import leaves
+    /// either all of a flush or none of it.
+    pub async fn gh_apply(&self, agg: &Aggregate, seen: &[(Month, Vec<u8>)]) -> Result<()> {
+        let b = self.backend;
+        let mut tx = self.begin().await?;
+        for (month, ids) in seen {
+            sqlx::query("INSERT INTO gh_seen (month, ids) VALUES ($1, $2) ON CONFLICT (month) DO UPDATE SET ids = excluded.ids")
+                .bind(i64::from(month.0))
+                .bind(ids.as_slice())
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (table, names) in [
+            ("gh_repos", &agg.repo_names),
+            ("gh_actors", &agg.actor_names),
+        ] {
+            let col = if table == "gh_repos" { "name" } else { "login" };
+            let rows: Vec<Vec<Val>> = names
+                .iter()
+                .map(|(id, (name, at))| {
+                    vec![Val::I(*id as i64), Val::S(name.as_str()), Val::I(*at)]
+                })
+                .collect();
+            let suffix = format!(
+                " ON CONFLICT (id) DO UPDATE SET {col} = CASE WHEN excluded.seen_at >= {table}.seen_at THEN excluded.{col} ELSE {table}.{col} END, seen_at = {}",
+                pick(&format!("{table}.seen_at"), "excluded.seen_at", ">")
+            );
+            insert_rows(
+                b,
+                &mut tx,
+                &format!("INSERT INTO {table} (id, {col}, seen_at)"),
+                3,
+                &rows,
+                &suffix,
+            )
+            .await?;
+        }
+        let cols = Counts::COLUMNS;
+        let rows: Vec<Vec<Val>> = agg
+            .monthly
+            .iter()
+            .map(|((m, repo, actor), c)| {
+                let mut row = vec![
+                    Val::I(i64::from(m.0)),
+                    Val::I(*repo as i64),
+                    Val::I(*actor as i64),
+                ];
+                row.extend(c.fields().iter().map(|x| Val::I(i64::from(*x))));
+                row
+            })
+            .collect();
+        let head = format!(
+            "INSERT INTO gh_monthly (month, repo_id, actor_id, {})",
+            cols.join(", ")
+        );
+        let sets: Vec<String> = cols
+            .iter()
+            .map(|c| format!("{c} = gh_monthly.{c} + excluded.{c}"))
+            .collect();
+        let suffix = format!(
+            " ON CONFLICT (month, repo_id, actor_id) DO UPDATE SET {}",
+            sets.join(", ")
+        );
+        insert_rows(b, &mut tx, &head, 3 + cols.len(), &rows, &suffix).await?;
+
+        let rows: Vec<Vec<Val>> = agg
+            .items
+            .iter()
+            .map(|((repo, number), i)| {
+                vec![
+                    Val::I(*repo as i64),
+                    Val::I(*number as i64),
+                    Val::I(i64::from(i.is_pull)),
+                    Val::N(i.author.map(|a| a as i64)),
+                    opt(i.opened_at),
+                    opt(i.closed_at),
+                    opt(i.merged_at),
+                    Val::I(i64::from(i.merge_unknown)),
+                ]
+            })
+            .collect();
+        let suffix = format!(
+            " ON CONFLICT (repo_id, number) DO UPDATE SET is_pull = {}, author_id = COALESCE(gh_items.author_id, excluded.author_id), opened_at = {}, closed_at = {}, merged_at = {}, merge_unknown = {}",
+            pick("gh_items.is_pull", "excluded.is_pull", ">"),
+            pick("gh_items.opened_at", "excluded.opened_at", "<"),
+            pick("gh_items.closed_at", "excluded.closed_at", ">"),
+            pick("gh_items.merged_at", "excluded.merged_at", "<"),
+            pick("gh_items.merge_unknown", "excluded.merge_unknown", ">"),
+        );
+        insert_rows(
+            b,
+            &mut tx,
+            "INSERT INTO gh_items (repo_id, number, is_pull, author_id, opened_at, closed_at, merged_at, merge_unknown)",
+            8,
+            &rows,
+            &suffix,
+        )
+        .await?;
+
+        let rows: Vec<Vec<Val>> = agg
+            .item_activity
+            .iter()
+            .map(|((m, repo, number, actor), a)| {
+                vec![
+                    Val::I(*repo as i64),
+                    Val::I(i64::from(m.0)),
+                    Val::I(*number as i64),
+                    Val::I(*actor as i64),
+                    Val::I(i64::from(a.opened)),
+                    Val::I(i64::from(a.comments)),
+                    Val::I(i64::from(a.reviews)),
+                    Val::I(i64::from(a.review_comments)),
+                    Val::I(i64::from(a.closed)),
+                    opt(a.first_response_at),
+                ]
+            })
+            .collect();
+        let sums: Vec<String> = ["opened", "comments", "reviews", "review_comments", "closed"]
+            .iter()
+            .map(|c| format!("{c} = gh_item_activity.{c} + excluded.{c}"))
+            .collect();
+        let suffix = format!(
+            " ON CONFLICT (repo_id, month, number, actor_id) DO UPDATE SET {}, first_response_at = {}",
+            sums.join(", "),
+            pick("gh_item_activity.first_response_at", "excluded.first_response_at", "<")
+        );
+        insert_rows(
+            b,
+            &mut tx,
+            "INSERT INTO gh_item_activity (repo_id, month, number, actor_id, opened, comments, reviews, review_comments, closed, first_response_at)",
+            10,
+            &rows,
+            &suffix,
+        )
+        .await?;
+
+        let rows: Vec<Vec<Val>> = agg
+            .stars
+            .iter()
+            .map(|((repo, actor), t)| vec![Val::I(*repo as i64), Val::I(*actor as i64), Val::I(*t)])
+            .collect();
+        let suffix = format!(
+            " ON CONFLICT (repo_id, actor_id) DO UPDATE SET starred_at = {}",
+            pick("gh_stars.starred_at", "excluded.starred_at", "<")
+        );
+        insert_rows(
+            b,
+            &mut tx,
+            "INSERT INTO gh_stars (repo_id, actor_id, starred_at)",
+            3,
+            &rows,
+            &suffix,
+        )
+        .await?;
+
+        let rows: Vec<Vec<Val>> = agg
+            .actor_days
+            .iter()
+            .map(|((actor, day), n)| {
+                vec![Val::I(*actor as i64), Val::I(*day), Val::I(i64::from(*n))]
+            })
+            .collect();
+        insert_rows(
+            b,
+            &mut tx,
+            "INSERT INTO gh_actor_days (actor_id, day, actions)",
+            3,
+            &rows,
+            " ON CONFLICT (actor_id, day) DO UPDATE SET actions = gh_actor_days.actions + excluded.actions",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn gh_import_started(&self, source: &str) -> Result<i64> {
+        let r =
+            sqlx::query("INSERT INTO gh_imports (source, started_at) VALUES ($1, $2) RETURNING id")
+                .bind(source)
+                .bind(now())
+                .fetch_one(&self.write)
+                .await?;
+        Ok(r.i("id"))
+    }
+
+    pub async fn gh_import_finished(&self, id: i64, events: u64, report: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE gh_imports SET finished_at = $1, events = $2, report = $3 WHERE id = $4",
+        )
+        .bind(now())
+        .bind(events as i64)
+        .bind(report)
+        .bind(id)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Months with imported activity, oldest first.
+    pub async fn gh_months(&self) -> Result<Vec<Month>> {
+        let rows = sqlx::query("SELECT DISTINCT month FROM gh_monthly ORDER BY month")
+            .fetch_all(self.reader())
+            .await?;
+        Ok(rows.iter().map(|r| Month(r.i("month") as i32)).collect())
+    }
+
+    /// Every (repository, developer, counts) of a month.
+    pub async fn gh_month_counts(&self, month: Month) -> Result<Vec<(i64, i64, Counts)>> {
+        let sql = format!(
+            "SELECT repo_id, actor_id, {} FROM gh_monthly WHERE month = $1",
+            Counts::COLUMNS.join(", ")
+        );
+        let rows = sqlx::query(&sql)
+            .bind(i64::from(month.0))
+            .fetch_all(self.reader())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.i("repo_id"), r.i("actor_id"), counts_of(r)))
+            .collect())
+    }
+
+    /// Pull requests merged in a month per (repository, author).
+    pub async fn gh_month_merged(&self, month: Month) -> Result<Vec<(i64, i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT repo_id, author_id, COUNT(*) AS n FROM gh_items
+             WHERE is_pull = 1 AND merged_at >= $1 AND merged_at < $2 AND author_id IS NOT NULL
+             GROUP BY repo_id, author_id",
+        )
+        .bind(month.start())
+        .bind(month.end())
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.i("repo_id"), r.i("author_id"), r.i("n")))
+            .collect())
+    }
+
+    /// Logins of the given accounts (all when `ids` is empty is not offered:
+    /// pass what you need).
+    pub async fn gh_logins(&self) -> Result<Vec<(i64, String)>> {
+        let rows = sqlx::query("SELECT id, login FROM gh_actors")
+            .fetch_all(self.reader())
+            .await?;
+        Ok(rows.iter().map(|r| (r.i("id"), r.s("login"))).collect())
+    }
+
+    pub async fn gh_repo_names(&self) -> Result<Vec<(i64, String)>> {
+        let rows = sqlx::query("SELECT id, name FROM gh_repos")
+            .fetch_all(self.reader())
+            .await?;
+        Ok(rows.iter().map(|r| (r.i("id"), r.s("name"))).collect())
+    }
+
+    /// The latest OpenRank before `month` of every node: (kind, id) → (month, value).
+    pub async fn gh_previous_ranks(&self, month: Month) -> Result<Vec<(String, i64, Month, f64)>> {
+        let rows = sqlx::query(
+            "SELECT kind, id, month, openrank FROM gh_rank r
+             WHERE month < $1 AND openrank IS NOT NULL
+               AND month = (SELECT MAX(month) FROM gh_rank p WHERE p.kind = r.kind AND p.id = r.id AND p.month < $1 AND p.openrank IS NOT NULL)",
+        )
+        .bind(i64::from(month.0))
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (
+                    r.s("kind"),
+                    r.i("id"),
+                    Month(r.i("month") as i32),
+                    r.try_get::<f64, _>("openrank").unwrap_or(0.0),
+                )
+            })
+            .collect())
+    }
+
+    /// Replaces a month's computed metrics.
+    pub async fn gh_store_month(
+        &self,
+        month: Month,
+        ranks: &[(&str, i64, f64, i64, Option<f64>)],
+        community: &[(i64, i64, f64)],
+        iterations: usize,
+        converged: bool,
+        robots: &str,
+    ) -> Result<()> {
+        let m = i64::from(month.0);
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM gh_rank WHERE month = $1")
+            .bind(m)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM gh_community_rank WHERE month = $1")
+            .bind(m)
+            .execute(&mut *tx)
+            .await?;
+        let rows: Vec<Vec<Val>> = ranks
+            .iter()
+            .map(|(kind, id, activity, participants, openrank)| {
+                vec![
+                    Val::I(m),
+                    Val::S(kind),
+                    Val::I(*id),
+                    Val::F(*activity),
+                    Val::I(*participants),
+                    match openrank {
+                        Some(v) => Val::F(*v),
+                        None => Val::N(None),
+                    },
+                ]
+            })
+            .collect();
+        insert_rows(
+            self.backend,
+            &mut tx,
+            "INSERT INTO gh_rank (month, kind, id, activity, participants, openrank)",
+            6,
+            &rows,
+            "",
+        )
+        .await?;
+        let rows: Vec<Vec<Val>> = community
+            .iter()
+            .map(|(repo, actor, v)| vec![Val::I(*repo), Val::I(m), Val::I(*actor), Val::F(*v)])
+            .collect();
+        insert_rows(
+            self.backend,
+            &mut tx,
+            "INSERT INTO gh_community_rank (repo_id, month, actor_id, openrank)",
+            4,
+            &rows,
+            "",
+        )
+        .await?;
+        sqlx::query(
+            "INSERT INTO gh_computed (month, computed_at, iterations, converged, robots) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (month) DO UPDATE SET computed_at = excluded.computed_at, iterations = excluded.iterations, converged = excluded.converged, robots = excluded.robots",
+        )
+        .bind(m)
+        .bind(now())
+        .bind(iterations as i64)
+        .bind(i64::from(converged))
+        .bind(robots)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Issues and pull requests of a repository active in `month` with each
+    /// developer's part in them: (number, developer, activity).
+    pub async fn gh_month_item_activity(
+        &self,
+        repo: i64,
+        month: Month,
+    ) -> Result<Vec<(i64, i64, ItemActivity)>> {
+        let rows = sqlx::query(
+            "SELECT number, actor_id, opened, comments, reviews, review_comments, closed FROM gh_item_activity WHERE repo_id = $1 AND month = $2",
+        )
+        .bind(repo)
+        .bind(i64::from(month.0))
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let u = |c: &str| r.i(c) as u32;
+                (
+                    r.i("number"),
+                    r.i("actor_id"),
+                    ItemActivity {
+                        opened: u("opened"),
+                        comments: u("comments"),
+                        reviews: u("reviews"),
+                        review_comments: u("review_comments"),
+                        closed: u("closed"),
+                        first_response_at: None,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    /// A repository's issues and pull requests, with first responses by
+    /// someone other than the author.
+    pub async fn gh_items(&self, repo: i64) -> Result<Vec<ItemRow>> {
+        let rows = sqlx::query(
+            "SELECT i.number, i.is_pull, i.author_id, i.opened_at, i.closed_at, i.merged_at, i.merge_unknown,
+                    (SELECT MIN(a.first_response_at) FROM gh_item_activity a
+                      WHERE a.repo_id = i.repo_id AND a.number = i.number
+                        AND a.first_response_at IS NOT NULL
+                        AND (i.author_id IS NULL OR a.actor_id <> i.author_id)) AS first_response_at
+             FROM gh_items i WHERE i.repo_id = $1",
+        )
+        .bind(repo)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ItemRow {
+                number: r.i("number"),
+                item: Item {
+                    is_pull: r.i("is_pull") != 0,
+                    author: r.oi("author_id").map(|a| a as u64),
+                    opened_at: r.oi("opened_at"),
+                    closed_at: r.oi("closed_at"),
+                    merged_at: r.oi("merged_at"),
+                    merge_unknown: r.i("merge_unknown") != 0,
+                },
+                first_response_at: r.oi("first_response_at"),
+            })
+            .collect())
+    }
+
+    /// A repository's or developer's stored monthly metrics, oldest first.
+    pub async fn gh_rank_series(&self, kind: &str, id: i64) -> Result<Vec<RankRow>> {
+        let rows = sqlx::query(
+            "SELECT month, id, activity, participants, openrank FROM gh_rank WHERE kind = $1 AND id = $2 ORDER BY month",
+        )
+        .bind(kind)
+        .bind(id)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows.iter().map(rank_row).collect())
+    }
+
+    /// The top of one month's ranking by OpenRank.
+    pub async fn gh_top(&self, kind: &str, month: Month, limit: i64) -> Result<Vec<RankRow>> {
+        let rows = sqlx::query(
+            "SELECT month, id, activity, participants, openrank FROM gh_rank WHERE kind = $1 AND month = $2
+             ORDER BY openrank DESC, activity DESC, id LIMIT $3",
+        )
+        .bind(kind)
+        .bind(i64::from(month.0))
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows.iter().map(rank_row).collect())
+    }
+
+    /// A repository's monthly counts summed over its developers.
+    pub async fn gh_repo_monthly(&self, repo: i64) -> Result<Vec<(Month, Counts)>> {
+        let sums: Vec<String> = Counts::COLUMNS
+            .iter()
+            .map(|c| format!("SUM({c}) AS {c}"))
+            .collect();
+        let sql = format!(
+            "SELECT month, {} FROM gh_monthly WHERE repo_id = $1 GROUP BY month ORDER BY month",
+            sums.join(", ")
+        );
+        let rows = sqlx::query(&sql)
+            .bind(repo)
+            .fetch_all(self.reader())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (Month(r.i("month") as i32), counts_of(r)))
+            .collect())
+    }
+
+    /// Every (month, developer, counts) of a repository.
+    pub async fn gh_repo_developers(&self, repo: i64) -> Result<Vec<(Month, i64, Counts)>> {
+        let sql = format!(
+            "SELECT month, actor_id, {} FROM gh_monthly WHERE repo_id = $1 ORDER BY month",
+            Counts::COLUMNS.join(", ")
+        );
+        let rows = sqlx::query(&sql)
+            .bind(repo)
+            .fetch_all(self.reader())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (Month(r.i("month") as i32), r.i("actor_id"), counts_of(r)))
+            .collect())
+    }
+
+    pub async fn gh_repo_by_name(&self, name: &str) -> Result<Option<(i64, String)>> {
+        let r = sqlx::query("SELECT id, name FROM gh_repos WHERE LOWER(name) = LOWER($1) ORDER BY seen_at DESC LIMIT 1")
+            .bind(name)
+            .fetch_optional(self.reader())
+            .await?;
+        Ok(r.map(|r| (r.i("id"), r.s("name"))))
+    }
+
+    /// Test support: the number of rows of an analytics table.
+    pub async fn gh_count(&self, table: &str) -> Result<i64> {
+        debug_assert!(
+            table.starts_with("gh_")
+                && table.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        );
+        let r = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
+            .fetch_one(self.reader())
+            .await?;
+        Ok(r.i("n"))
+    }
+
+    #[doc(hidden)]
+    pub fn gh_backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+fn counts_of(r: &sqlx::any::AnyRow) -> Counts {
+    let mut f = [0u32; 14];
+    for (i, c) in Counts::COLUMNS.iter().enumerate() {
+        f[i] = r.i(c) as u32;
+    }
+    Counts::from_fields(f)
+}
+
+fn rank_row(r: &sqlx::any::AnyRow) -> RankRow {
+    RankRow {
+        month: Month(r.i("month") as i32),
+        id: r.i("id"),
+        activity: r.try_get::<f64, _>("activity").unwrap_or(0.0),
+        participants: r.i("participants"),
+        openrank: r.try_get::<Option<f64>, _>("openrank").ok().flatten(),
+    }
+}
