@@ -79,6 +79,35 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// A short name for reports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Kind::IssueOpened { .. } => "issue_opened",
+            Kind::IssueClosed { .. } => "issue_closed",
+            Kind::IssueReopened { .. } => "issue_reopened",
+            Kind::IssueComment { .. } => "issue_comment",
+            Kind::PullOpened { .. } => "pull_opened",
+            Kind::PullClosed {
+                merged: Some(true), ..
+            } => "pull_merged",
+            Kind::PullClosed {
+                merged: Some(false),
+                ..
+            } => "pull_declined",
+            Kind::PullClosed { merged: None, .. } => "pull_closed",
+            Kind::PullReopened { .. } => "pull_reopened",
+            Kind::PullReview { .. } => "pull_review",
+            Kind::PullReviewComment { .. } => "review_comment",
+            Kind::Push { .. } => "push",
+            Kind::Star => "star",
+            Kind::Fork => "fork",
+            Kind::Create => "create",
+            Kind::Release => "release",
+            Kind::Member => "member",
+            Kind::Other => "other",
+        }
+    }
+
     /// The issue or pull request the event is about.
     pub fn item(&self) -> Option<(u64, bool)> {
         match *self {

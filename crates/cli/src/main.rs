@@ -5,10 +5,12 @@
 //! and command-line flags. A bad configuration is reported in one clear
 //! line and the process exits with status 2.
 
+mod analytics_cmd;
 mod config;
 mod import_cmd;
 mod search_cmd;
 
+use analytics_cmd::AnalyticsAction;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use config::Config;
@@ -96,19 +98,6 @@ pub enum Command {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum AnalyticsAction {
-    /// OpenRank of any weighted graph given as JSON:
-    /// {"nodes": [{"id", "init", "retention"}], "edges": [{"from", "to", "weight"}],
-    /// "tolerance": 0.01, "max_iterations": 100}. Use "-" for standard input.
-    Openrank {
-        file: std::path::PathBuf,
-        /// text (a line per node, highest first) or json.
-        #[arg(long, default_value = "text")]
-        format: String,
-    },
-}
-
-#[derive(Subcommand, Debug)]
 pub enum AdminAction {
     /// Create an activated administrator (the first one, or another).
     Create {
@@ -182,46 +171,32 @@ async fn open(config: &Config) -> anyhow::Result<App> {
         .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-fn openrank(file: &std::path::Path, format: &str) -> anyhow::Result<()> {
-    use std::io::Read;
-    let mut text = String::new();
-    if file.as_os_str() == "-" {
-        std::io::stdin().read_to_string(&mut text)?;
-    } else {
-        text = std::fs::read_to_string(file)
-            .with_context(|| format!("cannot read {}", file.display()))?;
-    }
-    let graph: guildhall_analytics::openrank::Graph = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not an OpenRank graph", file.display()))?;
-    let result = guildhall_analytics::openrank::compute(&graph)?;
-    match format {
-        "json" => println!("{}", serde_json::to_string(&result)?),
-        "text" => {
-            let mut rows: Vec<_> = result.values.iter().collect();
-            rows.sort_by(|a, b| b.1.total_cmp(a.1).then(a.0.cmp(b.0)));
-            for (id, v) in rows {
-                println!("{id}\t{v:.6}");
-            }
-            println!(
-                "iterations: {}{}",
-                result.iterations,
-                if result.converged {
-                    ""
-                } else {
-                    " (not converged)"
-                }
-            );
-        }
-        other => anyhow::bail!("unknown format {other:?}: use text or json"),
-    }
-    Ok(())
-}
-
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Analytics {
             action: AnalyticsAction::Openrank { file, format },
-        } => openrank(&file, &format),
+        } => analytics_cmd::openrank(&file, &format),
+        Command::Analytics { action } => {
+            let app = open(&config).await?;
+            match action {
+                AnalyticsAction::Import {
+                    inputs,
+                    repos,
+                    orgs,
+                    format,
+                    threads,
+                } => analytics_cmd::import(&app, &inputs, repos, orgs, &format, threads).await,
+                AnalyticsAction::Compute { from, format } => {
+                    analytics_cmd::compute(&app, from, &format).await
+                }
+                AnalyticsAction::Report {
+                    repo,
+                    period,
+                    format,
+                } => analytics_cmd::report(&app, &repo, &period, &format).await,
+                AnalyticsAction::Openrank { .. } => unreachable!("handled above"),
+            }
+        }
         Command::Serve { bind, demo } => {
             let app = open(&config).await?;
             if demo

@@ -7,6 +7,7 @@ use crate::reputation::ReputationRules;
 use crate::review::ReviewRules;
 use crate::search::SearchRules;
 use crate::validation::ContentLimits;
+use guildhall_analytics::rules::AnalyticsRules;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,6 +19,9 @@ pub struct CommunitySettings {
     pub review: ReviewRules,
     pub badges: Vec<BadgeDef>,
     pub search: SearchRules,
+    /// GitHub analytics: activity weights, OpenRank parameters, bots,
+    /// tracked repositories, vanity thresholds.
+    pub analytics: AnalyticsRules,
 }
 
 impl Default for CommunitySettings {
@@ -29,6 +33,7 @@ impl Default for CommunitySettings {
             review: ReviewRules::default(),
             badges: default_badges(),
             search: SearchRules::default(),
+            analytics: AnalyticsRules::default(),
         }
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod analytics;
 pub mod cache;
 pub mod community;
 pub mod demo;

@@ -407,17 +407,19 @@ impl Store {
         Ok(())
     }
 
-    /// Issues and pull requests of a repository active in `month` with each
-    /// developer's part in them: (number, developer, activity).
+    /// Every developer's part in every issue and pull request active in
+    /// `month`: (repository, number, developer, part, is pull request,
+    /// merged before the month ended).
     pub async fn gh_month_item_activity(
         &self,
-        repo: i64,
         month: Month,
-    ) -> Result<Vec<(i64, i64, ItemActivity)>> {
+    ) -> Result<Vec<(i64, i64, i64, ItemActivity, bool, bool)>> {
         let rows = sqlx::query(
-            "SELECT number, actor_id, opened, comments, reviews, review_comments, closed FROM gh_item_activity WHERE repo_id = $1 AND month = $2",
+            "SELECT a.repo_id, a.number, a.actor_id, a.opened, a.comments, a.reviews, a.review_comments, a.closed,
+                    i.is_pull, i.merged_at
+             FROM gh_item_activity a JOIN gh_items i ON i.repo_id = a.repo_id AND i.number = a.number
+             WHERE a.month = $1",
         )
-        .bind(repo)
         .bind(i64::from(month.0))
         .fetch_all(self.reader())
         .await?;
@@ -426,6 +428,7 @@ impl Store {
             .map(|r| {
                 let u = |c: &str| r.i(c) as u32;
                 (
+                    r.i("repo_id"),
                     r.i("number"),
                     r.i("actor_id"),
                     ItemActivity {
@@ -436,6 +439,8 @@ impl Store {
                         closed: u("closed"),
                         first_response_at: None,
                     },
+                    r.i("is_pull") != 0,
+                    r.oi("merged_at").is_some_and(|t| t < month.end()),
                 )
             })
             .collect())
@@ -540,6 +545,34 @@ impl Store {
             .fetch_optional(self.reader())
             .await?;
         Ok(r.map(|r| (r.i("id"), r.s("name"))))
+    }
+
+    /// Community OpenRank of a repository's developers per month.
+    pub async fn gh_repo_community(&self, repo: i64) -> Result<Vec<(Month, i64, f64)>> {
+        let rows = sqlx::query(
+            "SELECT month, actor_id, openrank FROM gh_community_rank WHERE repo_id = $1",
+        )
+        .bind(repo)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (
+                    Month(r.i("month") as i32),
+                    r.i("actor_id"),
+                    r.try_get::<f64, _>("openrank").unwrap_or(0.0),
+                )
+            })
+            .collect())
+    }
+
+    /// The last month with imported events.
+    pub async fn gh_last_month(&self) -> Result<Option<Month>> {
+        let r = sqlx::query("SELECT MAX(month) AS m FROM gh_monthly")
+            .fetch_one(self.reader())
+            .await?;
+        Ok(r.oi("m").map(|m| Month(m as i32)))
     }
 
     /// Test support: the number of rows of an analytics table.

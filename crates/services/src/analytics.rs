@@ -1,0 +1,878 @@
+//! GitHub analytics use cases: import GH Archive event files into the
+//! aggregate tables, compute the monthly metrics, and read them back as
+//! reports (the CLI, the pages and the JSON API share these).
+//!
+//! The import is a pipeline over scoped threads: one reads (and
+//! decompresses) the input into blocks of whole lines, parsers turn blocks
+//! into events in parallel, and the calling thread drops duplicates (by id,
+//! against the stored bitmaps), aggregates, and writes a flush whenever the
+//! aggregate grows past a bound, so memory stays bounded however large the
+//! input is. Each flush is one transaction with the ids it counted.
+
+use crate::{App, Result, ServiceError};
+use guildhall_analytics::activity::activity;
+use guildhall_analytics::aggregate::Aggregate;
+use guildhall_analytics::event::{parse_line, Event, LineError};
+use guildhall_analytics::rank::{community, global, ItemNode, Previous};
+use guildhall_analytics::rules::{AnalyticsRules, Tracking};
+use guildhall_analytics::seen::SeenIds;
+use guildhall_analytics::time::Month;
+use guildhall_storage::Store;
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+
+/// Where events come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    File(PathBuf),
+    Stdin,
+}
+
+impl Input {
+    fn label(&self) -> String {
+        match self {
+            Input::File(p) => p.display().to_string(),
+            Input::Stdin => "-".into(),
+        }
+    }
+}
+
+/// Files named on the command line: a directory stands for its `.json` and
+/// `.json.gz` files (sorted by name, so hours import in order); `-` for
+/// standard input.
+pub fn expand_inputs(args: &[String]) -> Result<Vec<Input>> {
+    let mut out = Vec::new();
+    for a in args {
+        if a == "-" {
+            out.push(Input::Stdin);
+            continue;
+        }
+        let p = Path::new(a);
+        if p.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| ServiceError::Internal(format!("{a}: {e}")))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    let n = p.to_string_lossy();
+                    n.ends_with(".json") || n.ends_with(".json.gz")
+                })
+                .collect();
+            files.sort();
+            out.extend(files.into_iter().map(Input::File));
+        } else if p.is_file() {
+            out.push(Input::File(p.to_path_buf()));
+        } else {
+            return Err(ServiceError::Internal(format!(
+                "{a}: no such file or directory"
+            )));
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// Overrides the tracked repositories of the rules.
+    pub tracking: Option<Tracking>,
+    /// Flush when the aggregate holds this many entries.
+    pub flush_entries: usize,
+    /// Parser threads (0: one per core).
+    pub threads: usize,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            tracking: None,
+            flush_entries: 1_500_000,
+            threads: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct MalformedLine {
+    pub file: String,
+    pub line: u64,
+    pub reason: String,
+}
+
+/// At most this many malformed lines are listed (all are counted).
+pub const MALFORMED_LISTED: usize = 1000;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub files: Vec<String>,
+    pub lines: u64,
+    /// Events counted by this import.
+    pub events: u64,
+    /// Events already counted by an earlier import (same id).
+    pub duplicates: u64,
+    /// Events of repositories not tracked.
+    pub untracked: u64,
+    pub malformed: u64,
+    pub malformed_lines: Vec<MalformedLine>,
+    /// Counted events per kind.
+    pub by_kind: BTreeMap<String, u64>,
+    pub flushes: u64,
+    pub seconds: f64,
+}
+
+/// Where an import is, for a progress bar.
+#[derive(Debug, Clone, Default)]
+pub struct ImportProgress {
+    pub bytes: u64,
+    pub total_bytes: u64,
+    pub events: u64,
+}
+
+struct Block {
+    file: Arc<str>,
+    first_line: u64,
+    data: Vec<u8>,
+}
+
+struct Parsed {
+    events: Vec<Event>,
+    errors: Vec<MalformedLine>,
+    lines: u64,
+}
+
+/// Counts the bytes read from the underlying file, so progress follows the
+/// file (compressed or not).
+struct Counting<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+const BLOCK_BYTES: usize = 1 << 20;
+
+fn open(input: &Input, read: Arc<AtomicU64>) -> std::io::Result<Box<dyn BufRead + Send>> {
+    let raw: Box<dyn Read + Send> = match input {
+        Input::Stdin => Box::new(std::io::stdin()),
+        Input::File(p) => Box::new(std::fs::File::open(p)?),
+    };
+    let counted = Counting { inner: raw, read };
+    let gz = matches!(input, Input::File(p) if p.to_string_lossy().ends_with(".gz"));
+    Ok(if gz {
+        Box::new(BufReader::with_capacity(
+            BLOCK_BYTES,
+            flate2::read::MultiGzDecoder::new(BufReader::new(counted)),
+        ))
+    } else {
+        Box::new(BufReader::with_capacity(BLOCK_BYTES, counted))
+    })
+}
+
+/// Reads every input into blocks of whole lines.
+fn read_blocks(
+    inputs: &[Input],
+    out: mpsc::SyncSender<Block>,
+    bytes: Arc<AtomicU64>,
+) -> std::result::Result<(), String> {
+    for input in inputs {
+        let label: Arc<str> = input.label().into();
+        let mut r = open(input, bytes.clone()).map_err(|e| format!("{label}: {e}"))?;
+        let mut line_no = 0u64;
+        loop {
+            let mut data = Vec::with_capacity(BLOCK_BYTES + 4096);
+            let first_line = line_no + 1;
+            while data.len() < BLOCK_BYTES {
+                match r.read_until(b'\n', &mut data) {
+                    Ok(0) => break,
+                    Ok(_) => line_no += 1,
+                    Err(e) => return Err(format!("{label}: line {}: {e}", line_no + 1)),
+                }
+            }
+            if data.is_empty() {
+                break;
+            }
+            let done = data.len() < BLOCK_BYTES;
+            if out
+                .send(Block {
+                    file: label.clone(),
+                    first_line,
+                    data,
+                })
+                .is_err()
+            {
+                return Ok(());
+            }
+            if done {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn parse_block(b: Block) -> Parsed {
+    let mut events = Vec::with_capacity(b.data.len() / 600);
+    let mut errors = Vec::new();
+    let mut lines = 0;
+    // The block ends with its last line's newline (or the file's end).
+    let data = b.data.strip_suffix(b"\n").unwrap_or(&b.data);
+    for (i, line) in data.split(|c| *c == b'\n').enumerate() {
+        lines += 1;
+        match parse_line(line) {
+            Ok(Some(e)) => events.push(e),
+            Ok(None) => {}
+            Err(e) => errors.push(MalformedLine {
+                file: b.file.to_string(),
+                line: b.first_line + i as u64,
+                reason: match e {
+                    LineError::Json(m) => format!("not a JSON event: {m}"),
+                    other => other.to_string(),
+                },
+            }),
+        }
+    }
+    Parsed {
+        events,
+        errors,
+        lines,
+    }
+}
+
+impl App {
+    /// Imports GH Archive events (see the module comment).
+    pub async fn analytics_import(
+        &self,
+        inputs: Vec<Input>,
+        opts: ImportOptions,
+        on_progress: Arc<dyn Fn(&ImportProgress) + Send + Sync>,
+    ) -> Result<ImportReport> {
+        let started = std::time::Instant::now();
+        let rules = self.settings().analytics.clone();
+        let tracking = opts.tracking.clone().unwrap_or(rules.tracking);
+        let seen = SeenIds::load(self.store.gh_seen().await?)
+            .map_err(|e| ServiceError::Internal(format!("stored event ids do not read: {e}")))?;
+        let labels: Vec<String> = inputs.iter().map(Input::label).collect();
+        let run = self.store.gh_import_started(&labels.join(" ")).await?;
+        let store = self.store.clone();
+        let handle = tokio::runtime::Handle::current();
+        let mut report = tokio::task::spawn_blocking(move || {
+            pipeline(
+                &handle,
+                &store,
+                &inputs,
+                &tracking,
+                seen,
+                &opts,
+                &*on_progress,
+            )
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(format!("import task: {e}")))??;
+        report.files = labels;
+        report.seconds = started.elapsed().as_secs_f64();
+        let json = serde_json::to_string(&report).unwrap_or_default();
+        self.store
+            .gh_import_finished(run, report.events, &json)
+            .await?;
+        Ok(report)
+    }
+
+    /// Computes activity and OpenRank for every month (or from `from` on),
+    /// oldest first, so that each month starts from the one before.
+    pub async fn analytics_compute(&self, from: Option<Month>) -> Result<Vec<MonthComputed>> {
+        let rules = self.settings().analytics.clone();
+        compute(&self.store, &rules, from).await
+    }
+}
+
+fn pipeline(
+    handle: &tokio::runtime::Handle,
+    store: &Store,
+    inputs: &[Input],
+    tracking: &Tracking,
+    mut seen: SeenIds,
+    opts: &ImportOptions,
+    on_progress: &(dyn Fn(&ImportProgress) + Send + Sync),
+) -> Result<ImportReport> {
+    let total_bytes: u64 = inputs
+        .iter()
+        .map(|i| match i {
+            Input::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+            Input::Stdin => 0,
+        })
+        .sum();
+    let threads = if opts.threads > 0 {
+        opts.threads
+    } else {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    };
+    let bytes = Arc::new(AtomicU64::new(0));
+    let mut report = ImportReport::default();
+    let mut by_kind: FxHashMap<&'static str, u64> = FxHashMap::default();
+    let mut tracked: FxHashMap<u64, bool> = FxHashMap::default();
+    let mut agg = Aggregate::default();
+    let flush =
+        |agg: &mut Aggregate, seen: &mut SeenIds, report: &mut ImportReport| -> Result<()> {
+            let dirty = seen.take_dirty();
+            if agg.events == 0 && dirty.is_empty() {
+                return Ok(());
+            }
+            handle.block_on(store.gh_apply(agg, &dirty))?;
+            *agg = Aggregate::default();
+            report.flushes += 1;
+            Ok(())
+        };
+    let (block_tx, block_rx) = mpsc::sync_channel::<Block>(threads * 2);
+    let block_rx = Mutex::new(block_rx);
+    let read_result = std::thread::scope(|s| -> Result<std::result::Result<(), String>> {
+        let (parsed_tx, parsed_rx) = mpsc::sync_channel::<Parsed>(threads * 2);
+        let reader = {
+            let bytes = bytes.clone();
+            s.spawn(move || read_blocks(inputs, block_tx, bytes))
+        };
+        for _ in 0..threads {
+            let tx = parsed_tx.clone();
+            let rx = &block_rx;
+            s.spawn(move || loop {
+                let next = rx.lock().map(|r| r.recv());
+                match next {
+                    Ok(Ok(b)) => {
+                        if tx.send(parse_block(b)).is_err() {
+                            return;
+                        }
+                    }
+                    _ => return,
+                }
+            });
+        }
+        drop(parsed_tx);
+        for p in parsed_rx {
+            report.lines += p.lines;
+            report.malformed += p.errors.len() as u64;
+            let room = MALFORMED_LISTED.saturating_sub(report.malformed_lines.len());
+            report
+                .malformed_lines
+                .extend(p.errors.into_iter().take(room));
+            for e in &p.events {
+                let keep = *tracked
+                    .entry(e.repo.id)
+                    .or_insert_with(|| tracking.keeps(&e.repo.name));
+                if !keep {
+                    report.untracked += 1;
+                    continue;
+                }
+                if !seen.insert(Month::of(e.at), e.id) {
+                    report.duplicates += 1;
+                    continue;
+                }
+                *by_kind.entry(e.kind.name()).or_default() += 1;
+                agg.add(e);
+                report.events += 1;
+            }
+            if agg.size() >= opts.flush_entries {
+                flush(&mut agg, &mut seen, &mut report)?;
+            }
+            on_progress(&ImportProgress {
+                bytes: bytes.load(Ordering::Relaxed),
+                total_bytes,
+                events: report.events,
+            });
+        }
+        Ok(reader
+            .join()
+            .unwrap_or_else(|_| Err("the reader stopped".into())))
+    })?;
+    // What was read before a read error is kept (and its ids recorded),
+    // so a re-run after fixing the input only adds the rest.
+    flush(&mut agg, &mut seen, &mut report)?;
+    read_result.map_err(ServiceError::Internal)?;
+    report.by_kind = by_kind
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    Ok(report)
+}
+
+/// What `compute` did for one month.
+#[derive(Debug, Clone, Serialize)]
+pub struct MonthComputed {
+    pub month: String,
+    pub repositories: usize,
+    pub developers: usize,
+    pub robots: usize,
+    pub bots: usize,
+    pub iterations: usize,
+    pub converged: bool,
+    pub seconds: f64,
+}
+
+async fn compute(
+    store: &Store,
+    rules: &AnalyticsRules,
+    from: Option<Month>,
+) -> Result<Vec<MonthComputed>> {
+    let months: Vec<Month> = store
+        .gh_months()
+        .await?
+        .into_iter()
+        .filter(|m| from.is_none_or(|f| *m >= f))
+        .collect();
+    let Some(first) = months.first().copied() else {
+        return Ok(Vec::new());
+    };
+    let logins: FxHashMap<i64, String> = store.gh_logins().await?.into_iter().collect();
+    let bots: FxHashSet<i64> = logins
+        .iter()
+        .filter(|(_, l)| rules.bots.is_bot(l))
+        .map(|(id, _)| *id)
+        .collect();
+    let mut prev_dev: FxHashMap<u64, Previous> = FxHashMap::default();
+    let mut prev_repo: FxHashMap<u64, Previous> = FxHashMap::default();
+    for (kind, id, month, value) in store.gh_previous_ranks(first).await? {
+        let p = Previous { month, value };
+        match kind.as_str() {
+            "repo" => prev_repo.insert(id as u64, p),
+            _ => prev_dev.insert(id as u64, p),
+        };
+    }
+    let mut prev_community: FxHashMap<u64, FxHashMap<u64, Previous>> = FxHashMap::default();
+    let mut out = Vec::new();
+    for month in months {
+        let t = std::time::Instant::now();
+        let counts = store.gh_month_counts(month).await?;
+        let merged = store.gh_month_merged(month).await?;
+        // Activity per (repository, developer), bots left out.
+        let mut acts: FxHashMap<(u64, u64), (guildhall_analytics::aggregate::Counts, u32)> =
+            FxHashMap::default();
+        let mut bot_rows = FxHashSet::default();
+        for (repo, actor, c) in counts {
+            if bots.contains(&actor) {
+                bot_rows.insert(actor);
+                continue;
+            }
+            acts.entry((repo as u64, actor as u64)).or_default().0 = c;
+        }
+        for (repo, author, n) in merged {
+            if !bots.contains(&author) {
+                acts.entry((repo as u64, author as u64)).or_default().1 = n as u32;
+            }
+        }
+        let edges: Vec<(u64, u64, f64)> = acts
+            .iter()
+            .map(|((repo, actor), (c, m))| (*repo, *actor, activity(&rules.activity, c, *m)))
+            .filter(|e| e.2 > 0.0)
+            .collect();
+        let g = global(&rules.global, month, &edges, &prev_dev, &prev_repo);
+        let robots: FxHashSet<u64> = g.robots.iter().copied().collect();
+        let mut repo_sum: FxHashMap<u64, (f64, i64)> = FxHashMap::default();
+        let mut dev_sum: FxHashMap<u64, (f64, i64)> = FxHashMap::default();
+        for &(repo, actor, a) in &edges {
+            if robots.contains(&actor) {
+                continue;
+            }
+            let r = repo_sum.entry(repo).or_default();
+            r.0 += a;
+            r.1 += 1;
+            let d = dev_sum.entry(actor).or_default();
+            d.0 += a;
+            d.1 += 1;
+        }
+        let mut ranks: Vec<(&str, i64, f64, i64, Option<f64>)> =
+            Vec::with_capacity(repo_sum.len() + dev_sum.len());
+        for (repo, (a, n)) in &repo_sum {
+            ranks.push((
+                "repo",
+                *repo as i64,
+                *a,
+                *n,
+                g.repositories.get(repo).copied(),
+            ));
+        }
+        for (dev, (a, n)) in &dev_sum {
+            ranks.push(("actor", *dev as i64, *a, *n, g.developers.get(dev).copied()));
+        }
+        // Community OpenRank per repository.
+        let mut per_repo: FxHashMap<u64, (Vec<ItemNode>, FxHashSet<u64>, Vec<(u64, u64, f64)>)> =
+            FxHashMap::default();
+        let c = &rules.community;
+        for (repo, number, actor, part, is_pull, merged) in
+            store.gh_month_item_activity(month).await?
+        {
+            let (repo, number, actor) = (repo as u64, number as u64, actor as u64);
+            let e = per_repo.entry(repo).or_default();
+            if e.1.insert(number) {
+                e.0.push(ItemNode {
+                    number,
+                    is_pull,
+                    merged,
+                });
+            }
+            if bots.contains(&(actor as i64)) || robots.contains(&actor) {
+                continue;
+            }
+            let w = c.opened * f64::from(part.opened)
+                + c.comment * f64::from(part.comments)
+                + c.review * f64::from(part.reviews)
+                + c.review_comment * f64::from(part.review_comments)
+                + c.closed * f64::from(part.closed);
+            e.2.push((number, actor, w));
+        }
+        let mut community_rows = Vec::new();
+        let empty = FxHashMap::default();
+        for (repo, (items, _, edges)) in per_repo {
+            let total = g.repositories.get(&repo).copied().unwrap_or(0.0);
+            let prev = prev_community.get(&repo).unwrap_or(&empty);
+            let cr = community(c, rules.global.decay, month, &items, &edges, prev, total);
+            let slot = prev_community.entry(repo).or_default();
+            for (dev, v) in cr.developers {
+                community_rows.push((repo as i64, dev as i64, v));
+                slot.insert(dev, Previous { month, value: v });
+            }
+        }
+        let robots_json = serde_json::to_string(&g.robots).unwrap_or_else(|_| "[]".into());
+        store
+            .gh_store_month(
+                month,
+                &ranks,
+                &community_rows,
+                g.iterations,
+                g.converged,
+                &robots_json,
+            )
+            .await?;
+        for (dev, v) in &g.developers {
+            prev_dev.insert(*dev, Previous { month, value: *v });
+        }
+        for (repo, v) in &g.repositories {
+            prev_repo.insert(*repo, Previous { month, value: *v });
+        }
+        out.push(MonthComputed {
+            month: month.label(),
+            repositories: repo_sum.len(),
+            developers: dev_sum.len(),
+            robots: g.robots.len(),
+            bots: bot_rows.len(),
+            iterations: g.iterations,
+            converged: g.converged,
+            seconds: t.elapsed().as_secs_f64(),
+        });
+    }
+    Ok(out)
+}
+
+/// How report rows group months.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Period {
+    Month,
+    Quarter,
+    Year,
+}
+
+impl Period {
+    pub fn parse(s: &str) -> Option<Period> {
+        match s {
+            "month" => Some(Period::Month),
+            "quarter" => Some(Period::Quarter),
+            "year" => Some(Period::Year),
+            _ => None,
+        }
+    }
+    /// The label of the period a month falls in (`2026-03`, `2026Q1`, `2026`).
+    pub fn label(self, m: Month) -> String {
+        match self {
+            Period::Month => m.label(),
+            Period::Quarter => format!("{}Q{}", m.year(), m.quarter()),
+            Period::Year => m.year().to_string(),
+        }
+    }
+    /// The last month of the period a month falls in.
+    pub fn last_month(self, m: Month) -> Month {
+        match self {
+            Period::Month => m,
+            Period::Quarter => Month::new(m.year(), m.quarter() * 3),
+            Period::Year => Month::new(m.year(), 12),
+        }
+    }
+}
+
+/// The row of the period `m` falls in, created on first use.
+fn row<'a>(
+    rows: &'a mut BTreeMap<String, PeriodRow>,
+    last_of: &mut BTreeMap<String, Month>,
+    period: Period,
+    m: Month,
+) -> &'a mut PeriodRow {
+    let label = period.label(m);
+    last_of.entry(label.clone()).or_insert(period.last_month(m));
+    rows.entry(label.clone()).or_insert_with(|| PeriodRow {
+        period: label,
+        ..PeriodRow::default()
+    })
+}
+
+/// One period of a repository's report.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct PeriodRow {
+    pub period: String,
+    pub activity: f64,
+    pub openrank: f64,
+    pub participants: usize,
+    pub stars: u64,
+    pub forks: u64,
+    pub attention: f64,
+    pub new_contributors: usize,
+    pub inactive_contributors: usize,
+    pub bus_factor: usize,
+    pub issues_opened: u64,
+    pub issues_closed: u64,
+    pub issue_response_days: Option<f64>,
+    pub issue_resolution_days: Option<f64>,
+    pub prs_opened: u64,
+    pub prs_merged: u64,
+    pub prs_declined: u64,
+    pub pr_response_days: Option<f64>,
+    pub pr_resolution_days: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DeveloperRow {
+    pub login: String,
+    pub activity: f64,
+    /// Community OpenRank in this repository over the whole data.
+    pub openrank: f64,
+    pub prs_merged: u64,
+    pub first_month: String,
+    pub last_month: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RepoReport {
+    pub repo: String,
+    pub period: Period,
+    pub rows: Vec<PeriodRow>,
+    pub developers: Vec<DeveloperRow>,
+    /// Bots active in the repository: (login, events).
+    pub bots: Vec<(String, u64)>,
+}
+
+impl App {
+    /// A repository's metrics per period (see `PeriodRow`), its developers
+    /// by activity, and its bots.
+    pub async fn analytics_repo_report(
+        &self,
+        name: &str,
+        period: Period,
+    ) -> Result<Option<RepoReport>> {
+        let rules = self.settings().analytics.clone();
+        let store = &self.store;
+        let Some((id, name)) = store.gh_repo_by_name(name).await? else {
+            return Ok(None);
+        };
+        let logins: FxHashMap<i64, String> = store.gh_logins().await?.into_iter().collect();
+        let is_bot = |a: i64| logins.get(&a).is_some_and(|l| rules.bots.is_bot(l));
+        let now = store.gh_last_month().await?.map_or(0, |m| m.end());
+        let items = store.gh_items(id).await?;
+        // Merged pull requests per (month, author): activity credit and
+        // first merged contribution.
+        let mut merged: FxHashMap<(Month, i64), u32> = FxHashMap::default();
+        let mut first_merge: FxHashMap<i64, Month> = FxHashMap::default();
+        for it in &items {
+            if let (Some(t), Some(a)) = (it.item.merged_at, it.item.author) {
+                let m = Month::of(t);
+                *merged.entry((m, a as i64)).or_default() += 1;
+                let f = first_merge.entry(a as i64).or_insert(m);
+                *f = (*f).min(m);
+            }
+        }
+        let mut rows: BTreeMap<String, PeriodRow> = BTreeMap::new();
+        let mut last_of: BTreeMap<String, Month> = BTreeMap::new();
+        for r in store.gh_rank_series("repo", id).await? {
+            let p = row(&mut rows, &mut last_of, period, r.month);
+            p.activity += r.activity;
+            p.openrank += r.openrank.unwrap_or(0.0);
+        }
+        for (m, c) in store.gh_repo_monthly(id).await? {
+            let p = row(&mut rows, &mut last_of, period, m);
+            p.stars += u64::from(c.stars);
+            p.forks += u64::from(c.forks);
+            p.attention += f64::from(c.stars) + rules.health.fork_weight * f64::from(c.forks);
+            p.issues_opened += u64::from(c.issues_opened);
+            p.prs_opened += u64::from(c.prs_opened);
+        }
+        // Developer activity per period; contribution months per developer.
+        let mut dev_period: BTreeMap<String, FxHashMap<i64, f64>> = BTreeMap::new();
+        let mut contributed: FxHashMap<i64, Vec<Month>> = FxHashMap::default();
+        let mut dev_total: FxHashMap<i64, (f64, u64, Month, Month)> = FxHashMap::default();
+        let mut bots: BTreeMap<String, u64> = BTreeMap::new();
+        let mut seen_rows: FxHashSet<(Month, i64)> = FxHashSet::default();
+        for (m, a, c) in store.gh_repo_developers(id).await? {
+            if is_bot(a) {
+                let events: u32 = c.fields().iter().sum();
+                *bots.entry(logins[&a].clone()).or_default() += u64::from(events);
+                continue;
+            }
+            seen_rows.insert((m, a));
+            let n = merged.get(&(m, a)).copied().unwrap_or(0);
+            let act = activity(&rules.activity, &c, n);
+            if act > 0.0 || c.pushes > 0 || n > 0 {
+                contributed.entry(a).or_default().push(m);
+            }
+            if act > 0.0 {
+                *dev_period
+                    .entry(period.label(m))
+                    .or_default()
+                    .entry(a)
+                    .or_default() += act;
+            }
+            let d = dev_total.entry(a).or_insert((0.0, 0, m, m));
+            d.0 += act;
+            d.1 += u64::from(n);
+            d.2 = d.2.min(m);
+            d.3 = d.3.max(m);
+        }
+        // Merges by authors with no other event that month still count.
+        for (&(m, a), &n) in &merged {
+            if !seen_rows.contains(&(m, a)) && !is_bot(a) {
+                let act = activity(&rules.activity, &Default::default(), n);
+                contributed.entry(a).or_default().push(m);
+                *dev_period
+                    .entry(period.label(m))
+                    .or_default()
+                    .entry(a)
+                    .or_default() += act;
+                row(&mut rows, &mut last_of, period, m);
+            }
+        }
+        for it in &items {
+            if let Some(opened) = it.item.opened_at {
+                row(&mut rows, &mut last_of, period, Month::of(opened));
+            }
+        }
+        let mut response: BTreeMap<(String, bool), Vec<f64>> = BTreeMap::new();
+        let mut resolution: BTreeMap<(String, bool), Vec<f64>> = BTreeMap::new();
+        for it in &items {
+            let is_pull = it.item.is_pull;
+            if let Some(opened) = it.item.opened_at {
+                let label = period.label(Month::of(opened));
+                if let Some(d) = guildhall_analytics::health::response_days(
+                    opened,
+                    it.first_response_at,
+                    rules.health.response_cap_days,
+                    now,
+                ) {
+                    response
+                        .entry((label.clone(), is_pull))
+                        .or_default()
+                        .push(d);
+                }
+                if let Some(d) = guildhall_analytics::health::resolution_days(&it.item) {
+                    resolution.entry((label, is_pull)).or_default().push(d);
+                }
+            }
+            use guildhall_analytics::health::{pull_outcome, PullOutcome};
+            if is_pull {
+                match pull_outcome(&it.item) {
+                    PullOutcome::Merged(t) => {
+                        row(&mut rows, &mut last_of, period, Month::of(t)).prs_merged += 1
+                    }
+                    PullOutcome::Declined(t) => {
+                        row(&mut rows, &mut last_of, period, Month::of(t)).prs_declined += 1
+                    }
+                    _ => {}
+                }
+            } else if let Some(t) = it.item.closed_at {
+                row(&mut rows, &mut last_of, period, Month::of(t)).issues_closed += 1;
+            }
+        }
+        for ((label, is_pull), mut xs) in response {
+            if let Some(p) = rows.get_mut(&label) {
+                let v = guildhall_analytics::health::median(&mut xs);
+                if is_pull {
+                    p.pr_response_days = v;
+                } else {
+                    p.issue_response_days = v;
+                }
+            }
+        }
+        for ((label, is_pull), mut xs) in resolution {
+            if let Some(p) = rows.get_mut(&label) {
+                let v = guildhall_analytics::health::median(&mut xs);
+                if is_pull {
+                    p.pr_resolution_days = v;
+                } else {
+                    p.issue_resolution_days = v;
+                }
+            }
+        }
+        for (label, devs) in &dev_period {
+            if let Some(p) = rows.get_mut(label) {
+                let acts: Vec<f64> = devs.values().copied().collect();
+                p.participants = acts.len();
+                p.bus_factor =
+                    guildhall_analytics::health::bus_factor(&acts, rules.health.bus_factor_share);
+            }
+        }
+        for (a, m) in &first_merge {
+            if is_bot(*a) {
+                continue;
+            }
+            if let Some(p) = rows.get_mut(&period.label(*m)) {
+                p.new_contributors += 1;
+            }
+        }
+        let window = rules.health.inactive_months;
+        for (label, end) in &last_of {
+            let inactive = contributed
+                .values()
+                .filter(|ms| {
+                    let last = ms.iter().filter(|m| *m <= end).max();
+                    last.is_some_and(|l| l.0 <= end.0 - window)
+                })
+                .count();
+            if let Some(p) = rows.get_mut(label) {
+                p.inactive_contributors = inactive;
+            }
+        }
+        let mut community: FxHashMap<i64, f64> = FxHashMap::default();
+        for (_, a, v) in store.gh_repo_community(id).await? {
+            *community.entry(a).or_default() += v;
+        }
+        let mut developers: Vec<DeveloperRow> = dev_total
+            .into_iter()
+            .filter(|(_, d)| d.0 > 0.0 || d.1 > 0)
+            .map(|(a, (act, prs, first, last))| DeveloperRow {
+                login: logins.get(&a).cloned().unwrap_or_else(|| a.to_string()),
+                activity: act,
+                openrank: community.get(&a).copied().unwrap_or(0.0),
+                prs_merged: prs,
+                first_month: first.label(),
+                last_month: last.label(),
+            })
+            .collect();
+        developers.sort_by(|x, y| {
+            y.activity
+                .total_cmp(&x.activity)
+                .then(x.login.cmp(&y.login))
+        });
+        developers.truncate(100);
+        let mut bots: Vec<(String, u64)> = bots.into_iter().collect();
+        bots.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        Ok(Some(RepoReport {
+            repo: name,
+            period,
+            rows: rows.into_values().collect(),
+            developers,
+            bots,
+        }))
+    }
+}
