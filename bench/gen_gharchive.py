@@ -55,6 +55,16 @@ def dev():
 def repo():
     return bisect.bisect_left(REPO_CDF, rnd.random())
 
+# Developers work in a few home repositories (most of their events) and
+# star or fork anywhere.
+homes = {}
+def home_repo(d):
+    h = homes.get(d)
+    if h is None:
+        h = [repo() for _ in range(1 + min(int(rnd.expovariate(0.6)), 40))]
+        homes[d] = h
+    return rnd.choice(h) if rnd.random() < 0.9 else repo()
+
 BOTS = ["dependabot[bot]", "github-actions[bot]", "renovate[bot]"]
 def login(d):
     return f"dev{d}"
@@ -113,11 +123,12 @@ for i in range(N):
         counts["stars_ring"] += 1
     else:
         etype = rnd.choice(TYPES)
-        r = repo()
         if etype in ("PushEvent", "CreateEvent", "DeleteEvent") and rnd.random() < 0.06:
             b = rnd.randrange(len(BOTS)); aid, al = 900_000_000 + b, BOTS[b]
+            r = repo()
         else:
             d = dev(); aid, al = d + 10_000_000, login(d)
+            r = repo() if etype in ("WatchEvent", "ForkEvent") else home_repo(d)
         payload = None
         if etype == "PushEvent":
             if SLIM:

@@ -53,6 +53,12 @@ impl Counts {
         self.other += o.other;
     }
 
+    /// The number of events these counts stand for (commits are part of
+    /// pushes, not events).
+    pub fn events(&self) -> u32 {
+        self.fields().iter().sum::<u32>() - self.commits
+    }
+
     /// Every field in declaration order (the storage columns).
     pub fn fields(&self) -> [u32; 14] {
         [

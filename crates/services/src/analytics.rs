@@ -717,8 +717,7 @@ impl App {
         let mut seen_rows: FxHashSet<(Month, i64)> = FxHashSet::default();
         for (m, a, c) in store.gh_repo_developers(id).await? {
             if is_bot(a) {
-                let events: u32 = c.fields().iter().sum();
-                *bots.entry(logins[&a].clone()).or_default() += u64::from(events);
+                *bots.entry(logins[&a].clone()).or_default() += u64::from(c.events());
                 continue;
             }
             seen_rows.insert((m, a));

@@ -507,7 +507,7 @@ impl Store {
     pub async fn gh_repo_monthly(&self, repo: i64) -> Result<Vec<(Month, Counts)>> {
         let sums: Vec<String> = Counts::COLUMNS
             .iter()
-            .map(|c| format!("SUM({c}) AS {c}"))
+            .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
             .collect();
         let sql = format!(
             "SELECT month, {} FROM gh_monthly WHERE repo_id = $1 GROUP BY month ORDER BY month",

@@ -2,6 +2,7 @@
 mod harness;
 
 mod accounts;
+mod analytics;
 mod community;
 mod concurrency;
 mod fixtures;
