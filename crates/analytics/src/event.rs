@@ -345,3 +345,110 @@ pub fn parse_line(line: &[u8]) -> Result<Option<Event>, LineError> {
         kind,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Event {
+        parse_line(s.as_bytes()).unwrap().unwrap()
+    }
+
+    /// Shapes as GH Archive carried them before 2025 (trimmed).
+    #[test]
+    fn full_schema() {
+        let e = parse(
+            r#"{"id":"2489651045","type":"PullRequestEvent","actor":{"id":665991,"login":"petroav","display_login":"petroav"},"repo":{"id":28688495,"name":"petroav/6.828"},"payload":{"action":"closed","number":2,"pull_request":{"url":"x","id":1,"number":2,"state":"closed","user":{"login":"octo","id":583231},"body":"a \"quoted\" body","merged":true,"merged_at":"2015-01-01T15:00:00Z"}},"public":true,"created_at":"2015-01-01T15:00:01Z","org":{"id":1,"login":"o"}}"#,
+        );
+        assert_eq!(e.id, 2_489_651_045);
+        assert_eq!(
+            (e.actor.id, e.repo.name.as_str()),
+            (665_991, "petroav/6.828")
+        );
+        assert_eq!(
+            e.kind,
+            Kind::PullClosed {
+                number: 2,
+                merged: Some(true),
+                author: Some(Named {
+                    id: 583_231,
+                    name: "octo".into()
+                })
+            }
+        );
+        let e = parse(
+            r#"{"id":"1","type":"IssueCommentEvent","actor":{"id":2,"login":"b"},"repo":{"id":3,"name":"o/r"},"payload":{"action":"created","issue":{"number":7,"user":{"login":"a","id":1},"pull_request":{"url":"u"}},"comment":{"id":5,"body":"hi"}},"created_at":"2015-01-01T15:00:01Z"}"#,
+        );
+        assert_eq!(
+            e.kind,
+            Kind::IssueComment {
+                number: 7,
+                on_pull: true,
+                item_author: Some(1)
+            }
+        );
+        let e = parse(
+            r#"{"id":"1","type":"PushEvent","actor":{"id":2,"login":"b"},"repo":{"id":3,"name":"o/r"},"payload":{"push_id":1,"size":3,"distinct_size":2,"commits":[{},{},{}]},"created_at":"2015-01-01T15:00:01Z"}"#,
+        );
+        assert_eq!(e.kind, Kind::Push { commits: 2 });
+    }
+
+    /// The 2025 payloads: no commit list, a pull request without author or
+    /// merge flag.
+    #[test]
+    fn slim_schema() {
+        let e = parse(
+            r#"{"id":"52000000001","type":"PushEvent","actor":{"id":2,"login":"b"},"repo":{"id":3,"name":"o/r"},"payload":{"repository_id":3,"push_id":9,"ref":"refs/heads/main","head":"a","before":"b"},"created_at":"2025-11-01T00:00:00Z"}"#,
+        );
+        assert_eq!(e.kind, Kind::Push { commits: 1 });
+        let e = parse(
+            r#"{"id":"52000000002","type":"PullRequestEvent","actor":{"id":2,"login":"b"},"repo":{"id":3,"name":"o/r"},"payload":{"action":"closed","number":4,"pull_request":{"id":1,"number":4,"head":{"ref":"x"},"base":{"ref":"main"}}},"created_at":"2025-11-01T00:00:00Z"}"#,
+        );
+        assert_eq!(
+            e.kind,
+            Kind::PullClosed {
+                number: 4,
+                merged: None,
+                author: None
+            }
+        );
+        let e = parse(
+            r#"{"id":52000000003,"type":"PullRequestEvent","actor":{"id":2,"login":"b"},"repo":{"id":3,"name":"o/r"},"payload":{"action":"merged","number":4,"pull_request":{"number":4}},"created_at":"2025-11-01T00:00:00Z"}"#,
+        );
+        assert_eq!(
+            (e.id, e.kind),
+            (
+                52_000_000_003,
+                Kind::PullClosed {
+                    number: 4,
+                    merged: Some(true),
+                    author: None
+                }
+            )
+        );
+    }
+
+    #[test]
+    fn bad_lines() {
+        assert!(parse_line(b"   ").unwrap().is_none());
+        assert!(matches!(parse_line(b"{"), Err(LineError::Json(_))));
+        assert!(matches!(parse_line(b"[1,2]"), Err(LineError::Json(_))));
+        assert_eq!(
+            parse_line(br#"{"type":"WatchEvent"}"#),
+            Err(LineError::Field("id"))
+        );
+        assert_eq!(
+            parse_line(br#"{"id":"1","type":"WatchEvent","actor":{"id":1,"login":"a"},"repo":{"id":1,"name":"o/r"},"created_at":"yesterday"}"#),
+            Err(LineError::Field("created_at"))
+        );
+        assert_eq!(
+            parse_line(br#"{"id":"1","type":"IssuesEvent","actor":{"id":1,"login":"a"},"repo":{"id":1,"name":"o/r"},"payload":{"action":"opened"},"created_at":"2020-01-01T00:00:00Z"}"#),
+            Err(LineError::Field("payload number"))
+        );
+        // Unknown types are kept as "other", not refused.
+        let e = parse(
+            r#"{"id":"1","type":"GollumEvent","actor":{"id":1,"login":"a"},"repo":{"id":1,"name":"o/r"},"payload":{"pages":[]},"created_at":"2020-01-01T00:00:00Z"}"#,
+        );
+        assert_eq!(e.kind, Kind::Other);
+    }
+}

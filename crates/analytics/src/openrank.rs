@@ -256,6 +256,93 @@ mod tests {
         }
     }
 
+    /// Solves `a·x = b` by Gaussian elimination with partial pivoting.
+    fn solve_dense(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
+        let n = b.len();
+        for c in 0..n {
+            let p = (c..n)
+                .max_by(|&i, &j| a[i][c].abs().total_cmp(&a[j][c].abs()))
+                .unwrap();
+            a.swap(c, p);
+            b.swap(c, p);
+            let pivot = a[c].clone();
+            for r in c + 1..n {
+                let f = a[r][c] / pivot[c];
+                for (x, p) in a[r][c..].iter_mut().zip(&pivot[c..]) {
+                    *x -= f * p;
+                }
+                b[r] -= f * b[c];
+            }
+        }
+        let mut x = vec![0.0; n];
+        for r in (0..n).rev() {
+            let s: f64 = (r + 1..n).map(|k| a[r][k] * x[k]).sum();
+            x[r] = (b[r] - s) / a[r][r];
+        }
+        x
+    }
+
+    /// On random graphs the iteration converges to the closed form
+    /// v = (I − A·S)⁻¹ (I − A)·v0, where A = diag(1 − r) and S[i][j] is the
+    /// weight of the edge j → i (out-weights of a node sum to at most 1).
+    #[test]
+    fn matches_the_closed_form_on_random_graphs() {
+        let mut seed = 42u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for _ in 0..50 {
+            let n = 2 + (next() * 9.0) as usize;
+            let mut nodes = Vec::new();
+            let mut edges = Vec::new();
+            for i in 0..n {
+                nodes.push(Node {
+                    id: format!("n{i}"),
+                    init: next() * 2.0,
+                    retention: 0.05 + next() * 0.9,
+                });
+                // Random out-edges, normalized to a random total ≤ 1.
+                let targets: Vec<usize> = (0..n).filter(|&j| j != i && next() < 0.5).collect();
+                let raw: Vec<f64> = targets.iter().map(|_| next() + 0.01).collect();
+                let total: f64 = raw.iter().sum();
+                let share = next();
+                for (j, w) in targets.iter().zip(raw) {
+                    edges.push(Edge {
+                        from: format!("n{i}"),
+                        to: format!("n{j}"),
+                        weight: share * w / total,
+                    });
+                }
+            }
+            let g = Graph {
+                nodes: nodes.clone(),
+                edges: edges.clone(),
+                tolerance: 1e-13,
+                max_iterations: 100_000,
+            };
+            let got = compute(&g).unwrap();
+            assert!(got.converged);
+            let idx = |s: &str| s[1..].parse::<usize>().unwrap();
+            let mut m = vec![vec![0.0; n]; n];
+            for (i, row) in m.iter_mut().enumerate() {
+                row[i] = 1.0;
+            }
+            for e in &edges {
+                let (i, j) = (idx(&e.to), idx(&e.from));
+                m[i][j] -= (1.0 - nodes[i].retention) * e.weight;
+            }
+            let b: Vec<f64> = nodes.iter().map(|x| x.retention * x.init).collect();
+            let want = solve_dense(m, b);
+            for (i, w) in want.iter().enumerate() {
+                let v = got.values[&format!("n{i}")];
+                assert!((v - w).abs() < 1e-8, "node {i}: {v} vs {w}");
+            }
+        }
+    }
+
     #[test]
     fn stops_at_max_iterations() {
         let g = graph(

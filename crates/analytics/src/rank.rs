@@ -252,3 +252,112 @@ pub fn community(
         converged,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One developer with activity 44.08 (the sigmoid's midpoint, so it
+    /// starts at exactly 0.5) in one repository, nothing carried over.
+    /// Nodes d, r and the background b; edges d→r and r→d 0.95, d→b and
+    /// r→b 0.05, b→d and b→r 1/2. The fixed point:
+    ///   d = 0.5·0.5 + 0.5·(0.95·r + 0.5·b)
+    ///   r = 0.3·0   + 0.7·(0.95·d + 0.5·b)
+    ///   b = 0.15·0  + 0.85·(0.05·d + 0.05·r) = 0.0425·(d + r)
+    /// Substituting b: r = 0.679875·d / 0.985125 = k·d, and
+    ///   d·(1 − 0.010625) = 0.25 + (0.475 + 0.010625)·k·d
+    ///   d = 0.25 / (0.989375 − 0.485625·k)
+    /// Then b is shared: each of d and r gets b / 2 on top.
+    #[test]
+    fn global_by_hand() {
+        let mut r = GlobalOpenRankRules {
+            tolerance: 1e-13,
+            max_iterations: 10_000,
+            ..Default::default()
+        };
+        r.robot_repositories = 300;
+        let month = Month::new(2026, 10);
+        let g = global(
+            &r,
+            month,
+            &[(7, 1, 44.08)],
+            &FxHashMap::default(),
+            &FxHashMap::default(),
+        );
+        assert!(g.converged);
+        let k = 0.679875 / 0.985125;
+        let d = 0.25 / (0.989375 - 0.485625 * k);
+        let rr = k * d;
+        let b = 0.0425 * (d + rr);
+        assert!(
+            (g.developers[&1] - (d + b / 2.0)).abs() < 1e-9,
+            "{} vs {}",
+            g.developers[&1],
+            d + b / 2.0
+        );
+        assert!((g.repositories[&7] - (rr + b / 2.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn carried_values_and_robots() {
+        let r = GlobalOpenRankRules::default();
+        let m = Month::new(2026, 10);
+        // Two months later: 2 × 0.85² = 1.445.
+        let p = Previous {
+            month: Month::new(2026, 8),
+            value: 2.0,
+        };
+        assert!((carried(r.decay, Some(&p), m) - 1.445).abs() < 1e-12);
+        assert_eq!(carried(r.decay, None, m), 0.0);
+        // sigmoid(44.08) = 1/2; sigmoid(0) = 1/(1 + e^(4.5953…)) ≈ 0.01000.
+        assert!((sigmoid(&r, 44.08) - 0.5).abs() < 1e-12);
+        assert!((sigmoid(&r, 0.0) - 1.0 / (1.0 + (0.10425f64 * 44.08).exp())).abs() < 1e-15);
+        // A developer active in 301 repositories is left out as a robot.
+        let mut edges: Vec<(u64, u64, f64)> = (0..301).map(|repo| (repo, 9, 1.0)).collect();
+        edges.push((0, 1, 1.0));
+        let g = global(&r, m, &edges, &FxHashMap::default(), &FxHashMap::default());
+        assert_eq!(g.robots, vec![9]);
+        assert!(!g.developers.contains_key(&9) && g.developers.contains_key(&1));
+        assert_eq!(
+            g.repositories.len(),
+            1,
+            "only repository 0 keeps a developer"
+        );
+    }
+
+    #[test]
+    fn community_scales_to_the_repository() {
+        let r = CommunityOpenRankRules::default();
+        let items = [
+            ItemNode {
+                number: 1,
+                is_pull: false,
+                merged: false,
+            },
+            ItemNode {
+                number: 2,
+                is_pull: true,
+                merged: true,
+            },
+        ];
+        let edges = [(1, 10, 2.0), (1, 11, 0.5), (2, 11, 4.0)];
+        let c = community(
+            &r,
+            0.85,
+            Month::new(2026, 10),
+            &items,
+            &edges,
+            &FxHashMap::default(),
+            3.0,
+        );
+        assert!(c.converged);
+        let sum: f64 = c.developers.values().sum();
+        assert!(
+            (sum - 3.0).abs() < 1e-9,
+            "developers share the repository's OpenRank: {sum}"
+        );
+        // 11 worked on both items and on the merged pull request (start 1.5).
+        assert!(c.developers[&11] > c.developers[&10]);
+        assert!(c.items[&2] > 0.0);
+    }
+}

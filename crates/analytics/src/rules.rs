@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AnalyticsRules {
     pub activity: ActivityWeights,
@@ -15,20 +15,6 @@ pub struct AnalyticsRules {
     pub tracking: Tracking,
     pub health: HealthRules,
     pub vanity: VanityRules,
-}
-
-impl Default for AnalyticsRules {
-    fn default() -> Self {
-        AnalyticsRules {
-            activity: ActivityWeights::default(),
-            global: GlobalOpenRankRules::default(),
-            community: CommunityOpenRankRules::default(),
-            bots: BotRules::default(),
-            tracking: Tracking::default(),
-            health: HealthRules::default(),
-            vanity: VanityRules::default(),
-        }
-    }
 }
 
 /// OpenDigger's activity: `sqrt(Σ weight · count)` per developer,

@@ -402,6 +402,10 @@ fn pipeline(
     Ok(report)
 }
 
+/// One repository's community graph being built: its items, the numbers
+/// already listed, and the (item, developer, weight) edges.
+type CommunityGraph = (Vec<ItemNode>, FxHashSet<u64>, Vec<(u64, u64, f64)>);
+
 /// What `compute` did for one month.
 #[derive(Debug, Clone, Serialize)]
 pub struct MonthComputed {
@@ -501,8 +505,7 @@ async fn compute(
             ranks.push(("actor", *dev as i64, *a, *n, g.developers.get(dev).copied()));
         }
         // Community OpenRank per repository.
-        let mut per_repo: FxHashMap<u64, (Vec<ItemNode>, FxHashSet<u64>, Vec<(u64, u64, f64)>)> =
-            FxHashMap::default();
+        let mut per_repo: FxHashMap<u64, CommunityGraph> = FxHashMap::default();
         let c = &rules.community;
         for (repo, number, actor, part, is_pull, merged) in
             store.gh_month_item_activity(month).await?

@@ -10,7 +10,7 @@ use guildhall_services::analytics::{ImportOptions, ImportReport, Input, Period};
 use guildhall_services::App;
 use serde_json::json;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 const DAY: i64 = 86_400;
@@ -217,16 +217,19 @@ fn write(lines: &[String], gz: bool) -> PathBuf {
     path
 }
 
-async fn import(app: &App, path: &PathBuf, tracking: Option<Tracking>) -> ImportReport {
+async fn import(app: &App, path: &Path, tracking: Option<Tracking>) -> ImportReport {
     let opts = ImportOptions {
         tracking,
         threads: 2,
         flush_entries: 5,
-        ..ImportOptions::default()
     };
-    app.analytics_import(vec![Input::File(path.clone())], opts, Arc::new(|_| {}))
-        .await
-        .unwrap()
+    app.analytics_import(
+        vec![Input::File(path.to_path_buf())],
+        opts,
+        Arc::new(|_| {}),
+    )
+    .await
+    .unwrap()
 }
 
 on_both!(
@@ -308,7 +311,7 @@ on_both!(
         assert_eq!(s.gh_count("gh_items").await.unwrap(), 5);
         let oct = Month::new(2026, 10);
         let merged = s.gh_month_merged(oct).await.unwrap();
-        let mut merged: Vec<_> = merged.into_iter().map(|(r, a, n)| (r, a, n)).collect();
+        let mut merged: Vec<_> = merged.into_iter().collect();
         merged.sort();
         // PR #2 credited to alice from its payload, the slim PR #3 to dave from
         // the event that opened it.
