@@ -755,17 +755,14 @@ impl App {
                 row(&mut rows, &mut last_of, period, m);
             }
         }
-        for it in &items {
-            if let Some(opened) = it.item.opened_at {
-                row(&mut rows, &mut last_of, period, Month::of(opened));
-            }
-        }
         let mut response: BTreeMap<(String, bool), Vec<f64>> = BTreeMap::new();
         let mut resolution: BTreeMap<(String, bool), Vec<f64>> = BTreeMap::new();
         for it in &items {
             let is_pull = it.item.is_pull;
             if let Some(opened) = it.item.opened_at {
-                let label = period.label(Month::of(opened));
+                let label = row(&mut rows, &mut last_of, period, Month::of(opened))
+                    .period
+                    .clone();
                 if let Some(d) = guildhall_analytics::health::response_days(
                     opened,
                     it.first_response_at,

@@ -3,7 +3,7 @@
 //! from), and the metrics `compute` stores per month.
 
 use crate::import::{insert_rows, Val};
-use crate::{now, Backend, Result, RowExt, Store};
+use crate::{now, Result, RowExt, Store};
 use guildhall_analytics::aggregate::{Aggregate, Counts, Item, ItemActivity};
 use guildhall_analytics::time::{Month, Timestamp};
 use sqlx::Row;
@@ -295,8 +295,7 @@ impl Store {
             .collect())
     }
 
-    /// Logins of the given accounts (all when `ids` is empty is not offered:
-    /// pass what you need).
+    /// Every account's login (bot rules are applied to logins).
     pub async fn gh_logins(&self) -> Result<Vec<(i64, String)>> {
         let rows = sqlx::query("SELECT id, login FROM gh_actors")
             .fetch_all(self.reader())
@@ -585,11 +584,6 @@ impl Store {
             .fetch_one(self.reader())
             .await?;
         Ok(r.i("n"))
-    }
-
-    #[doc(hidden)]
-    pub fn gh_backend(&self) -> Backend {
-        self.backend
     }
 }
 
