@@ -6,6 +6,7 @@ use crate::import::{insert_rows, Val};
 use crate::{now, Result, RowExt, Store};
 use guildhall_analytics::aggregate::{Aggregate, Counts, Item, ItemActivity};
 use guildhall_analytics::time::{Month, Timestamp};
+use guildhall_analytics::vanity::{Footprint, LockstepGroup};
 use sqlx::Row;
 
 /// `a` or `b`, whichever is smaller (larger), a NULL losing to a value; the
@@ -27,6 +28,33 @@ pub struct RankRow {
     pub activity: f64,
     pub participants: i64,
     pub openrank: Option<f64>,
+}
+
+/// How a ranking is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RankOrder {
+    OpenRank,
+    Activity,
+    Participants,
+}
+
+/// A stargazer with its footprint in the whole data window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stargazer {
+    pub actor: i64,
+    pub login: String,
+    pub starred_at: Timestamp,
+    pub footprint: Footprint,
+}
+
+/// A stored lockstep group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockstepRow {
+    pub id: i64,
+    pub accounts: i64,
+    pub repositories: i64,
+    pub from: Timestamp,
+    pub to: Timestamp,
 }
 
 /// An issue or pull request with its first response by someone other
@@ -488,20 +516,6 @@ impl Store {
         Ok(rows.iter().map(rank_row).collect())
     }
 
-    /// The top of one month's ranking by OpenRank.
-    pub async fn gh_top(&self, kind: &str, month: Month, limit: i64) -> Result<Vec<RankRow>> {
-        let rows = sqlx::query(
-            "SELECT month, id, activity, participants, openrank FROM gh_rank WHERE kind = $1 AND month = $2
-             ORDER BY openrank DESC, activity DESC, id LIMIT $3",
-        )
-        .bind(kind)
-        .bind(i64::from(month.0))
-        .bind(limit)
-        .fetch_all(self.reader())
-        .await?;
-        Ok(rows.iter().map(rank_row).collect())
-    }
-
     /// A repository's monthly counts summed over its developers.
     pub async fn gh_repo_monthly(&self, repo: i64) -> Result<Vec<(Month, Counts)>> {
         let sums: Vec<String> = Counts::COLUMNS
@@ -572,6 +586,245 @@ impl Store {
             .fetch_one(self.reader())
             .await?;
         Ok(r.oi("m").map(|m| Month(m as i32)))
+    }
+
+    /// The months `compute` has ranked, oldest first.
+    pub async fn gh_computed_months(&self) -> Result<Vec<Month>> {
+        let rows = sqlx::query("SELECT month FROM gh_computed ORDER BY month")
+            .fetch_all(self.reader())
+            .await?;
+        Ok(rows.iter().map(|r| Month(r.i("month") as i32)).collect())
+    }
+
+    /// One month's ranking of repositories or developers, ordered by
+    /// `by` (OpenRank, activity or participants), with names.
+    pub async fn gh_ranking(
+        &self,
+        kind: &str,
+        month: Month,
+        by: RankOrder,
+        limit: i64,
+    ) -> Result<Vec<(RankRow, String)>> {
+        let (names, name_col) = if kind == "repo" {
+            ("gh_repos", "name")
+        } else {
+            ("gh_actors", "login")
+        };
+        let order = match by {
+            RankOrder::OpenRank => "k.openrank DESC, k.activity DESC",
+            RankOrder::Activity => "k.activity DESC, k.openrank DESC",
+            RankOrder::Participants => "k.participants DESC, k.activity DESC",
+        };
+        let sql = format!(
+            "SELECT k.month, k.id, k.activity, k.participants, k.openrank, COALESCE(n.{name_col}, '') AS name
+             FROM gh_rank k LEFT JOIN {names} n ON n.id = k.id
+             WHERE k.kind = $1 AND k.month = $2 ORDER BY {order}, k.id LIMIT $3"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(kind)
+            .bind(i64::from(month.0))
+            .bind(limit)
+            .fetch_all(self.reader())
+            .await?;
+        Ok(rows.iter().map(|r| (rank_row(r), r.s("name"))).collect())
+    }
+
+    /// How many repositories or developers a month's ranking holds.
+    pub async fn gh_ranked(&self, kind: &str, month: Month) -> Result<i64> {
+        let r = sqlx::query("SELECT COUNT(*) AS n FROM gh_rank WHERE kind = $1 AND month = $2")
+            .bind(kind)
+            .bind(i64::from(month.0))
+            .fetch_one(self.reader())
+            .await?;
+        Ok(r.i("n"))
+    }
+
+    pub async fn gh_actor_by_login(&self, login: &str) -> Result<Option<(i64, String)>> {
+        let r = sqlx::query("SELECT id, login FROM gh_actors WHERE LOWER(login) = LOWER($1) ORDER BY seen_at DESC LIMIT 1")
+            .bind(login)
+            .fetch_optional(self.reader())
+            .await?;
+        Ok(r.map(|r| (r.i("id"), r.s("login"))))
+    }
+
+    /// Every (month, repository id, repository name, counts) of a developer.
+    pub async fn gh_actor_repos(&self, actor: i64) -> Result<Vec<(Month, i64, String, Counts)>> {
+        let cols: Vec<String> = Counts::COLUMNS.iter().map(|c| format!("m.{c}")).collect();
+        let sql = format!(
+            "SELECT m.month, m.repo_id, COALESCE(r.name, '') AS name, {} FROM gh_monthly m
+             LEFT JOIN gh_repos r ON r.id = m.repo_id WHERE m.actor_id = $1 ORDER BY m.month",
+            cols.join(", ")
+        );
+        let rows = sqlx::query(&sql)
+            .bind(actor)
+            .fetch_all(self.reader())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (
+                    Month(r.i("month") as i32),
+                    r.i("repo_id"),
+                    r.s("name"),
+                    counts_of(r),
+                )
+            })
+            .collect())
+    }
+
+    /// A developer's merged pull requests: (repository, merged at).
+    pub async fn gh_actor_merged(&self, actor: i64) -> Result<Vec<(i64, Timestamp)>> {
+        let rows = sqlx::query(
+            "SELECT repo_id, merged_at FROM gh_items WHERE author_id = $1 AND merged_at IS NOT NULL",
+        )
+        .bind(actor)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.i("repo_id"), r.i("merged_at")))
+            .collect())
+    }
+
+    /// A repository's stargazers (first star each), oldest first, with
+    /// what each account did in the whole data window.
+    pub async fn gh_stargazers(&self, repo: i64) -> Result<Vec<Stargazer>> {
+        let rows = sqlx::query(
+            "SELECT s.actor_id, s.starred_at, COALESCE(a.login, '') AS login,
+               (SELECT COUNT(*) FROM gh_actor_days d WHERE d.actor_id = s.actor_id) AS days,
+               (SELECT CAST(COALESCE(SUM(d.actions), 0) AS BIGINT) FROM gh_actor_days d WHERE d.actor_id = s.actor_id) AS actions,
+               (SELECT COUNT(DISTINCT m.repo_id) FROM gh_monthly m WHERE m.actor_id = s.actor_id) AS repos
+             FROM gh_stars s LEFT JOIN gh_actors a ON a.id = s.actor_id
+             WHERE s.repo_id = $1 ORDER BY s.starred_at, s.actor_id",
+        )
+        .bind(repo)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Stargazer {
+                actor: r.i("actor_id"),
+                login: r.s("login"),
+                starred_at: r.i("starred_at"),
+                footprint: Footprint {
+                    active_days: r.i("days") as u32,
+                    actions: r.i("actions") as u32,
+                    repositories: r.i("repos") as u32,
+                },
+            })
+            .collect())
+    }
+
+    /// The stars of every account that starred at least `min` repositories:
+    /// the only accounts a lockstep group can hold.
+    pub async fn gh_busy_stars(&self, min: i64) -> Result<Vec<(i64, i64, Timestamp)>> {
+        let rows = sqlx::query(
+            "SELECT actor_id, repo_id, starred_at FROM gh_stars WHERE actor_id IN
+               (SELECT actor_id FROM gh_stars GROUP BY actor_id HAVING COUNT(*) >= $1)",
+        )
+        .bind(min)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.i("actor_id"), r.i("repo_id"), r.i("starred_at")))
+            .collect())
+    }
+
+    /// Replaces the stored lockstep groups.
+    pub async fn gh_store_lockstep(&self, groups: &[LockstepGroup]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for t in [
+            "gh_lockstep_groups",
+            "gh_lockstep_members",
+            "gh_lockstep_repos",
+        ] {
+            sqlx::query(&format!("DELETE FROM {t}"))
+                .execute(&mut *tx)
+                .await?;
+        }
+        let mut heads = Vec::new();
+        let mut members = Vec::new();
+        let mut repos = Vec::new();
+        for (i, g) in groups.iter().enumerate() {
+            let id = i as i64 + 1;
+            heads.push(vec![
+                Val::I(id),
+                Val::I(g.accounts.len() as i64),
+                Val::I(g.repositories.len() as i64),
+                Val::I(g.from),
+                Val::I(g.to),
+            ]);
+            members.extend(
+                g.accounts
+                    .iter()
+                    .map(|a| vec![Val::I(id), Val::I(*a as i64)]),
+            );
+            repos.extend(
+                g.repositories
+                    .iter()
+                    .map(|r| vec![Val::I(id), Val::I(*r as i64)]),
+            );
+        }
+        insert_rows(
+            self.backend,
+            &mut tx,
+            "INSERT INTO gh_lockstep_groups (id, accounts, repositories, from_at, to_at)",
+            5,
+            &heads,
+            "",
+        )
+        .await?;
+        insert_rows(
+            self.backend,
+            &mut tx,
+            "INSERT INTO gh_lockstep_members (group_id, actor_id)",
+            2,
+            &members,
+            "",
+        )
+        .await?;
+        insert_rows(
+            self.backend,
+            &mut tx,
+            "INSERT INTO gh_lockstep_repos (group_id, repo_id)",
+            2,
+            &repos,
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The lockstep groups that starred a repository, with the members
+    /// that starred it: (group, member).
+    pub async fn gh_repo_lockstep(&self, repo: i64) -> Result<Vec<(LockstepRow, i64)>> {
+        let rows = sqlx::query(
+            "SELECT g.id, g.accounts, g.repositories, g.from_at, g.to_at, m.actor_id
+             FROM gh_lockstep_repos r JOIN gh_lockstep_groups g ON g.id = r.group_id
+             JOIN gh_lockstep_members m ON m.group_id = g.id
+             JOIN gh_stars s ON s.repo_id = r.repo_id AND s.actor_id = m.actor_id
+             WHERE r.repo_id = $1 ORDER BY g.id, m.actor_id",
+        )
+        .bind(repo)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (
+                    LockstepRow {
+                        id: r.i("id"),
+                        accounts: r.i("accounts"),
+                        repositories: r.i("repositories"),
+                        from: r.i("from_at"),
+                        to: r.i("to_at"),
+                    },
+                    r.i("actor_id"),
+                )
+            })
+            .collect())
     }
 
     /// Test support: the number of rows of an analytics table.

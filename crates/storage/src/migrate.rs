@@ -55,6 +55,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0005_analytics.sqlite.sql"),
         postgres: include_str!("../migrations/0005_analytics.postgres.sql"),
     },
+    Migration {
+        version: 6,
+        name: "analytics_vanity",
+        sql: include_str!("../migrations/0006_analytics_vanity.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn dialect(m: &Migration, backend: Backend) -> String {

@@ -7,6 +7,7 @@ use crate::on_both;
 use guildhall_analytics::rules::Tracking;
 use guildhall_analytics::time::{days_from_civil, Month};
 use guildhall_services::analytics::{ImportOptions, ImportReport, Input, Period};
+use guildhall_services::storage::analytics::RankOrder;
 use guildhall_services::App;
 use serde_json::json;
 use std::io::Write;
@@ -389,5 +390,178 @@ on_both!(
             .await
             .unwrap()
             .is_none());
+
+        // The developer page's numbers: alice as above, in one repository.
+        let d = app
+            .analytics_developer_report("Alice", Period::Month)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((d.login.as_str(), d.is_bot), ("alice", false));
+        assert!((d.rows[0].activity - 8.8505f64.sqrt()).abs() < 1e-9);
+        assert_eq!(
+            (
+                d.rows[0].repositories,
+                d.rows[0].prs_merged,
+                d.rows[0].issues_opened
+            ),
+            (1, 1, 1)
+        );
+        assert_eq!(d.rows[0].openrank, alice[0].openrank.unwrap());
+        assert_eq!(d.repositories[0].repo, "acme/widget");
+        let b = app
+            .analytics_developer_report("bob", Period::Year)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (b.rows[0].period.as_str(), b.rows[0].repositories),
+            ("2026", 2)
+        );
+        // gadget's issue (2.2235) outweighs widget's comments (1.2679).
+        assert_eq!(b.repositories[0].repo, "acme/gadget");
+        let bot = app
+            .analytics_developer_report("dependabot[bot]", Period::Month)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(bot.is_bot && bot.rows.is_empty());
+
+        // The overview: every ranked repository and developer of the month,
+        // by OpenRank or by activity.
+        let o = app
+            .analytics_overview(None, RankOrder::OpenRank, 50)
+            .await
+            .unwrap();
+        assert_eq!(o.months, vec!["2026-10".to_string()]);
+        assert_eq!(o.month.as_deref(), Some("2026-10"));
+        assert_eq!(o.developers_ranked as usize, o.developers.len());
+        assert!(o
+            .developers
+            .windows(2)
+            .all(|w| w[0].openrank >= w[1].openrank));
+        assert!(o.developers.iter().all(|d| d.name != "dependabot[bot]"));
+        let by_activity = app
+            .analytics_overview(Some(oct), RankOrder::Activity, 1)
+            .await
+            .unwrap();
+        assert_eq!(by_activity.repositories[0].name, "acme/widget");
+        assert_eq!(by_activity.developers[0].name, "alice");
+        assert_eq!(by_activity.developers.len(), 1);
+        assert!(app
+            .analytics_overview(Some(Month::new(2020, 1)), RankOrder::Activity, 5)
+            .await
+            .unwrap()
+            .month
+            .is_none());
+    }
+);
+
+on_both!(
+    a_star_ring_is_caught_and_ordinary_developers_are_not,
+    |app: App| async move {
+        use guildhall_analytics::vanity::Reason;
+        let t = t0();
+        let mut lines = Vec::new();
+        let mut id = 1u64;
+        let mut push = |kind: &str, actor: (&str, u64), repo: (&str, u64), at: i64| {
+            lines.push(ev(id, kind, actor, repo, at, json!({"action": "started"})));
+            id += 1;
+        };
+        let ring_repos: Vec<(String, u64)> =
+            (0..12).map(|i| (format!("ring/r{i}"), 100 + i)).collect();
+        // 60 fresh accounts star the same 12 repositories within a week.
+        for a in 0..60u64 {
+            let login = format!("fresh{a}");
+            for (i, (name, rid)) in ring_repos.iter().enumerate() {
+                let at = t + (a as i64 % 7) * DAY + i as i64 * 60;
+                push("WatchEvent", (&login, 5_000 + a), (name, *rid), at);
+            }
+        }
+        // 60 ordinary developers: each stars 12 of 200 repositories over the
+        // month and comments on other days; the first ten also star ring/r0.
+        for a in 0..60u64 {
+            let login = format!("dev{a}");
+            for k in 0..12u64 {
+                let r = 300 + (a * 7 + k * 13) % 200;
+                let at = t + ((a + k * 2) % 28) as i64 * DAY;
+                push(
+                    "WatchEvent",
+                    (&login, 6_000 + a),
+                    (&format!("o/r{r}"), r),
+                    at,
+                );
+            }
+            push(
+                "IssueCommentEvent",
+                (&login, 6_000 + a),
+                ("o/r300", 300),
+                t + 29 * DAY,
+            );
+            if a < 10 {
+                push(
+                    "WatchEvent",
+                    (&login, 6_000 + a),
+                    ("ring/r0", 100),
+                    t + 20 * DAY,
+                );
+            }
+        }
+        // A drive-by account: one star, nothing else.
+        push(
+            "WatchEvent",
+            ("driveby", 7_000),
+            ("ring/r0", 100),
+            t + 3 * DAY,
+        );
+        let file = write(&lines, false);
+        let r = import(&app, &file, None).await;
+        assert_eq!(r.events as usize, 60 * 12 + 60 * 13 + 10 + 1);
+        app.analytics_compute(None).await.unwrap();
+
+        let rep = app
+            .analytics_repo_report("ring/r0", Period::Month)
+            .await
+            .unwrap()
+            .unwrap();
+        let v = &rep.vanity;
+        assert_eq!((v.stargazers, v.suspected), (71, 61));
+        assert_eq!(v.groups.len(), 1, "{:?}", v.groups);
+        let g = &v.groups[0];
+        assert_eq!((g.accounts, g.repositories, g.starred_here), (60, 12, 60));
+        assert!(g.to - g.from < 7 * DAY);
+        for s in &v.suspects {
+            if s.login == "driveby" {
+                assert_eq!(
+                    s.reasons,
+                    vec![Reason::LowActivity {
+                        days: 1,
+                        actions: 1,
+                        repositories: 1
+                    }]
+                );
+            } else {
+                assert!(s.login.starts_with("fresh"), "{} flagged", s.login);
+                assert!(matches!(
+                    s.reasons.as_slice(),
+                    [Reason::Lockstep {
+                        accounts: 60,
+                        repositories: 12,
+                        ..
+                    }]
+                ));
+            }
+        }
+        assert_eq!((rep.rows[0].stars, rep.rows[0].stars_suspected), (71, 61));
+        assert!(!v.divergence.flagged);
+        assert_eq!(v.divergence.months, 1);
+        // An ordinary developer's repository has no suspects.
+        let plain = app
+            .analytics_repo_report("o/r300", Period::Month)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(plain.vanity.suspected, 0);
+        assert!(plain.vanity.stargazers > 0);
     }
 );
