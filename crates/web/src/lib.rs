@@ -5,7 +5,9 @@
 //! [`ctx::Ctx`]; errors become a localized page or a JSON body with a
 //! stable code in [`error`].
 
+pub mod analytics;
 pub mod api;
+pub mod charts;
 pub mod ctx;
 pub mod error;
 pub mod forms;
@@ -44,11 +46,13 @@ pub fn router(app: App) -> Router {
         .merge(pages::routes())
         .merge(review::routes())
         .merge(search::routes())
+        .merge(analytics::routes())
         .nest(
             "/api/v1",
             api::routes()
                 .merge(review_api::routes())
-                .merge(search_api::routes()),
+                .merge(search_api::routes())
+                .merge(analytics::api_routes()),
         )
         .route("/healthz", get(healthz))
         .route("/hello", get(|| async { "hello" }))

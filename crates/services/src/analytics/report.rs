@@ -213,7 +213,11 @@ impl App {
         let mut dev_total: FxHashMap<i64, (f64, u64, Month, Month)> = FxHashMap::default();
         let mut bots: BTreeMap<String, u64> = BTreeMap::new();
         let mut seen_rows: FxHashSet<(Month, i64)> = FxHashSet::default();
+        let (vanity, suspects) = self.vanity(id).await?;
         for (m, a, c) in store.gh_repo_developers(id).await? {
+            if c.stars > 0 && suspects.contains(&a) {
+                row(&mut rows, &mut last_of, period, m).stars_suspected += u64::from(c.stars);
+            }
             if is_bot(a) {
                 *bots.entry(logins[&a].clone()).or_default() += u64::from(c.events());
                 continue;
@@ -361,11 +365,6 @@ impl App {
         developers.truncate(100);
         let mut bots: Vec<(String, u64)> = bots.into_iter().collect();
         bots.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        let (vanity, suspect_stars) = self.vanity(id).await?;
-        for m in suspect_stars {
-            let p = row(&mut rows, &mut last_of, period, m);
-            p.stars_suspected += 1;
-        }
         for p in rows.values_mut() {
             p.stars_suspected = p.stars_suspected.min(p.stars);
         }
@@ -414,8 +413,8 @@ fn divergence(
 
 impl App {
     /// Who starred a repository and which of them are suspected, with
-    /// the reasons; and the months of the suspects' stars.
-    async fn vanity(&self, repo: i64) -> Result<(Vanity, Vec<Month>)> {
+    /// the reasons; and the suspects' ids.
+    async fn vanity(&self, repo: i64) -> Result<(Vanity, FxHashSet<i64>)> {
         let rules = self.settings().analytics.vanity.clone();
         let stargazers = self.store.gh_stargazers(repo).await?;
         let mut lockstep: FxHashMap<i64, Vec<Reason>> = FxHashMap::default();
@@ -445,7 +444,7 @@ impl App {
             groups: groups.into_values().collect(),
             ..Vanity::default()
         };
-        let mut months = Vec::new();
+        let mut ids = FxHashSet::default();
         for s in stargazers {
             let mut reasons: Vec<Reason> = low_activity(&rules, &s.footprint).into_iter().collect();
             reasons.extend(lockstep.remove(&s.actor).unwrap_or_default());
@@ -453,7 +452,7 @@ impl App {
                 continue;
             }
             v.suspected += 1;
-            months.push(Month::of(s.starred_at));
+            ids.insert(s.actor);
             if v.suspects.len() < SUSPECTS_LISTED {
                 v.suspects.push(Suspect {
                     login: s.login,
@@ -462,7 +461,7 @@ impl App {
                 });
             }
         }
-        Ok((v, months))
+        Ok((v, ids))
     }
 }
 
