@@ -272,6 +272,34 @@ pub async fn report(app: &App, repo: &str, period: &str, format: &str) -> anyhow
             d.login, d.activity, d.openrank, d.prs_merged, d.first_month, d.last_month
         );
     }
+    let v = &r.vanity;
+    println!(
+        "\nstars: {} stargazers, {} suspected ({:.1}%), {} lockstep group(s); divergence: {}",
+        v.stargazers,
+        v.suspected,
+        if v.stargazers == 0 {
+            0.0
+        } else {
+            v.suspected as f64 * 100.0 / v.stargazers as f64
+        },
+        v.groups.len(),
+        if v.divergence.flagged {
+            "attention grew while activity stayed flat"
+        } else {
+            "none"
+        }
+    );
+    for s in v.suspects.iter().take(10) {
+        let why: Vec<String> = s
+            .reasons
+            .iter()
+            .map(|x| guildhall_web::analytics::reason_text(guildhall_i18n::Lang::En, x))
+            .collect();
+        println!("  {:<24} {}", s.login, why.join("; "));
+    }
+    if v.suspects.len() > 10 {
+        println!("  … (--format json lists up to 1,000)");
+    }
     if !r.bots.is_empty() {
         println!("\nbots (left out of developer metrics):");
         for (login, n) in &r.bots {
