@@ -164,14 +164,16 @@ pub async fn compute(app: &App, from: Option<String>, format: &str) -> anyhow::R
     }
     for m in &months {
         println!(
-            "{}: {} repositories, {} developers ({} robots, {} bots left out), OpenRank in {} iterations{} ({:.2} s)",
+            "{}: {} repositories, {} developers ({} robots, {} bots left out), global OpenRank over {} edges in {} iterations{} ({:.2} s); month computed in {:.2} s",
             m.month,
             m.repositories,
             m.developers,
             m.robots,
             m.bots,
+            m.edges,
             m.iterations,
             if m.converged { "" } else { ", not converged" },
+            m.openrank_seconds,
             m.seconds
         );
     }

@@ -3,7 +3,8 @@
 //! from), and the metrics `compute` stores per month.
 
 use crate::import::{insert_rows, Val};
-use crate::{now, Result, RowExt, Store};
+use crate::{now, Backend, Result, RowExt, Store, StoreError};
+use futures_util::TryStreamExt;
 use guildhall_analytics::aggregate::{Aggregate, Counts, Item, ItemActivity};
 use guildhall_analytics::time::{Month, Timestamp};
 use guildhall_analytics::vanity::{Footprint, LockstepGroup};
@@ -292,21 +293,71 @@ impl Store {
 
     /// Every (repository, developer, counts) of a month.
     pub async fn gh_month_counts(&self, month: Month) -> Result<Vec<(i64, i64, Counts)>> {
+        // Only rows that carry activity (most rows of a month are pushes,
+        // stars and the like, which activity does not weigh), and only the
+        // counts it weighs; packed per repository (see `packed`).
         let sql = format!(
-            "SELECT repo_id, actor_id, {} FROM gh_monthly WHERE month = $1",
-            Counts::COLUMNS.join(", ")
+            "SELECT repo_id, {} AS packed FROM gh_monthly WHERE month = $1
+             AND (issue_comments > 0 OR issues_opened > 0 OR prs_opened > 0 OR review_comments > 0)
+             GROUP BY repo_id",
+            packed(
+                self.backend,
+                &[
+                    "actor_id",
+                    "issue_comments",
+                    "issues_opened",
+                    "prs_opened",
+                    "review_comments"
+                ]
+            )
         );
-        let rows = sqlx::query(&sql)
-            .bind(i64::from(month.0))
-            .fetch_all(self.reader())
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.i("repo_id"), r.i("actor_id"), counts_of(r)))
-            .collect())
+        let mut out = Vec::new();
+        for (repo, text) in self.fetch_packed(&sql, Some(i64::from(month.0))).await? {
+            for [actor, ic, io, po, rc] in unpack::<5>(&text)? {
+                let c = Counts {
+                    issue_comments: ic as u32,
+                    issues_opened: io as u32,
+                    prs_opened: po as u32,
+                    review_comments: rc as u32,
+                    ..Counts::default()
+                };
+                out.push((repo, actor, c));
+            }
+        }
+        Ok(out)
     }
 
-    /// Pull requests merged in a month per (repository, author).
+    /// Runs a query of (key, packed rows), with a bound number if given.
+    async fn fetch_packed(&self, sql: &str, bind: Option<i64>) -> Result<Vec<(i64, String)>> {
+        let mut q = sqlx::query(sql);
+        if let Some(b) = bind {
+            q = q.bind(b);
+        }
+        let mut rows = q.fetch(self.reader());
+        let mut out = Vec::new();
+        while let Some(r) = rows.try_next().await? {
+            out.push((r.try_get(0)?, r.try_get(1)?));
+        }
+        Ok(out)
+    }
+
+    /// How many of `actors` have any event in `month`.
+    pub async fn gh_month_active(&self, month: Month, actors: &[i64]) -> Result<usize> {
+        let mut n = 0;
+        for chunk in actors.chunks(500) {
+            let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+            let r = sqlx::query(&format!(
+                "SELECT COUNT(DISTINCT actor_id) AS n FROM gh_monthly WHERE month = $1 AND actor_id IN ({})",
+                list.join(", ")
+            ))
+            .bind(i64::from(month.0))
+            .fetch_one(self.reader())
+            .await?;
+            n += r.i("n") as usize;
+        }
+        Ok(n)
+    }
+
     pub async fn gh_month_merged(&self, month: Month) -> Result<Vec<(i64, i64, i64)>> {
         let rows = sqlx::query(
             "SELECT repo_id, author_id, COUNT(*) AS n FROM gh_items
@@ -434,43 +485,67 @@ impl Store {
         Ok(())
     }
 
+    /// Every issue and pull request: (repository, number, is pull request,
+    /// merged at).
+    pub async fn gh_item_kinds(&self) -> Result<Vec<(i64, i64, bool, Option<Timestamp>)>> {
+        let sql = format!(
+            "SELECT repo_id, {} AS packed FROM gh_items GROUP BY repo_id",
+            packed(
+                self.backend,
+                &["number", "is_pull", "COALESCE(merged_at, -1)"]
+            )
+        );
+        let mut out = Vec::new();
+        for (repo, text) in self.fetch_packed(&sql, None).await? {
+            for [number, is_pull, merged_at] in unpack::<3>(&text)? {
+                out.push((
+                    repo,
+                    number,
+                    is_pull != 0,
+                    (merged_at >= 0).then_some(merged_at),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
     /// Every developer's part in every issue and pull request active in
-    /// `month`: (repository, number, developer, part, is pull request,
-    /// merged before the month ended).
+    /// `month`: (repository, number, developer, part). Joined with the
+    /// items by the caller: two scans beat a million index lookups.
     pub async fn gh_month_item_activity(
         &self,
         month: Month,
-    ) -> Result<Vec<(i64, i64, i64, ItemActivity, bool, bool)>> {
-        let rows = sqlx::query(
-            "SELECT a.repo_id, a.number, a.actor_id, a.opened, a.comments, a.reviews, a.review_comments, a.closed,
-                    i.is_pull, i.merged_at
-             FROM gh_item_activity a JOIN gh_items i ON i.repo_id = a.repo_id AND i.number = a.number
-             WHERE a.month = $1",
-        )
-        .bind(i64::from(month.0))
-        .fetch_all(self.reader())
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                let u = |c: &str| r.i(c) as u32;
-                (
-                    r.i("repo_id"),
-                    r.i("number"),
-                    r.i("actor_id"),
-                    ItemActivity {
-                        opened: u("opened"),
-                        comments: u("comments"),
-                        reviews: u("reviews"),
-                        review_comments: u("review_comments"),
-                        closed: u("closed"),
-                        first_response_at: None,
-                    },
-                    r.i("is_pull") != 0,
-                    r.oi("merged_at").is_some_and(|t| t < month.end()),
-                )
-            })
-            .collect())
+    ) -> Result<Vec<(i64, i64, i64, ItemActivity)>> {
+        let sql = format!(
+            "SELECT repo_id, {} AS packed FROM gh_item_activity WHERE month = $1 GROUP BY repo_id",
+            packed(
+                self.backend,
+                &[
+                    "number",
+                    "actor_id",
+                    "opened",
+                    "comments",
+                    "reviews",
+                    "review_comments",
+                    "closed"
+                ]
+            )
+        );
+        let mut out = Vec::new();
+        for (repo, text) in self.fetch_packed(&sql, Some(i64::from(month.0))).await? {
+            for [number, actor, o, c, r, rc, cl] in unpack::<7>(&text)? {
+                let part = ItemActivity {
+                    opened: o as u32,
+                    comments: c as u32,
+                    reviews: r as u32,
+                    review_comments: rc as u32,
+                    closed: cl as u32,
+                    first_response_at: None,
+                };
+                out.push((repo, number, actor, part));
+            }
+        }
+        Ok(out)
     }
 
     /// A repository's issues and pull requests, with first responses by
@@ -838,6 +913,39 @@ impl Store {
             .await?;
         Ok(r.i("n"))
     }
+}
+
+/// An aggregate packing a group's rows of integer columns into one text,
+/// `a,b,c;a,b,c;…`. sqlx's SQLite driver hands each row across a thread
+/// on its own (several microseconds a row), so reading millions of rows
+/// one by one costs far more than the query; packed per repository they
+/// cross in thousands of rows instead.
+fn packed(backend: Backend, columns: &[&str]) -> String {
+    let row = columns
+        .iter()
+        .map(|c| format!("CAST({c} AS TEXT)"))
+        .collect::<Vec<_>>()
+        .join(" || ',' || ");
+    match backend {
+        Backend::Sqlite => format!("group_concat({row}, ';')"),
+        Backend::Postgres => format!("string_agg({row}, ';')"),
+    }
+}
+
+/// The rows of a `packed` text.
+fn unpack<const N: usize>(text: &str) -> Result<Vec<[i64; N]>> {
+    let bad = || StoreError::Db(sqlx::Error::Protocol(format!("packed rows: {text:.60}")));
+    text.split(';')
+        .filter(|r| !r.is_empty())
+        .map(|r| {
+            let mut out = [0i64; N];
+            let mut it = r.split(',');
+            for v in out.iter_mut() {
+                *v = it.next().and_then(|x| x.parse().ok()).ok_or_else(bad)?;
+            }
+            Ok(out)
+        })
+        .collect()
 }
 
 fn counts_of(r: &sqlx::any::AnyRow) -> Counts {

@@ -123,6 +123,8 @@ pub struct ImportReport {
     /// Counted events per kind.
     pub by_kind: BTreeMap<String, u64>,
     pub flushes: u64,
+    /// Of `seconds`, the time spent writing flushes to the database.
+    pub write_seconds: f64,
     pub seconds: f64,
 }
 
@@ -329,9 +331,11 @@ fn pipeline(
             if agg.events == 0 && dirty.is_empty() {
                 return Ok(());
             }
+            let t = std::time::Instant::now();
             handle.block_on(store.gh_apply(agg, &dirty))?;
             *agg = Aggregate::default();
             report.flushes += 1;
+            report.write_seconds += t.elapsed().as_secs_f64();
             Ok(())
         };
     let (block_tx, block_rx) = mpsc::sync_channel::<Block>(threads * 2);
@@ -419,6 +423,10 @@ pub struct MonthComputed {
     pub bots: usize,
     pub iterations: usize,
     pub converged: bool,
+    /// Developer–repository edges of the global graph.
+    pub edges: usize,
+    /// Of `seconds`, the time global OpenRank took (graph and solve).
+    pub openrank_seconds: f64,
     pub seconds: f64,
 }
 
@@ -442,6 +450,14 @@ async fn compute(
         .filter(|(_, l)| rules.bots.is_bot(l))
         .map(|(id, _)| *id)
         .collect();
+    let bot_ids: Vec<i64> = bots.iter().copied().collect();
+    // Issue or pull request, and when merged, for every item.
+    let kinds: FxHashMap<(i64, i64), (bool, Option<i64>)> = store
+        .gh_item_kinds()
+        .await?
+        .into_iter()
+        .map(|(repo, number, is_pull, merged_at)| ((repo, number), (is_pull, merged_at)))
+        .collect();
     let mut prev_dev: FxHashMap<u64, Previous> = FxHashMap::default();
     let mut prev_repo: FxHashMap<u64, Previous> = FxHashMap::default();
     for (kind, id, month, value) in store.gh_previous_ranks(first).await? {
@@ -456,14 +472,13 @@ async fn compute(
     for month in months {
         let t = std::time::Instant::now();
         let counts = store.gh_month_counts(month).await?;
+        let bots_active = store.gh_month_active(month, &bot_ids).await?;
         let merged = store.gh_month_merged(month).await?;
         // Activity per (repository, developer), bots left out.
         let mut acts: FxHashMap<(u64, u64), (guildhall_analytics::aggregate::Counts, u32)> =
             FxHashMap::default();
-        let mut bot_rows = FxHashSet::default();
         for (repo, actor, c) in counts {
             if bots.contains(&actor) {
-                bot_rows.insert(actor);
                 continue;
             }
             acts.entry((repo as u64, actor as u64)).or_default().0 = c;
@@ -478,7 +493,9 @@ async fn compute(
             .map(|((repo, actor), (c, m))| (*repo, *actor, activity(&rules.activity, c, *m)))
             .filter(|e| e.2 > 0.0)
             .collect();
+        let solve = std::time::Instant::now();
         let g = global(&rules.global, month, &edges, &prev_dev, &prev_repo);
+        let openrank_seconds = solve.elapsed().as_secs_f64();
         let robots: FxHashSet<u64> = g.robots.iter().copied().collect();
         let mut repo_sum: FxHashMap<u64, (f64, i64)> = FxHashMap::default();
         let mut dev_sum: FxHashMap<u64, (f64, i64)> = FxHashMap::default();
@@ -510,9 +527,9 @@ async fn compute(
         // Community OpenRank per repository.
         let mut per_repo: FxHashMap<u64, CommunityGraph> = FxHashMap::default();
         let c = &rules.community;
-        for (repo, number, actor, part, is_pull, merged) in
-            store.gh_month_item_activity(month).await?
-        {
+        for (repo, number, actor, part) in store.gh_month_item_activity(month).await? {
+            let (is_pull, merged_at) = kinds.get(&(repo, number)).copied().unwrap_or_default();
+            let merged = merged_at.is_some_and(|t| t < month.end());
             let (repo, number, actor) = (repo as u64, number as u64, actor as u64);
             let e = per_repo.entry(repo).or_default();
             if e.1.insert(number) {
@@ -566,9 +583,11 @@ async fn compute(
             repositories: repo_sum.len(),
             developers: dev_sum.len(),
             robots: g.robots.len(),
-            bots: bot_rows.len(),
+            bots: bots_active,
             iterations: g.iterations,
             converged: g.converged,
+            edges: edges.len(),
+            openrank_seconds,
             seconds: t.elapsed().as_secs_f64(),
         });
     }
