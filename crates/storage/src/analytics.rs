@@ -17,6 +17,14 @@ fn pick(a: &str, b: &str, op: &str) -> String {
     format!("CASE WHEN {a} IS NULL THEN {b} WHEN {b} IS NULL THEN {a} WHEN {b} {op} {a} THEN {b} ELSE {a} END")
 }
 
+/// A flush's rows in the order of the table's key: SQLite then appends
+/// to its B-tree instead of touching pages all over it.
+fn sorted<T, K: Ord>(items: impl Iterator<Item = T>, key: impl Fn(&T) -> K) -> Vec<T> {
+    let mut v: Vec<T> = items.collect();
+    v.sort_unstable_by_key(key);
+    v
+}
+
 fn opt(t: Option<Timestamp>) -> Val<'static> {
     Val::N(t)
 }
@@ -102,8 +110,8 @@ impl Store {
             ("gh_actors", &agg.actor_names),
         ] {
             let col = if table == "gh_repos" { "name" } else { "login" };
-            let rows: Vec<Vec<Val>> = names
-                .iter()
+            let rows: Vec<Vec<Val>> = sorted(names.iter(), |(id, _)| **id)
+                .into_iter()
                 .map(|(id, (name, at))| {
                     vec![Val::I(*id as i64), Val::S(name.as_str()), Val::I(*at)]
                 })
@@ -123,9 +131,8 @@ impl Store {
             .await?;
         }
         let cols = Counts::COLUMNS;
-        let rows: Vec<Vec<Val>> = agg
-            .monthly
-            .iter()
+        let rows: Vec<Vec<Val>> = sorted(agg.monthly.iter(), |(k, _)| **k)
+            .into_iter()
             .map(|((m, repo, actor), c)| {
                 let mut row = vec![
                     Val::I(i64::from(m.0)),
@@ -150,9 +157,8 @@ impl Store {
         );
         insert_rows(b, &mut tx, &head, 3 + cols.len(), &rows, &suffix).await?;
 
-        let rows: Vec<Vec<Val>> = agg
-            .items
-            .iter()
+        let rows: Vec<Vec<Val>> = sorted(agg.items.iter(), |(k, _)| **k)
+            .into_iter()
             .map(|((repo, number), i)| {
                 vec![
                     Val::I(*repo as i64),
@@ -184,24 +190,26 @@ impl Store {
         )
         .await?;
 
-        let rows: Vec<Vec<Val>> = agg
-            .item_activity
-            .iter()
-            .map(|((m, repo, number, actor), a)| {
-                vec![
-                    Val::I(*repo as i64),
-                    Val::I(i64::from(m.0)),
-                    Val::I(*number as i64),
-                    Val::I(*actor as i64),
-                    Val::I(i64::from(a.opened)),
-                    Val::I(i64::from(a.comments)),
-                    Val::I(i64::from(a.reviews)),
-                    Val::I(i64::from(a.review_comments)),
-                    Val::I(i64::from(a.closed)),
-                    opt(a.first_response_at),
-                ]
-            })
-            .collect();
+        // In the table's key order: (repository, month, number, developer).
+        let rows: Vec<Vec<Val>> = sorted(agg.item_activity.iter(), |((m, r, n, a), _)| {
+            (*r, *m, *n, *a)
+        })
+        .into_iter()
+        .map(|((m, repo, number, actor), a)| {
+            vec![
+                Val::I(*repo as i64),
+                Val::I(i64::from(m.0)),
+                Val::I(*number as i64),
+                Val::I(*actor as i64),
+                Val::I(i64::from(a.opened)),
+                Val::I(i64::from(a.comments)),
+                Val::I(i64::from(a.reviews)),
+                Val::I(i64::from(a.review_comments)),
+                Val::I(i64::from(a.closed)),
+                opt(a.first_response_at),
+            ]
+        })
+        .collect();
         let sums: Vec<String> = ["opened", "comments", "reviews", "review_comments", "closed"]
             .iter()
             .map(|c| format!("{c} = gh_item_activity.{c} + excluded.{c}"))
@@ -221,9 +229,8 @@ impl Store {
         )
         .await?;
 
-        let rows: Vec<Vec<Val>> = agg
-            .stars
-            .iter()
+        let rows: Vec<Vec<Val>> = sorted(agg.stars.iter(), |(k, _)| **k)
+            .into_iter()
             .map(|((repo, actor), t)| vec![Val::I(*repo as i64), Val::I(*actor as i64), Val::I(*t)])
             .collect();
         let suffix = format!(
@@ -240,9 +247,8 @@ impl Store {
         )
         .await?;
 
-        let rows: Vec<Vec<Val>> = agg
-            .actor_days
-            .iter()
+        let rows: Vec<Vec<Val>> = sorted(agg.actor_days.iter(), |(k, _)| **k)
+            .into_iter()
             .map(|((actor, day), n)| {
                 vec![Val::I(*actor as i64), Val::I(*day), Val::I(i64::from(*n))]
             })

@@ -325,22 +325,30 @@ fn pipeline(
     let mut by_kind: FxHashMap<&'static str, u64> = FxHashMap::default();
     let mut tracked: FxHashMap<u64, bool> = FxHashMap::default();
     let mut agg = Aggregate::default();
-    let flush =
-        |agg: &mut Aggregate, seen: &mut SeenIds, report: &mut ImportReport| -> Result<()> {
-            let dirty = seen.take_dirty();
-            if agg.events == 0 && dirty.is_empty() {
-                return Ok(());
-            }
-            let t = std::time::Instant::now();
-            handle.block_on(store.gh_apply(agg, &dirty))?;
-            *agg = Aggregate::default();
-            report.flushes += 1;
-            report.write_seconds += t.elapsed().as_secs_f64();
-            Ok(())
-        };
     let (block_tx, block_rx) = mpsc::sync_channel::<Block>(threads * 2);
     let block_rx = Mutex::new(block_rx);
     let read_result = std::thread::scope(|s| -> Result<std::result::Result<(), String>> {
+        // Flushes are written by their own thread while parsing goes on;
+        // one waits in the channel at most, so memory holds at most three
+        // aggregates (filling, waiting, being written).
+        let (write_tx, write_rx) = mpsc::sync_channel::<(Aggregate, Vec<(Month, Vec<u8>)>)>(0);
+        let writer = s.spawn(move || -> Result<(u64, f64)> {
+            let (mut flushes, mut seconds) = (0, 0.0);
+            for (agg, dirty) in write_rx {
+                let t = std::time::Instant::now();
+                handle.block_on(store.gh_apply(&agg, &dirty))?;
+                flushes += 1;
+                seconds += t.elapsed().as_secs_f64();
+            }
+            Ok((flushes, seconds))
+        });
+        let flush = |agg: &mut Aggregate, seen: &mut SeenIds| -> bool {
+            let dirty = seen.take_dirty();
+            if agg.events == 0 && dirty.is_empty() {
+                return true;
+            }
+            write_tx.send((std::mem::take(agg), dirty)).is_ok()
+        };
         let (parsed_tx, parsed_rx) = mpsc::sync_channel::<Parsed>(threads * 2);
         let reader = {
             let bytes = bytes.clone();
@@ -385,8 +393,9 @@ fn pipeline(
                 agg.add(e);
                 report.events += 1;
             }
-            if agg.size() >= opts.flush_entries {
-                flush(&mut agg, &mut seen, &mut report)?;
+            // A writer that stopped says why when joined below.
+            if agg.size() >= opts.flush_entries && !flush(&mut agg, &mut seen) {
+                break;
             }
             on_progress(&ImportProgress {
                 bytes: bytes.load(Ordering::Relaxed),
@@ -394,13 +403,19 @@ fn pipeline(
                 events: report.events,
             });
         }
+        // What was read before a read error is kept (and its ids
+        // recorded), so a re-run after fixing the input only adds the rest.
+        flush(&mut agg, &mut seen);
+        drop(write_tx);
+        let (flushes, seconds) = writer
+            .join()
+            .map_err(|_| ServiceError::Internal("the writer stopped".into()))??;
+        report.flushes = flushes;
+        report.write_seconds = seconds;
         Ok(reader
             .join()
             .unwrap_or_else(|_| Err("the reader stopped".into())))
     })?;
-    // What was read before a read error is kept (and its ids recorded),
-    // so a re-run after fixing the input only adds the rest.
-    flush(&mut agg, &mut seen, &mut report)?;
     read_result.map_err(ServiceError::Internal)?;
     report.by_kind = by_kind
         .into_iter()
