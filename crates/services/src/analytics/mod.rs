@@ -328,9 +328,9 @@ fn pipeline(
     let (block_tx, block_rx) = mpsc::sync_channel::<Block>(threads * 2);
     let block_rx = Mutex::new(block_rx);
     let read_result = std::thread::scope(|s| -> Result<std::result::Result<(), String>> {
-        // Flushes are written by their own thread while parsing goes on;
-        // one waits in the channel at most, so memory holds at most three
-        // aggregates (filling, waiting, being written).
+        // Flushes are written by their own thread while parsing goes on.
+        // The channel has no room: a full aggregate waits for the writer,
+        // so memory holds two aggregates at most (one being written).
         let (write_tx, write_rx) = mpsc::sync_channel::<(Aggregate, Vec<(Month, Vec<u8>)>)>(0);
         let writer = s.spawn(move || -> Result<(u64, f64)> {
             let (mut flushes, mut seconds) = (0, 0.0);
