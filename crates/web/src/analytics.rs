@@ -21,7 +21,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use guildhall_analytics::time::Month;
 use guildhall_analytics::vanity::Reason;
 use guildhall_domain::DomainError;
@@ -45,14 +45,7 @@ pub fn routes() -> Router<Web> {
         .route("/static/tables.js", get(tables_js))
 }
 
-pub fn api_routes() -> Router<Web> {
-    Router::new()
-        .route("/analytics/overview", get(overview_api))
-        .route("/analytics/repos/{owner}/{name}", get(repo_api))
-        .route("/analytics/developers/{login}", get(developer_api))
-}
-
-type PageResult = Result<Response, WebError>;
+pub(crate) type PageResult = Result<Response, WebError>;
 
 /// How many repositories and developers the overview ranks.
 const OVERVIEW_ROWS: i64 = 100;
@@ -68,13 +61,13 @@ pub struct AnalyticsQuery {
 }
 
 impl AnalyticsQuery {
-    fn period(&self) -> Result<Period, DomainError> {
+    pub(crate) fn period(&self) -> Result<Period, DomainError> {
         match self.period.as_deref().filter(|p| !p.is_empty()) {
             None => Ok(Period::Month),
             Some(p) => Period::parse(p).ok_or(DomainError::validation("period", "unknown", None)),
         }
     }
-    fn month(&self) -> Result<Option<Month>, DomainError> {
+    pub(crate) fn month(&self) -> Result<Option<Month>, DomainError> {
         match self.month.as_deref().filter(|m| !m.is_empty()) {
             None => Ok(None),
             Some(m) => {
@@ -84,13 +77,13 @@ impl AnalyticsQuery {
             }
         }
     }
-    fn order(&self) -> Result<RankOrder, DomainError> {
+    pub(crate) fn order(&self) -> Result<RankOrder, DomainError> {
         match self.sort.as_deref().filter(|s| !s.is_empty()) {
             None => Ok(RankOrder::OpenRank),
             Some(s) => parse_order(s).ok_or(DomainError::validation("sort", "unknown", None)),
         }
     }
-    fn limit(&self) -> Result<i64, DomainError> {
+    pub(crate) fn limit(&self) -> Result<i64, DomainError> {
         match self.limit.as_deref().filter(|s| !s.is_empty()) {
             None => Ok(OVERVIEW_ROWS),
             Some(s) => s
@@ -873,7 +866,7 @@ fn pick<'a>(c: &Ctx, tables: &'a [Table], id: &str) -> Result<&'a Table, WebErro
         .ok_or_else(|| c.err(DomainError::NotFound("table")))
 }
 
-async fn repo_report(
+pub(crate) async fn repo_report(
     web: &Web,
     c: &Ctx,
     owner: &str,
@@ -888,7 +881,7 @@ async fn repo_report(
         .ok_or_else(|| c.err(DomainError::NotFound("repository")))
 }
 
-async fn developer_report(
+pub(crate) async fn developer_report(
     web: &Web,
     c: &Ctx,
     login: &str,
@@ -1079,51 +1072,6 @@ async fn tables_js() -> impl IntoResponse {
         ],
         include_str!("../static/tables.js"),
     )
-}
-
-// JSON API ------------------------------------------------------------------------
-
-async fn overview_api(
-    State(web): State<Web>,
-    c: Ctx,
-    Query(q): Query<AnalyticsQuery>,
-) -> PageResult {
-    let j = |e: DomainError| c.err(e).json();
-    let (month, order, limit) = (
-        q.month().map_err(j)?,
-        q.order().map_err(j)?,
-        q.limit().map_err(j)?,
-    );
-    let o = web
-        .app
-        .analytics_overview(month, order, limit)
-        .await
-        .map_err(|e| c.err(e).json())?;
-    Ok(Json(o).into_response())
-}
-
-async fn repo_api(
-    State(web): State<Web>,
-    c: Ctx,
-    Path((owner, name)): Path<(String, String)>,
-    Query(q): Query<AnalyticsQuery>,
-) -> PageResult {
-    let r = repo_report(&web, &c, &owner, &name, &q)
-        .await
-        .map_err(WebError::json)?;
-    Ok(Json(r).into_response())
-}
-
-async fn developer_api(
-    State(web): State<Web>,
-    c: Ctx,
-    Path(login): Path<String>,
-    Query(q): Query<AnalyticsQuery>,
-) -> PageResult {
-    let d = developer_report(&web, &c, &login, &q)
-        .await
-        .map_err(WebError::json)?;
-    Ok(Json(d).into_response())
 }
 
 #[cfg(test)]

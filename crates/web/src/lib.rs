@@ -6,6 +6,7 @@
 //! stable code in [`error`].
 
 pub mod analytics;
+pub mod analytics_api;
 pub mod api;
 pub mod charts;
 pub mod ctx;
@@ -52,7 +53,7 @@ pub fn router(app: App) -> Router {
             api::routes()
                 .merge(review_api::routes())
                 .merge(search_api::routes())
-                .merge(analytics::api_routes()),
+                .merge(analytics_api::routes()),
         )
         .route("/healthz", get(healthz))
         .route("/hello", get(|| async { "hello" }))

@@ -250,6 +250,7 @@ async fn every_api_route_is_in_the_openapi_document() {
         include_str!("../../src/api.rs"),
         include_str!("../../src/review_api.rs"),
         include_str!("../../src/search_api.rs"),
+        include_str!("../../src/analytics_api.rs"),
     ]
     .concat();
     let mut routes = 0;
