@@ -597,24 +597,14 @@ fn developer_tables(lang: Lang, d: &DeveloperReport) -> Vec<Table> {
 
 // Charts --------------------------------------------------------------------------
 
-fn line(lang: Lang, title: &str, x: &[String], series: Vec<Series>) -> String {
+/// A chart under a title already in the reader's language.
+fn chart(lang: Lang, title: &str, x: &[String], series: Vec<Series>, kind: Kind) -> String {
     Chart {
-        title: t(lang, title),
+        title,
         empty: t(lang, "analytics.chart_empty"),
         x,
         series,
-        kind: Kind::Line,
-    }
-    .svg()
-}
-
-fn bars(lang: Lang, title: &str, x: &[String], series: Vec<Series>, b: Bars) -> String {
-    Chart {
-        title: t(lang, title),
-        empty: t(lang, "analytics.chart_empty"),
-        x,
-        series,
-        kind: Kind::Bar(b),
+        kind,
     }
     .svg()
 }
@@ -627,21 +617,27 @@ fn repo_charts(lang: Lang, r: &RepoReport, fork_weight: f64) -> Vec<String> {
         };
     let s = |k: &str, v| Series::new(t(lang, k), v);
     vec![
-        line(
+        chart(
             lang,
-            "analytics.chart.activity",
+            t(lang, "analytics.chart.activity"),
             &x,
             vec![s("analytics.col.activity", col(&|p| Some(p.activity)))],
+            Kind::Line,
         ),
-        line(
+        chart(
             lang,
-            "analytics.chart.openrank",
+            t(lang, "analytics.chart.openrank"),
             &x,
             vec![s("analytics.col.openrank", col(&|p| Some(p.openrank)))],
+            Kind::Line,
         ),
-        bars(
+        chart(
             lang,
-            "analytics.chart.attention",
+            &tf(
+                lang,
+                "analytics.chart.attention",
+                &[("weight", &number(fork_weight))],
+            ),
             &x,
             vec![
                 s(
@@ -652,16 +648,20 @@ fn repo_charts(lang: Lang, r: &RepoReport, fork_weight: f64) -> Vec<String> {
                     "analytics.series.stars_suspected",
                     col(&|p| Some(p.stars_suspected as f64)),
                 ),
-                s(
-                    "analytics.series.forks_weighted",
+                Series::new(
+                    tf(
+                        lang,
+                        "analytics.series.forks_weighted",
+                        &[("weight", &number(fork_weight))],
+                    ),
                     col(&|p| Some(p.forks as f64 * fork_weight)),
                 ),
             ],
-            Bars::Stacked,
+            Kind::Bar(Bars::Stacked),
         ),
-        bars(
+        chart(
             lang,
-            "analytics.chart.contributors",
+            t(lang, "analytics.chart.contributors"),
             &x,
             vec![
                 s(
@@ -673,11 +673,11 @@ fn repo_charts(lang: Lang, r: &RepoReport, fork_weight: f64) -> Vec<String> {
                     col(&|p| Some(p.inactive_contributors as f64)),
                 ),
             ],
-            Bars::Grouped,
+            Kind::Bar(Bars::Grouped),
         ),
-        line(
+        chart(
             lang,
-            "analytics.chart.response",
+            t(lang, "analytics.chart.response"),
             &x,
             vec![
                 s(
@@ -694,6 +694,7 @@ fn repo_charts(lang: Lang, r: &RepoReport, fork_weight: f64) -> Vec<String> {
                     col(&|p| p.pr_resolution_days),
                 ),
             ],
+            Kind::Line,
         ),
     ]
 }
@@ -704,21 +705,23 @@ fn developer_charts(lang: Lang, d: &DeveloperReport) -> Vec<String> {
         Series::new(t(lang, k), d.rows.iter().map(|p| Some(f(p))).collect())
     };
     vec![
-        line(
+        chart(
             lang,
-            "analytics.chart.activity",
+            t(lang, "analytics.chart.activity"),
             &x,
             vec![s("analytics.col.activity", &|p| p.activity)],
+            Kind::Line,
         ),
-        line(
+        chart(
             lang,
-            "analytics.chart.openrank",
+            t(lang, "analytics.chart.openrank"),
             &x,
             vec![s("analytics.col.openrank", &|p| p.openrank)],
+            Kind::Line,
         ),
-        bars(
+        chart(
             lang,
-            "analytics.chart.contributions",
+            t(lang, "analytics.chart.contributions"),
             &x,
             vec![
                 s("analytics.col.issues_opened", &|p| p.issues_opened as f64),
@@ -728,7 +731,7 @@ fn developer_charts(lang: Lang, d: &DeveloperReport) -> Vec<String> {
                     (p.reviews + p.review_comments) as f64
                 }),
             ],
-            Bars::Stacked,
+            Kind::Bar(Bars::Stacked),
         ),
     ]
 }
