@@ -507,6 +507,20 @@ pub struct DeveloperReport {
     pub repositories: Vec<DeveloperRepoRow>,
 }
 
+/// The developer row of the period `m` falls in, created on first use.
+fn developer_row(
+    rows: &mut BTreeMap<String, DeveloperPeriodRow>,
+    period: Period,
+    m: Month,
+) -> &mut DeveloperPeriodRow {
+    let label = period.label(m);
+    rows.entry(label.clone())
+        .or_insert_with(|| DeveloperPeriodRow {
+            period: label,
+            ..Default::default()
+        })
+}
+
 /// One line of the overview ranking.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RankedRow {
@@ -571,16 +585,6 @@ impl App {
         let mut rows: BTreeMap<String, DeveloperPeriodRow> = BTreeMap::new();
         let mut period_repos: BTreeMap<String, FxHashSet<i64>> = BTreeMap::new();
         let mut repos: FxHashMap<i64, DeveloperRepoRow> = FxHashMap::default();
-        let entry = |rows: &mut BTreeMap<String, DeveloperPeriodRow>, m: Month| {
-            let label = period.label(m);
-            rows.entry(label.clone())
-                .or_insert_with(|| DeveloperPeriodRow {
-                    period: label,
-                    ..Default::default()
-                })
-                .period
-                .clone()
-        };
         let mut months_seen: FxHashSet<(Month, i64)> = FxHashSet::default();
         let activity_rows = store.gh_actor_repos(id).await?;
         // Merges in months with no other event in the repository.
@@ -598,14 +602,16 @@ impl App {
             .iter()
             .map(|(_, r, n, _)| (*r, n.clone()))
             .collect();
-        for (m, repo, name, c) in activity_rows.into_iter().chain(extra) {
-            if is_bot {
-                break;
-            }
+        // A bot's rows stay empty: bots are left out of developer metrics.
+        let counted = if is_bot {
+            Vec::new()
+        } else {
+            activity_rows.into_iter().chain(extra).collect()
+        };
+        for (m, repo, name, c) in counted {
             let n = merged.get(&(m, repo)).copied().unwrap_or(0);
             let act = activity(&rules.activity, &c, n);
-            let label = entry(&mut rows, m);
-            let p = rows.get_mut(&label).expect("row just made");
+            let p = developer_row(&mut rows, period, m);
             p.activity += act;
             p.issues_opened += u64::from(c.issues_opened);
             p.issue_comments += u64::from(c.issue_comments);
@@ -616,7 +622,10 @@ impl App {
             p.pushes += u64::from(c.pushes);
             p.stars += u64::from(c.stars);
             if act > 0.0 {
-                period_repos.entry(label).or_default().insert(repo);
+                period_repos
+                    .entry(p.period.clone())
+                    .or_default()
+                    .insert(repo);
             }
             let name = if name.is_empty() {
                 names
@@ -648,10 +657,7 @@ impl App {
         }
         if !is_bot {
             for r in store.gh_rank_series("actor", id).await? {
-                let label = entry(&mut rows, r.month);
-                if let Some(p) = rows.get_mut(&label) {
-                    p.openrank += r.openrank.unwrap_or(0.0);
-                }
+                developer_row(&mut rows, period, r.month).openrank += r.openrank.unwrap_or(0.0);
             }
         }
         for (label, set) in period_repos {
