@@ -6,24 +6,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import net from 'node:net';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { root, bin, freePort, shots, launchBrowser } from '../lib.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const shots = join(root, 'e2e', 'screenshots');
-mkdirSync(shots, { recursive: true });
-const bin = process.env.GUILDHALL_BIN || join(process.env.CARGO_TARGET_DIR || join(root, 'target'), 'debug', 'guildhall');
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, GUILDHALL_LOG: 'warn' } });
@@ -51,11 +38,7 @@ before(async () => {
     try { if ((await fetch(`${base}/healthz`)).ok) break; } catch {}
     await new Promise((r) => setTimeout(r, 100));
   }
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-quic'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {

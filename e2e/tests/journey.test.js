@@ -3,25 +3,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import net from 'node:net';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { root, bin, freePort, shots, launchBrowser } from '../lib.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const shots = join(root, 'e2e', 'screenshots');
-mkdirSync(shots, { recursive: true });
-const bin = process.env.GUILDHALL_BIN || join(process.env.CARGO_TARGET_DIR || join(root, 'target'), 'debug', 'guildhall');
 const python = existsSync(join(root, '.tools/venv/bin/python')) ? join(root, '.tools/venv/bin/python') : 'python3';
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
 
 function waitForLine(proc, needle, ms = 60000) {
   return new Promise((resolve, reject) => {
@@ -47,11 +34,7 @@ before(async () => {
     env: { ...process.env, GUILDHALL_SMTP: `127.0.0.1:${smtpPort}`, GUILDHALL_BASE_URL: base, GUILDHALL_LOG: 'warn,guildhall=info' },
   });
   await waitForLine(server, 'guildhall is listening');
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-quic'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
