@@ -7,8 +7,8 @@
 //! (`None`), never guessed: the importer fills a merged pull request's
 //! author from the event that opened it.
 
+use crate::scan::{Scan, ScanResult};
 use crate::time::{parse_timestamp, Timestamp};
-use serde::Deserialize;
 use std::borrow::Cow;
 
 /// A GitHub account or repository as an event names it.
@@ -136,78 +136,126 @@ pub enum LineError {
     Field(&'static str),
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum IdRepr<'a> {
-    Num(u64),
-    #[serde(borrow)]
-    Str(Cow<'a, str>),
-}
-
-impl IdRepr<'_> {
-    fn get(&self) -> Option<u64> {
-        match self {
-            IdRepr::Num(n) => Some(*n),
-            IdRepr::Str(s) => s.parse().ok(),
-        }
-    }
-}
-
-#[derive(Deserialize)]
+#[derive(Default)]
 struct RawAccount<'a> {
     id: Option<u64>,
-    #[serde(borrow)]
     login: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize)]
-struct RawRepo<'a> {
-    id: Option<u64>,
-    #[serde(borrow)]
-    name: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
+#[derive(Default)]
 struct RawItem<'a> {
     number: Option<u64>,
-    #[serde(borrow)]
     user: Option<RawAccount<'a>>,
     /// Present (an object) on issues that are pull requests.
-    #[serde(default, borrow)]
-    pull_request: Option<&'a serde_json::value::RawValue>,
+    pull_request: bool,
     merged: Option<bool>,
-    #[serde(borrow)]
     merged_at: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Default)]
 struct RawPayload<'a> {
-    #[serde(borrow)]
     action: Option<Cow<'a, str>>,
     number: Option<u64>,
-    #[serde(borrow)]
     issue: Option<RawItem<'a>>,
-    #[serde(borrow)]
     pull_request: Option<RawItem<'a>>,
     /// Commits in a push (full schema); `distinct_size` counts the new ones.
     distinct_size: Option<u32>,
     size: Option<u32>,
 }
 
-#[derive(Deserialize)]
+#[derive(Default)]
 struct RawEvent<'a> {
-    #[serde(borrow)]
-    id: Option<IdRepr<'a>>,
-    #[serde(rename = "type", borrow)]
+    id: Option<u64>,
     kind: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     actor: Option<RawAccount<'a>>,
-    #[serde(borrow)]
-    repo: Option<RawRepo<'a>>,
-    #[serde(borrow)]
-    payload: Option<RawPayload<'a>>,
-    #[serde(borrow)]
+    repo: Option<RawAccount<'a>>,
+    payload: RawPayload<'a>,
     created_at: Option<Cow<'a, str>>,
+}
+
+/// `{"id": …, "login" or "name": …}`; `null` or another type reads as absent.
+fn account<'a>(sc: &mut Scan<'a>) -> ScanResult<Option<RawAccount<'a>>> {
+    if !sc.is_object() {
+        sc.skip()?;
+        return Ok(None);
+    }
+    let mut a = RawAccount::default();
+    sc.object(|sc, k| {
+        match k {
+            b"id" => a.id = sc.u64()?,
+            b"login" | b"name" => a.login = sc.string()?,
+            _ => sc.skip()?,
+        }
+        Ok(())
+    })?;
+    Ok(Some(a))
+}
+
+/// An issue or pull request inside a payload.
+fn item<'a>(sc: &mut Scan<'a>) -> ScanResult<Option<RawItem<'a>>> {
+    if !sc.is_object() {
+        sc.skip()?;
+        return Ok(None);
+    }
+    let mut i = RawItem::default();
+    sc.object(|sc, k| {
+        match k {
+            b"number" => i.number = sc.u64()?,
+            b"user" => i.user = account(sc)?,
+            b"pull_request" => {
+                i.pull_request = !sc.null();
+                if i.pull_request {
+                    sc.skip()?;
+                }
+            }
+            b"merged" => i.merged = sc.bool()?,
+            b"merged_at" => i.merged_at = sc.string()?,
+            _ => sc.skip()?,
+        }
+        Ok(())
+    })?;
+    Ok(Some(i))
+}
+
+fn payload<'a>(sc: &mut Scan<'a>) -> ScanResult<RawPayload<'a>> {
+    let mut p = RawPayload::default();
+    let small = |n: Option<u64>| n.and_then(|n| u32::try_from(n).ok());
+    sc.object(|sc, k| {
+        match k {
+            b"action" => p.action = sc.string()?,
+            b"number" => p.number = sc.u64()?,
+            b"issue" => p.issue = item(sc)?,
+            b"pull_request" => p.pull_request = item(sc)?,
+            b"distinct_size" => p.distinct_size = small(sc.u64()?),
+            b"size" => p.size = small(sc.u64()?),
+            _ => sc.skip()?,
+        }
+        Ok(())
+    })?;
+    Ok(p)
+}
+
+/// The fields of a line the metrics use; the rest is stepped over.
+fn scan_event(line: &[u8]) -> ScanResult<RawEvent<'_>> {
+    let mut sc = Scan::new(line);
+    if !sc.is_object() {
+        return Err("a line must hold one JSON object".into());
+    }
+    let mut e = RawEvent::default();
+    sc.object(|sc, k| {
+        match k {
+            b"id" => e.id = sc.u64_or_string()?,
+            b"type" => e.kind = sc.string()?,
+            b"actor" => e.actor = account(sc)?,
+            b"repo" => e.repo = account(sc)?,
+            b"payload" => e.payload = payload(sc)?,
+            b"created_at" => e.created_at = sc.string()?,
+            _ => sc.skip()?,
+        }
+        Ok(())
+    })?;
+    sc.end()?;
+    Ok(e)
 }
 
 fn number(p: &RawPayload, item: Option<&RawItem>) -> Result<u64, LineError> {
@@ -221,12 +269,8 @@ pub fn parse_line(line: &[u8]) -> Result<Option<Event>, LineError> {
     if line.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    let raw: RawEvent = serde_json::from_slice(line).map_err(|e| LineError::Json(e.to_string()))?;
-    let id = raw
-        .id
-        .as_ref()
-        .and_then(IdRepr::get)
-        .ok_or(LineError::Field("id"))?;
+    let raw = scan_event(line).map_err(LineError::Json)?;
+    let id = raw.id.ok_or(LineError::Field("id"))?;
     let at = raw
         .created_at
         .as_deref()
@@ -246,20 +290,12 @@ pub fn parse_line(line: &[u8]) -> Result<Option<Event>, LineError> {
         .and_then(|r| {
             Some(Named {
                 id: r.id?,
-                name: r.name?.into_owned(),
+                name: r.login?.into_owned(),
             })
         })
         .ok_or(LineError::Field("repo"))?;
     let kind = raw.kind.ok_or(LineError::Field("type"))?;
-    let empty = RawPayload {
-        action: None,
-        number: None,
-        issue: None,
-        pull_request: None,
-        distinct_size: None,
-        size: None,
-    };
-    let p = raw.payload.unwrap_or(empty);
+    let p = raw.payload;
     let action = p.action.as_deref().unwrap_or("");
     let author = |i: Option<&RawItem>| i.and_then(|i| i.user.as_ref()).and_then(|u| u.id);
     let kind = match &*kind {
@@ -276,7 +312,7 @@ pub fn parse_line(line: &[u8]) -> Result<Option<Event>, LineError> {
             let issue = p.issue.as_ref();
             Kind::IssueComment {
                 number: number(&p, issue)?,
-                on_pull: issue.is_some_and(|i| i.pull_request.is_some()),
+                on_pull: issue.is_some_and(|i| i.pull_request),
                 item_author: author(issue),
             }
         }
@@ -426,6 +462,27 @@ mod tests {
                 }
             )
         );
+    }
+
+    /// The scanner steps over payloads without building them; a line cut
+    /// anywhere is still refused, and no byte changed anywhere panics.
+    #[test]
+    fn cut_and_garbled_lines() {
+        let line = br#"{"id":"2489651045","type":"PullRequestEvent","actor":{"id":665991,"login":"petroav"},"repo":{"id":28688495,"name":"petroav/6.828"},"payload":{"action":"closed","number":2,"pull_request":{"body":"a \"quoted\" {body} [x]","labels":[{"n":1},{"n":[2,null]}],"user":{"login":"octo","id":583231},"merged":true}},"public":true,"created_at":"2015-01-01T15:00:01Z"}"#;
+        assert!(parse_line(line).unwrap().is_some());
+        for cut in 1..line.len() {
+            assert!(
+                parse_line(&line[..cut]).is_err(),
+                "accepted a line cut at {cut}"
+            );
+        }
+        for at in 0..line.len() {
+            for b in [b'"', b'{', b'}', b'[', b']', b'\\', b',', b':', 0xff, b'x'] {
+                let mut l = line.to_vec();
+                l[at] = b;
+                let _ = parse_line(&l);
+            }
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod health;
 pub mod openrank;
 pub mod rank;
 pub mod rules;
+pub mod scan;
 pub mod seen;
 pub mod time;
 pub mod vanity;

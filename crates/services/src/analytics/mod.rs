@@ -182,7 +182,8 @@ fn open(input: &Input, read: Arc<AtomicU64>) -> std::io::Result<Box<dyn BufRead 
     })
 }
 
-/// Reads every input into blocks of whole lines.
+/// Reads every input into blocks of whole lines: large reads, cut after
+/// the last newline, the rest carried to the next block (no copy per line).
 fn read_blocks(
     inputs: &[Input],
     out: mpsc::SyncSender<Block>,
@@ -192,20 +193,38 @@ fn read_blocks(
         let label: Arc<str> = input.label().into();
         let mut r = open(input, bytes.clone()).map_err(|e| format!("{label}: {e}"))?;
         let mut line_no = 0u64;
-        loop {
-            let mut data = Vec::with_capacity(BLOCK_BYTES + 4096);
-            let first_line = line_no + 1;
-            while data.len() < BLOCK_BYTES {
-                match r.read_until(b'\n', &mut data) {
-                    Ok(0) => break,
-                    Ok(_) => line_no += 1,
-                    Err(e) => return Err(format!("{label}: line {}: {e}", line_no + 1)),
+        let mut carry: Vec<u8> = Vec::new();
+        let mut eof = false;
+        while !eof {
+            // A line longer than a block grows the block until it ends.
+            let target = BLOCK_BYTES.max(carry.len() + BLOCK_BYTES / 16);
+            let mut data = Vec::with_capacity(target + 4096);
+            data.append(&mut carry);
+            let want = (target - data.len()) as u64;
+            match r.by_ref().take(want).read_to_end(&mut data) {
+                Ok(got) => eof = (got as u64) < want,
+                Err(e) => {
+                    let at = line_no + memchr::memchr_iter(b'\n', &data).count() as u64;
+                    return Err(format!("{label}: line {}: {e}", at + 1));
+                }
+            }
+            if !eof {
+                match memchr::memrchr(b'\n', &data) {
+                    Some(last) => carry = data.split_off(last + 1),
+                    None => {
+                        carry = data;
+                        continue;
+                    }
                 }
             }
             if data.is_empty() {
                 break;
             }
-            let done = data.len() < BLOCK_BYTES;
+            let first_line = line_no + 1;
+            line_no += memchr::memchr_iter(b'\n', &data).count() as u64;
+            if data.last() != Some(&b'\n') {
+                line_no += 1;
+            }
             if out
                 .send(Block {
                     file: label.clone(),
@@ -216,12 +235,27 @@ fn read_blocks(
             {
                 return Ok(());
             }
-            if done {
-                break;
-            }
         }
     }
     Ok(())
+}
+
+/// Splits a block at newlines with a vectorized search.
+fn split_lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(data);
+    std::iter::from_fn(move || {
+        let d = rest?;
+        match memchr::memchr(b'\n', d) {
+            Some(k) => {
+                rest = Some(&d[k + 1..]);
+                Some(&d[..k])
+            }
+            None => {
+                rest = None;
+                Some(d)
+            }
+        }
+    })
 }
 
 fn parse_block(b: Block) -> Parsed {
@@ -230,7 +264,7 @@ fn parse_block(b: Block) -> Parsed {
     let mut lines = 0;
     // The block ends with its last line's newline (or the file's end).
     let data = b.data.strip_suffix(b"\n").unwrap_or(&b.data);
-    for (i, line) in data.split(|c| *c == b'\n').enumerate() {
+    for (i, line) in split_lines(data).enumerate() {
         lines += 1;
         match parse_line(line) {
             Ok(Some(e)) => events.push(e),
@@ -622,4 +656,53 @@ async fn compute(
     .map_err(|e| ServiceError::Internal(e.to_string()))?;
     store.gh_store_lockstep(&groups).await?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Blocks hold whole lines whatever their length, and every line keeps
+    /// its number across blocks (the numbers malformed lines are reported by).
+    #[test]
+    fn blocks_cut_at_line_ends_and_count_lines() {
+        let long = "x".repeat(BLOCK_BYTES * 2 + 17);
+        let mut text = String::new();
+        let mut expected = Vec::new();
+        for i in 1..=40_000u64 {
+            let line = match i {
+                7 => long.clone(),
+                39_999 => String::new(),
+                _ => format!("line {i} {}", "y".repeat((i % 97) as usize)),
+            };
+            text.push_str(&line);
+            expected.push((i, line));
+            if i < 40_000 {
+                text.push('\n');
+            }
+        }
+        let path =
+            std::env::temp_dir().join(format!("guildhall-blocks-{}.json", std::process::id()));
+        std::fs::write(&path, &text).unwrap();
+        let (tx, rx) = mpsc::sync_channel(1000);
+        let bytes = Arc::new(AtomicU64::new(0));
+        read_blocks(&[Input::File(path.clone())], tx, bytes.clone()).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let mut seen = Vec::new();
+        let mut blocks = 0;
+        for b in rx {
+            blocks += 1;
+            let data = b.data.strip_suffix(b"\n").unwrap_or(&b.data);
+            for (k, line) in split_lines(data).enumerate() {
+                seen.push((
+                    b.first_line + k as u64,
+                    String::from_utf8(line.to_vec()).unwrap(),
+                ));
+            }
+        }
+        assert!(blocks > 3, "{blocks}");
+        assert_eq!(seen.len(), expected.len());
+        assert!(seen == expected, "lines differ");
+        assert_eq!(bytes.load(Ordering::Relaxed), text.len() as u64);
+    }
 }
