@@ -110,12 +110,9 @@ impl Store {
             ("gh_actors", &agg.actor_names),
         ] {
             let col = if table == "gh_repos" { "name" } else { "login" };
-            let rows: Vec<Vec<Val>> = sorted(names.iter(), |(id, _)| **id)
+            let rows = sorted(names.iter(), |(id, _)| **id)
                 .into_iter()
-                .map(|(id, (name, at))| {
-                    vec![Val::I(*id as i64), Val::S(name.as_str()), Val::I(*at)]
-                })
-                .collect();
+                .map(|(id, (name, at))| [Val::I(*id as i64), Val::S(name.as_str()), Val::I(*at)]);
             let suffix = format!(
                 " ON CONFLICT (id) DO UPDATE SET {col} = CASE WHEN excluded.seen_at >= {table}.seen_at THEN excluded.{col} ELSE {table}.{col} END, seen_at = {}",
                 pick(&format!("{table}.seen_at"), "excluded.seen_at", ">")
@@ -125,24 +122,26 @@ impl Store {
                 &mut tx,
                 &format!("INSERT INTO {table} (id, {col}, seen_at)"),
                 3,
-                &rows,
+                rows,
                 &suffix,
             )
             .await?;
         }
         let cols = Counts::COLUMNS;
-        let rows: Vec<Vec<Val>> = sorted(agg.monthly.iter(), |(k, _)| **k)
-            .into_iter()
-            .map(|((m, repo, actor), c)| {
-                let mut row = vec![
-                    Val::I(i64::from(m.0)),
-                    Val::I(*repo as i64),
-                    Val::I(*actor as i64),
-                ];
-                row.extend(c.fields().iter().map(|x| Val::I(i64::from(*x))));
-                row
-            })
-            .collect();
+        let rows =
+            sorted(agg.monthly.iter(), |(k, _)| **k)
+                .into_iter()
+                .map(|((m, repo, actor), c)| {
+                    let f = c.fields();
+                    let mut row = [Val::I(0); 17];
+                    row[0] = Val::I(i64::from(m.0));
+                    row[1] = Val::I(*repo as i64);
+                    row[2] = Val::I(*actor as i64);
+                    for (slot, x) in row[3..].iter_mut().zip(f) {
+                        *slot = Val::I(i64::from(x));
+                    }
+                    row
+                });
         let head = format!(
             "INSERT INTO gh_monthly (month, repo_id, actor_id, {})",
             cols.join(", ")
@@ -155,12 +154,12 @@ impl Store {
             " ON CONFLICT (month, repo_id, actor_id) DO UPDATE SET {}",
             sets.join(", ")
         );
-        insert_rows(b, &mut tx, &head, 3 + cols.len(), &rows, &suffix).await?;
+        insert_rows(b, &mut tx, &head, 3 + cols.len(), rows, &suffix).await?;
 
-        let rows: Vec<Vec<Val>> = sorted(agg.items.iter(), |(k, _)| **k)
+        let rows = sorted(agg.items.iter(), |(k, _)| **k)
             .into_iter()
             .map(|((repo, number), i)| {
-                vec![
+                [
                     Val::I(*repo as i64),
                     Val::I(*number as i64),
                     Val::I(i64::from(i.is_pull)),
@@ -170,8 +169,7 @@ impl Store {
                     opt(i.merged_at),
                     Val::I(i64::from(i.merge_unknown)),
                 ]
-            })
-            .collect();
+            });
         let suffix = format!(
             " ON CONFLICT (repo_id, number) DO UPDATE SET is_pull = {}, author_id = COALESCE(gh_items.author_id, excluded.author_id), opened_at = {}, closed_at = {}, merged_at = {}, merge_unknown = {}",
             pick("gh_items.is_pull", "excluded.is_pull", ">"),
@@ -185,18 +183,18 @@ impl Store {
             &mut tx,
             "INSERT INTO gh_items (repo_id, number, is_pull, author_id, opened_at, closed_at, merged_at, merge_unknown)",
             8,
-            &rows,
+            rows,
             &suffix,
         )
         .await?;
 
         // In the table's key order: (repository, month, number, developer).
-        let rows: Vec<Vec<Val>> = sorted(agg.item_activity.iter(), |((m, r, n, a), _)| {
+        let rows = sorted(agg.item_activity.iter(), |((m, r, n, a), _)| {
             (*r, *m, *n, *a)
         })
         .into_iter()
         .map(|((m, repo, number, actor), a)| {
-            vec![
+            [
                 Val::I(*repo as i64),
                 Val::I(i64::from(m.0)),
                 Val::I(*number as i64),
@@ -208,8 +206,7 @@ impl Store {
                 Val::I(i64::from(a.closed)),
                 opt(a.first_response_at),
             ]
-        })
-        .collect();
+        });
         let sums: Vec<String> = ["opened", "comments", "reviews", "review_comments", "closed"]
             .iter()
             .map(|c| format!("{c} = gh_item_activity.{c} + excluded.{c}"))
@@ -224,15 +221,14 @@ impl Store {
             &mut tx,
             "INSERT INTO gh_item_activity (repo_id, month, number, actor_id, opened, comments, reviews, review_comments, closed, first_response_at)",
             10,
-            &rows,
+            rows,
             &suffix,
         )
         .await?;
 
-        let rows: Vec<Vec<Val>> = sorted(agg.stars.iter(), |(k, _)| **k)
+        let rows = sorted(agg.stars.iter(), |(k, _)| **k)
             .into_iter()
-            .map(|((repo, actor), t)| vec![Val::I(*repo as i64), Val::I(*actor as i64), Val::I(*t)])
-            .collect();
+            .map(|((repo, actor), t)| [Val::I(*repo as i64), Val::I(*actor as i64), Val::I(*t)]);
         let suffix = format!(
             " ON CONFLICT (repo_id, actor_id) DO UPDATE SET starred_at = {}",
             pick("gh_stars.starred_at", "excluded.starred_at", "<")
@@ -242,23 +238,20 @@ impl Store {
             &mut tx,
             "INSERT INTO gh_stars (repo_id, actor_id, starred_at)",
             3,
-            &rows,
+            rows,
             &suffix,
         )
         .await?;
 
-        let rows: Vec<Vec<Val>> = sorted(agg.actor_days.iter(), |(k, _)| **k)
+        let rows = sorted(agg.actor_days.iter(), |(k, _)| **k)
             .into_iter()
-            .map(|((actor, day), n)| {
-                vec![Val::I(*actor as i64), Val::I(*day), Val::I(i64::from(*n))]
-            })
-            .collect();
+            .map(|((actor, day), n)| [Val::I(*actor as i64), Val::I(*day), Val::I(i64::from(*n))]);
         insert_rows(
             b,
             &mut tx,
             "INSERT INTO gh_actor_days (actor_id, day, actions)",
             3,
-            &rows,
+            rows,
             " ON CONFLICT (actor_id, day) DO UPDATE SET actions = gh_actor_days.actions + excluded.actions",
         )
         .await?;
@@ -604,7 +597,7 @@ impl Store {
             .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
             .collect();
         let sql = format!(
-            "SELECT month, {} FROM gh_monthly WHERE repo_id = $1 GROUP BY month ORDER BY month",
+            "SELECT month, {} FROM gh_monthly WHERE month IN (SELECT month FROM gh_seen) AND repo_id = $1 GROUP BY month ORDER BY month",
             sums.join(", ")
         );
         let rows = sqlx::query(&sql)
@@ -620,7 +613,7 @@ impl Store {
     /// Every (month, developer, counts) of a repository.
     pub async fn gh_repo_developers(&self, repo: i64) -> Result<Vec<(Month, i64, Counts)>> {
         let sql = format!(
-            "SELECT month, actor_id, {} FROM gh_monthly WHERE repo_id = $1 ORDER BY month",
+            "SELECT month, actor_id, {} FROM gh_monthly WHERE month IN (SELECT month FROM gh_seen) AND repo_id = $1 ORDER BY month",
             Counts::COLUMNS.join(", ")
         );
         let rows = sqlx::query(&sql)

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 pub const NO_HISTORY: &str = "(imported without history)";
 
 /// A bound value of a bulk insert.
+#[derive(Clone, Copy)]
 pub(crate) enum Val<'a> {
     I(i64),
     N(Option<i64>),
@@ -25,19 +26,28 @@ pub(crate) enum Val<'a> {
     F(f64),
 }
 
-/// `INSERT … VALUES (…), (…)` in chunks, with bound parameters.
-pub(crate) async fn insert_rows(
+/// `INSERT … VALUES (…), (…)` in chunks, with bound parameters. Rows are
+/// taken from the iterator a chunk at a time (arrays need no allocation
+/// each), so a large flush is never held twice in memory.
+pub(crate) async fn insert_rows<'v, R: AsRef<[Val<'v>]>>(
     backend: Backend,
     tx: &mut Tx<'_>,
     head: &str,
     width: usize,
-    rows: &[Vec<Val<'_>>],
+    rows: impl IntoIterator<Item = R>,
     suffix: &str,
 ) -> Result<u64> {
     use std::fmt::Write;
     let mut affected = 0;
     let per = (30_000 / width).clamp(1, 500);
-    for chunk in rows.chunks(per) {
+    let mut rows = rows.into_iter();
+    let mut chunk: Vec<R> = Vec::with_capacity(per);
+    loop {
+        chunk.clear();
+        chunk.extend(rows.by_ref().take(per));
+        if chunk.is_empty() {
+            break;
+        }
         let mut sql = String::with_capacity(head.len() + chunk.len() * width * 5 + 32);
         sql.push_str(head);
         sql.push_str(" VALUES ");
@@ -65,7 +75,8 @@ pub(crate) async fn insert_rows(
         }
         sql.push_str(suffix);
         let mut q = sqlx::query(&sql);
-        for row in chunk {
+        for row in &chunk {
+            let row = row.as_ref();
             debug_assert_eq!(row.len(), width);
             for v in row {
                 q = match v {

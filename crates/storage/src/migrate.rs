@@ -62,6 +62,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 7,
+        name: "analytics_compact",
+        sql: include_str!("../migrations/0007_analytics_compact.sql"),
+        sqlite: include_str!("../migrations/0007_analytics_compact.sqlite.sql"),
+        postgres: "",
+    },
 ];
 
 fn dialect(m: &Migration, backend: Backend) -> String {
