@@ -8,7 +8,7 @@
 //! combine the same way.
 
 use crate::event::{Event, Kind, Named};
-use crate::time::{day_of, Month, Timestamp};
+use crate::time::{civil_from_days, day_of, Month, Timestamp};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -175,6 +175,35 @@ impl ItemActivity {
     }
 }
 
+/// An account's footprint in one month: the days it was active (bit
+/// `d - 1` for day `d`) and how many actions it took. One row per account
+/// and month instead of one per active day; days still count exactly.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Footsteps {
+    pub days: u32,
+    pub actions: u32,
+}
+
+impl Footsteps {
+    /// One action at `t`.
+    pub fn at(t: Timestamp) -> Footsteps {
+        let (_, _, day) = civil_from_days(day_of(t));
+        Footsteps {
+            days: 1 << (day - 1),
+            actions: 1,
+        }
+    }
+
+    pub fn add(&mut self, o: &Footsteps) {
+        self.days |= o.days;
+        self.actions += o.actions;
+    }
+
+    pub fn active_days(&self) -> u32 {
+        self.days.count_ones()
+    }
+}
+
 /// Counts of what an import saw, for its report.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
@@ -189,8 +218,8 @@ pub struct Aggregate {
     pub item_activity: FxHashMap<(Month, RepoId, u64, ActorId), ItemActivity>,
     /// First star per repository and account.
     pub stars: FxHashMap<(RepoId, ActorId), Timestamp>,
-    /// Actions per account and day (day number since the epoch).
-    pub actor_days: FxHashMap<(ActorId, i64), u32>,
+    /// Per account and month, the days it was active and its actions.
+    pub actor_months: FxHashMap<(ActorId, Month), Footsteps>,
     /// Latest name seen for each repository and account, with its time.
     pub repo_names: FxHashMap<RepoId, (String, Timestamp)>,
     pub actor_names: FxHashMap<ActorId, (String, Timestamp)>,
@@ -219,7 +248,7 @@ impl Aggregate {
             + self.items.len()
             + self.item_activity.len()
             + self.stars.len()
-            + self.actor_days.len()
+            + self.actor_months.len()
     }
 
     pub fn add(&mut self, e: &Event) {
@@ -228,7 +257,10 @@ impl Aggregate {
         let (repo, actor) = (e.repo.id, e.actor.id);
         name_seen(&mut self.repo_names, &e.repo, e.at);
         name_seen(&mut self.actor_names, &e.actor, e.at);
-        *self.actor_days.entry((actor, day_of(e.at))).or_default() += 1;
+        self.actor_months
+            .entry((actor, month))
+            .or_default()
+            .add(&Footsteps::at(e.at));
         let mut c = Counts::default();
         let mut act = ItemActivity::default();
         let mut item = Item::default();
@@ -333,8 +365,8 @@ impl Aggregate {
                 .and_modify(|x| *x = (*x).min(t))
                 .or_insert(t);
         }
-        for (k, n) in o.actor_days {
-            *self.actor_days.entry(k).or_default() += n;
+        for (k, f) in o.actor_months {
+            self.actor_months.entry(k).or_default().add(&f);
         }
         for (id, (name, at)) in o.repo_names {
             name_seen(&mut self.repo_names, &Named { id, name }, at);
@@ -343,5 +375,28 @@ impl Aggregate {
             name_seen(&mut self.actor_names, &Named { id, name }, at);
         }
         self.events += o.events;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::parse_timestamp;
+
+    #[test]
+    fn footsteps_count_days_exactly() {
+        let t = |s: &str| parse_timestamp(s).unwrap();
+        let mut f = Footsteps::default();
+        for s in [
+            "2026-10-01T00:00:00Z",
+            "2026-10-01T23:59:59Z",
+            "2026-10-02T08:00:00Z",
+            "2026-10-31T12:00:00Z",
+        ] {
+            f.add(&Footsteps::at(t(s)));
+        }
+        // Days 1, 2 and 31: bits 0, 1 and 30.
+        assert_eq!(f.days, 1 | 2 | 1 << 30);
+        assert_eq!((f.active_days(), f.actions), (3, 4));
     }
 }

@@ -25,6 +25,13 @@ fn sorted<T, K: Ord>(items: impl Iterator<Item = T>, key: impl Fn(&T) -> K) -> V
     v
 }
 
+/// The number of bits set among the low `bits` of an integer column, in
+/// arithmetic both engines evaluate (SQLite has no bit-count function).
+fn bit_count(col: &str, bits: u32) -> String {
+    let terms: Vec<String> = (0..bits).map(|k| format!("(({col} >> {k}) & 1)")).collect();
+    format!("({})", terms.join(" + "))
+}
+
 fn opt(t: Option<Timestamp>) -> Val<'static> {
     Val::N(t)
 }
@@ -243,16 +250,23 @@ impl Store {
         )
         .await?;
 
-        let rows = sorted(agg.actor_days.iter(), |(k, _)| **k)
+        let rows = sorted(agg.actor_months.iter(), |(k, _)| **k)
             .into_iter()
-            .map(|((actor, day), n)| [Val::I(*actor as i64), Val::I(*day), Val::I(i64::from(*n))]);
+            .map(|((actor, month), f)| {
+                [
+                    Val::I(*actor as i64),
+                    Val::I(i64::from(month.0)),
+                    Val::I(i64::from(f.days)),
+                    Val::I(i64::from(f.actions)),
+                ]
+            });
         insert_rows(
             b,
             &mut tx,
-            "INSERT INTO gh_actor_days (actor_id, day, actions)",
-            3,
+            "INSERT INTO gh_actor_months (actor_id, month, days, actions)",
+            4,
             rows,
-            " ON CONFLICT (actor_id, day) DO UPDATE SET actions = gh_actor_days.actions + excluded.actions",
+            " ON CONFLICT (actor_id, month) DO UPDATE SET days = gh_actor_months.days | excluded.days, actions = gh_actor_months.actions + excluded.actions",
         )
         .await?;
         tx.commit().await?;
@@ -763,17 +777,19 @@ impl Store {
     /// A repository's stargazers (first star each), oldest first, with
     /// what each account did in the whole data window.
     pub async fn gh_stargazers(&self, repo: i64) -> Result<Vec<Stargazer>> {
-        let rows = sqlx::query(
+        let sql = format!(
             "SELECT s.actor_id, s.starred_at, COALESCE(a.login, '') AS login,
-               (SELECT COUNT(*) FROM gh_actor_days d WHERE d.actor_id = s.actor_id) AS days,
-               (SELECT CAST(COALESCE(SUM(d.actions), 0) AS BIGINT) FROM gh_actor_days d WHERE d.actor_id = s.actor_id) AS actions,
+               (SELECT CAST(COALESCE(SUM({}), 0) AS BIGINT) FROM gh_actor_months d WHERE d.actor_id = s.actor_id) AS days,
+               (SELECT CAST(COALESCE(SUM(d.actions), 0) AS BIGINT) FROM gh_actor_months d WHERE d.actor_id = s.actor_id) AS actions,
                (SELECT COUNT(DISTINCT m.repo_id) FROM gh_monthly m WHERE m.actor_id = s.actor_id) AS repos
              FROM gh_stars s LEFT JOIN gh_actors a ON a.id = s.actor_id
              WHERE s.repo_id = $1 ORDER BY s.starred_at, s.actor_id",
-        )
-        .bind(repo)
-        .fetch_all(self.reader())
-        .await?;
+            bit_count("d.days", 31)
+        );
+        let rows = sqlx::query(&sql)
+            .bind(repo)
+            .fetch_all(self.reader())
+            .await?;
         Ok(rows
             .iter()
             .map(|r| Stargazer {

@@ -69,6 +69,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0007_analytics_compact.sqlite.sql"),
         postgres: "",
     },
+    Migration {
+        version: 8,
+        name: "analytics_footsteps",
+        sql: "",
+        sqlite: include_str!("../migrations/0008_analytics_footsteps.sqlite.sql"),
+        postgres: include_str!("../migrations/0008_analytics_footsteps.postgres.sql"),
+    },
 ];
 
 fn dialect(m: &Migration, backend: Backend) -> String {
