@@ -36,6 +36,262 @@ fn opt(t: Option<Timestamp>) -> Val<'static> {
     Val::N(t)
 }
 
+/// Where a flush's rows go: `INSERT … ON CONFLICT …` statements the same on
+/// both engines, executed by the pool (multi-row statements) or by an
+/// import's own SQLite connection (prepared single-row statements).
+trait Sink {
+    async fn rows<'v, R: AsRef<[Val<'v>]>>(
+        &mut self,
+        head: &str,
+        width: usize,
+        rows: impl IntoIterator<Item = R>,
+        suffix: &str,
+    ) -> Result<()>;
+}
+
+struct PoolSink(Backend, crate::Tx<'static>);
+
+impl Sink for PoolSink {
+    async fn rows<'v, R: AsRef<[Val<'v>]>>(
+        &mut self,
+        head: &str,
+        width: usize,
+        rows: impl IntoIterator<Item = R>,
+        suffix: &str,
+    ) -> Result<()> {
+        insert_rows(self.0, &mut self.1, head, width, rows, suffix).await?;
+        Ok(())
+    }
+}
+
+struct SqliteSink<'c>(rusqlite::Transaction<'c>);
+
+impl Sink for SqliteSink<'_> {
+    async fn rows<'v, R: AsRef<[Val<'v>]>>(
+        &mut self,
+        head: &str,
+        width: usize,
+        rows: impl IntoIterator<Item = R>,
+        suffix: &str,
+    ) -> Result<()> {
+        let marks = vec!["?"; width].join(", ");
+        let mut stmt = self
+            .0
+            .prepare_cached(&format!("{head} VALUES ({marks}){suffix}"))?;
+        for row in rows {
+            for (i, v) in row.as_ref().iter().enumerate() {
+                match *v {
+                    Val::I(x) => stmt.raw_bind_parameter(i + 1, x)?,
+                    Val::N(x) => stmt.raw_bind_parameter(i + 1, x)?,
+                    Val::S(x) => stmt.raw_bind_parameter(i + 1, x)?,
+                    Val::F(x) => stmt.raw_bind_parameter(i + 1, x)?,
+                    Val::B(x) => stmt.raw_bind_parameter(i + 1, x)?,
+                }
+            }
+            stmt.raw_execute()?;
+        }
+        Ok(())
+    }
+}
+
+/// The secondary indexes of the aggregate tables (the migrations made
+/// them; these names and columns must stay the same). A large import drops
+/// them and builds them again at its end: sorting a table once is several
+/// times faster than keeping its indexes up to date row by row while
+/// flushes add to rows all over it.
+pub const GH_INDEXES: &[(&str, &str)] = &[
+    ("gh_monthly_actor", "gh_monthly (actor_id, month)"),
+    ("gh_items_merged", "gh_items (merged_at)"),
+    ("gh_items_author", "gh_items (author_id)"),
+    (
+        "gh_item_activity_item",
+        "gh_item_activity (repo_id, number)",
+    ),
+    ("gh_stars_actor", "gh_stars (actor_id)"),
+    ("gh_actors_login", "gh_actors (login)"),
+    ("gh_repos_name", "gh_repos (name)"),
+];
+
+/// The SQLite writer's page cache, in KiB: flushes add to rows all over
+/// the aggregate tables, whose pages then stay in memory between flushes.
+const WRITER_CACHE_KIB: i64 = 128 * 1024;
+
+/// Writes an import's flushes. On SQLite it holds its own connection to
+/// the database file, so statements stay prepared and pages cached from
+/// one flush to the next, and rows are bound straight to SQLite (a pool
+/// connection hands every value through its driver's thread).
+pub struct GhWriter {
+    conn: Option<rusqlite::Connection>,
+}
+
+/// One flush: the ids' bitmaps, names, and every aggregate table, each in
+/// its key order (SQLite then appends to its B-trees instead of touching
+/// pages all over them).
+async fn write_flush<S: Sink>(
+    sink: &mut S,
+    agg: &Aggregate,
+    seen: &[(Month, Vec<u8>)],
+) -> Result<()> {
+    let seen_rows = seen
+        .iter()
+        .map(|(m, ids)| [Val::I(i64::from(m.0)), Val::B(ids.as_slice())]);
+    sink.rows(
+        "INSERT INTO gh_seen (month, ids)",
+        2,
+        seen_rows,
+        " ON CONFLICT (month) DO UPDATE SET ids = excluded.ids",
+    )
+    .await?;
+    for (table, names) in [
+        ("gh_repos", &agg.repo_names),
+        ("gh_actors", &agg.actor_names),
+    ] {
+        let col = if table == "gh_repos" { "name" } else { "login" };
+        let rows = sorted(names.iter(), |(id, _)| **id)
+            .into_iter()
+            .map(|(id, (name, at))| [Val::I(*id as i64), Val::S(name.as_str()), Val::I(*at)]);
+        let suffix = format!(
+            " ON CONFLICT (id) DO UPDATE SET {col} = CASE WHEN excluded.seen_at >= {table}.seen_at THEN excluded.{col} ELSE {table}.{col} END, seen_at = {}",
+            pick(&format!("{table}.seen_at"), "excluded.seen_at", ">")
+        );
+        sink.rows(
+            &format!("INSERT INTO {table} (id, {col}, seen_at)"),
+            3,
+            rows,
+            &suffix,
+        )
+        .await?;
+    }
+    let cols = Counts::COLUMNS;
+    let rows = sorted(agg.monthly.iter(), |(k, _)| **k)
+        .into_iter()
+        .map(|((m, repo, actor), c)| {
+            let f = c.fields();
+            let mut row = [Val::I(0); 17];
+            row[0] = Val::I(i64::from(m.0));
+            row[1] = Val::I(*repo as i64);
+            row[2] = Val::I(*actor as i64);
+            for (slot, x) in row[3..].iter_mut().zip(f) {
+                *slot = Val::I(i64::from(x));
+            }
+            row
+        });
+    let head = format!(
+        "INSERT INTO gh_monthly (month, repo_id, actor_id, {})",
+        cols.join(", ")
+    );
+    let sets: Vec<String> = cols
+        .iter()
+        .map(|c| format!("{c} = gh_monthly.{c} + excluded.{c}"))
+        .collect();
+    let suffix = format!(
+        " ON CONFLICT (month, repo_id, actor_id) DO UPDATE SET {}",
+        sets.join(", ")
+    );
+    sink.rows(&head, 3 + cols.len(), rows, &suffix).await?;
+
+    let rows = sorted(agg.items.iter(), |(k, _)| **k)
+        .into_iter()
+        .map(|((repo, number), i)| {
+            [
+                Val::I(*repo as i64),
+                Val::I(*number as i64),
+                Val::I(i64::from(i.is_pull)),
+                Val::N(i.author.map(|a| a as i64)),
+                opt(i.opened_at),
+                opt(i.closed_at),
+                opt(i.merged_at),
+                Val::I(i64::from(i.merge_unknown)),
+            ]
+        });
+    let suffix = format!(
+        " ON CONFLICT (repo_id, number) DO UPDATE SET is_pull = {}, author_id = COALESCE(gh_items.author_id, excluded.author_id), opened_at = {}, closed_at = {}, merged_at = {}, merge_unknown = {}",
+        pick("gh_items.is_pull", "excluded.is_pull", ">"),
+        pick("gh_items.opened_at", "excluded.opened_at", "<"),
+        pick("gh_items.closed_at", "excluded.closed_at", ">"),
+        pick("gh_items.merged_at", "excluded.merged_at", "<"),
+        pick("gh_items.merge_unknown", "excluded.merge_unknown", ">"),
+    );
+    sink.rows(
+        "INSERT INTO gh_items (repo_id, number, is_pull, author_id, opened_at, closed_at, merged_at, merge_unknown)",
+        8,
+        rows,
+        &suffix,
+    )
+    .await?;
+
+    // In the table's key order: (repository, month, number, developer).
+    let rows = sorted(agg.item_activity.iter(), |((m, r, n, a), _)| {
+        (*r, *m, *n, *a)
+    })
+    .into_iter()
+    .map(|((m, repo, number, actor), a)| {
+        [
+            Val::I(*repo as i64),
+            Val::I(i64::from(m.0)),
+            Val::I(*number as i64),
+            Val::I(*actor as i64),
+            Val::I(i64::from(a.opened)),
+            Val::I(i64::from(a.comments)),
+            Val::I(i64::from(a.reviews)),
+            Val::I(i64::from(a.review_comments)),
+            Val::I(i64::from(a.closed)),
+            opt(a.first_response_at),
+        ]
+    });
+    let sums: Vec<String> = ["opened", "comments", "reviews", "review_comments", "closed"]
+        .iter()
+        .map(|c| format!("{c} = gh_item_activity.{c} + excluded.{c}"))
+        .collect();
+    let suffix =
+        format!(
+        " ON CONFLICT (repo_id, month, number, actor_id) DO UPDATE SET {}, first_response_at = {}",
+        sums.join(", "),
+        pick("gh_item_activity.first_response_at", "excluded.first_response_at", "<")
+    );
+    sink.rows(
+        "INSERT INTO gh_item_activity (repo_id, month, number, actor_id, opened, comments, reviews, review_comments, closed, first_response_at)",
+        10,
+        rows,
+        &suffix,
+    )
+    .await?;
+
+    let rows = sorted(agg.stars.iter(), |(k, _)| **k)
+        .into_iter()
+        .map(|((repo, actor), t)| [Val::I(*repo as i64), Val::I(*actor as i64), Val::I(*t)]);
+    let suffix = format!(
+        " ON CONFLICT (repo_id, actor_id) DO UPDATE SET starred_at = {}",
+        pick("gh_stars.starred_at", "excluded.starred_at", "<")
+    );
+    sink.rows(
+        "INSERT INTO gh_stars (repo_id, actor_id, starred_at)",
+        3,
+        rows,
+        &suffix,
+    )
+    .await?;
+
+    let rows = sorted(agg.actor_months.iter(), |(k, _)| **k)
+        .into_iter()
+        .map(|((actor, month), f)| {
+            [
+                Val::I(*actor as i64),
+                Val::I(i64::from(month.0)),
+                Val::I(i64::from(f.days)),
+                Val::I(i64::from(f.actions)),
+            ]
+        });
+    sink.rows(
+        "INSERT INTO gh_actor_months (actor_id, month, days, actions)",
+        4,
+        rows,
+        " ON CONFLICT (actor_id, month) DO UPDATE SET days = gh_actor_months.days | excluded.days, actions = gh_actor_months.actions + excluded.actions",
+    )
+    .await?;
+    Ok(())
+}
+
 /// A month's stored metrics for one repository or developer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RankRow {
@@ -99,177 +355,93 @@ impl Store {
             .collect())
     }
 
+    /// Builds the aggregate tables' secondary indexes that are missing.
+    /// Every import and compute starts here, so an import stopped while its
+    /// indexes were dropped costs speed until then, never wrong answers.
+    pub async fn gh_ensure_indexes(&self) -> Result<()> {
+        for (name, on) in GH_INDEXES {
+            sqlx::query(&format!("CREATE INDEX IF NOT EXISTS {name} ON {on}"))
+                .execute(&self.write)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Drops the aggregate tables' secondary indexes before a large import
+    /// (see [`GH_INDEXES`]).
+    pub async fn gh_drop_indexes(&self) -> Result<()> {
+        for (name, _) in GH_INDEXES {
+            sqlx::query(&format!("DROP INDEX IF EXISTS {name}"))
+                .execute(&self.write)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The names of the analytics tables' secondary indexes, sorted.
+    pub async fn gh_index_names(&self) -> Result<Vec<String>> {
+        let sql = match self.backend {
+            Backend::Sqlite => "SELECT name AS n FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name LIKE 'gh\\_%' ESCAPE '\\' ORDER BY name",
+            Backend::Postgres => "SELECT CAST(indexname AS TEXT) AS n FROM pg_indexes WHERE schemaname = current_schema() AND tablename LIKE 'gh\\_%' ESCAPE '\\' AND indexname NOT LIKE '%\\_pkey' ESCAPE '\\' ORDER BY indexname",
+        };
+        let rows = sqlx::query(sql).fetch_all(&self.read).await?;
+        Ok(rows.iter().map(|r| r.s("n")).collect())
+    }
+
+    /// The database's size on disk, in bytes.
+    pub async fn database_bytes(&self) -> Result<u64> {
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "SELECT page_count * page_size AS n FROM pragma_page_count(), pragma_page_size()"
+            }
+            Backend::Postgres => "SELECT pg_database_size(current_database()) AS n",
+        };
+        let r = sqlx::query(sql).fetch_one(&self.read).await?;
+        Ok(r.i("n").max(0) as u64)
+    }
+
+    /// A writer for an import's flushes: on SQLite its own connection to
+    /// the database file (see [`GhWriter`]), on PostgreSQL the pool.
+    pub fn gh_writer(&self) -> Result<GhWriter> {
+        let conn = match &self.sqlite_path {
+            Some(path) if self.backend == Backend::Sqlite => {
+                let c = rusqlite::Connection::open(path)?;
+                c.execute_batch(&format!(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -{WRITER_CACHE_KIB};"
+                ))?;
+                c.set_prepared_statement_cache_capacity(32);
+                Some(c)
+            }
+            _ => None,
+        };
+        Ok(GhWriter { conn })
+    }
+
     /// Adds an aggregate to the tables and records the bitmaps of the
     /// months it touched, in one transaction: an interrupted import leaves
     /// either all of a flush or none of it.
-    pub async fn gh_apply(&self, agg: &Aggregate, seen: &[(Month, Vec<u8>)]) -> Result<()> {
-        let b = self.backend;
-        let mut tx = self.begin().await?;
-        for (month, ids) in seen {
-            sqlx::query("INSERT INTO gh_seen (month, ids) VALUES ($1, $2) ON CONFLICT (month) DO UPDATE SET ids = excluded.ids")
-                .bind(i64::from(month.0))
-                .bind(ids.as_slice())
-                .execute(&mut *tx)
-                .await?;
+    pub async fn gh_apply(
+        &self,
+        writer: &mut GhWriter,
+        agg: &Aggregate,
+        seen: &[(Month, Vec<u8>)],
+    ) -> Result<()> {
+        match writer.conn.as_mut() {
+            Some(conn) => {
+                // Taking the write lock up front: a deferred transaction that
+                // finds another writer on its first write cannot wait for it.
+                let tx =
+                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let mut sink = SqliteSink(tx);
+                write_flush(&mut sink, agg, seen).await?;
+                sink.0.commit()?;
+            }
+            None => {
+                let mut sink = PoolSink(self.backend, self.begin().await?);
+                write_flush(&mut sink, agg, seen).await?;
+                sink.1.commit().await?;
+            }
         }
-        for (table, names) in [
-            ("gh_repos", &agg.repo_names),
-            ("gh_actors", &agg.actor_names),
-        ] {
-            let col = if table == "gh_repos" { "name" } else { "login" };
-            let rows = sorted(names.iter(), |(id, _)| **id)
-                .into_iter()
-                .map(|(id, (name, at))| [Val::I(*id as i64), Val::S(name.as_str()), Val::I(*at)]);
-            let suffix = format!(
-                " ON CONFLICT (id) DO UPDATE SET {col} = CASE WHEN excluded.seen_at >= {table}.seen_at THEN excluded.{col} ELSE {table}.{col} END, seen_at = {}",
-                pick(&format!("{table}.seen_at"), "excluded.seen_at", ">")
-            );
-            insert_rows(
-                b,
-                &mut tx,
-                &format!("INSERT INTO {table} (id, {col}, seen_at)"),
-                3,
-                rows,
-                &suffix,
-            )
-            .await?;
-        }
-        let cols = Counts::COLUMNS;
-        let rows =
-            sorted(agg.monthly.iter(), |(k, _)| **k)
-                .into_iter()
-                .map(|((m, repo, actor), c)| {
-                    let f = c.fields();
-                    let mut row = [Val::I(0); 17];
-                    row[0] = Val::I(i64::from(m.0));
-                    row[1] = Val::I(*repo as i64);
-                    row[2] = Val::I(*actor as i64);
-                    for (slot, x) in row[3..].iter_mut().zip(f) {
-                        *slot = Val::I(i64::from(x));
-                    }
-                    row
-                });
-        let head = format!(
-            "INSERT INTO gh_monthly (month, repo_id, actor_id, {})",
-            cols.join(", ")
-        );
-        let sets: Vec<String> = cols
-            .iter()
-            .map(|c| format!("{c} = gh_monthly.{c} + excluded.{c}"))
-            .collect();
-        let suffix = format!(
-            " ON CONFLICT (month, repo_id, actor_id) DO UPDATE SET {}",
-            sets.join(", ")
-        );
-        insert_rows(b, &mut tx, &head, 3 + cols.len(), rows, &suffix).await?;
-
-        let rows = sorted(agg.items.iter(), |(k, _)| **k)
-            .into_iter()
-            .map(|((repo, number), i)| {
-                [
-                    Val::I(*repo as i64),
-                    Val::I(*number as i64),
-                    Val::I(i64::from(i.is_pull)),
-                    Val::N(i.author.map(|a| a as i64)),
-                    opt(i.opened_at),
-                    opt(i.closed_at),
-                    opt(i.merged_at),
-                    Val::I(i64::from(i.merge_unknown)),
-                ]
-            });
-        let suffix = format!(
-            " ON CONFLICT (repo_id, number) DO UPDATE SET is_pull = {}, author_id = COALESCE(gh_items.author_id, excluded.author_id), opened_at = {}, closed_at = {}, merged_at = {}, merge_unknown = {}",
-            pick("gh_items.is_pull", "excluded.is_pull", ">"),
-            pick("gh_items.opened_at", "excluded.opened_at", "<"),
-            pick("gh_items.closed_at", "excluded.closed_at", ">"),
-            pick("gh_items.merged_at", "excluded.merged_at", "<"),
-            pick("gh_items.merge_unknown", "excluded.merge_unknown", ">"),
-        );
-        insert_rows(
-            b,
-            &mut tx,
-            "INSERT INTO gh_items (repo_id, number, is_pull, author_id, opened_at, closed_at, merged_at, merge_unknown)",
-            8,
-            rows,
-            &suffix,
-        )
-        .await?;
-
-        // In the table's key order: (repository, month, number, developer).
-        let rows = sorted(agg.item_activity.iter(), |((m, r, n, a), _)| {
-            (*r, *m, *n, *a)
-        })
-        .into_iter()
-        .map(|((m, repo, number, actor), a)| {
-            [
-                Val::I(*repo as i64),
-                Val::I(i64::from(m.0)),
-                Val::I(*number as i64),
-                Val::I(*actor as i64),
-                Val::I(i64::from(a.opened)),
-                Val::I(i64::from(a.comments)),
-                Val::I(i64::from(a.reviews)),
-                Val::I(i64::from(a.review_comments)),
-                Val::I(i64::from(a.closed)),
-                opt(a.first_response_at),
-            ]
-        });
-        let sums: Vec<String> = ["opened", "comments", "reviews", "review_comments", "closed"]
-            .iter()
-            .map(|c| format!("{c} = gh_item_activity.{c} + excluded.{c}"))
-            .collect();
-        let suffix = format!(
-            " ON CONFLICT (repo_id, month, number, actor_id) DO UPDATE SET {}, first_response_at = {}",
-            sums.join(", "),
-            pick("gh_item_activity.first_response_at", "excluded.first_response_at", "<")
-        );
-        insert_rows(
-            b,
-            &mut tx,
-            "INSERT INTO gh_item_activity (repo_id, month, number, actor_id, opened, comments, reviews, review_comments, closed, first_response_at)",
-            10,
-            rows,
-            &suffix,
-        )
-        .await?;
-
-        let rows = sorted(agg.stars.iter(), |(k, _)| **k)
-            .into_iter()
-            .map(|((repo, actor), t)| [Val::I(*repo as i64), Val::I(*actor as i64), Val::I(*t)]);
-        let suffix = format!(
-            " ON CONFLICT (repo_id, actor_id) DO UPDATE SET starred_at = {}",
-            pick("gh_stars.starred_at", "excluded.starred_at", "<")
-        );
-        insert_rows(
-            b,
-            &mut tx,
-            "INSERT INTO gh_stars (repo_id, actor_id, starred_at)",
-            3,
-            rows,
-            &suffix,
-        )
-        .await?;
-
-        let rows = sorted(agg.actor_months.iter(), |(k, _)| **k)
-            .into_iter()
-            .map(|((actor, month), f)| {
-                [
-                    Val::I(*actor as i64),
-                    Val::I(i64::from(month.0)),
-                    Val::I(i64::from(f.days)),
-                    Val::I(i64::from(f.actions)),
-                ]
-            });
-        insert_rows(
-            b,
-            &mut tx,
-            "INSERT INTO gh_actor_months (actor_id, month, days, actions)",
-            4,
-            rows,
-            " ON CONFLICT (actor_id, month) DO UPDATE SET days = gh_actor_months.days | excluded.days, actions = gh_actor_months.actions + excluded.actions",
-        )
-        .await?;
-        tx.commit().await?;
         Ok(())
     }
 

@@ -24,6 +24,7 @@ pub(crate) enum Val<'a> {
     N(Option<i64>),
     S(&'a str),
     F(f64),
+    B(&'a [u8]),
 }
 
 /// `INSERT … VALUES (…), (…)` in chunks, with bound parameters. Rows are
@@ -84,6 +85,7 @@ pub(crate) async fn insert_rows<'v, R: AsRef<[Val<'v>]>>(
                     Val::N(x) => q.bind(*x),
                     Val::S(s) => q.bind(*s),
                     Val::F(x) => q.bind(*x),
+                    Val::B(x) => q.bind(*x),
                 };
             }
         }

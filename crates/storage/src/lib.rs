@@ -43,6 +43,8 @@ pub enum StoreError {
     Domain(#[from] DomainError),
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration: {0}")]
     Migration(String),
 }
@@ -78,6 +80,8 @@ pub struct Store {
     pub backend: Backend,
     /// The PostgreSQL URL, for LISTEN (cache invalidation across nodes).
     pg_url: Option<String>,
+    /// The SQLite database file, for connections of its own (bulk writes).
+    sqlite_path: Option<std::path::PathBuf>,
 }
 
 /// The channel on which app nodes announce committed writes.
@@ -147,11 +151,21 @@ impl Store {
                 .after_connect(pragmas)
                 .connect(url)
                 .await?;
+            // `sqlite://PATH?options` or `sqlite:PATH`; an in-memory
+            // database has no file another connection could open.
+            let path = url
+                .trim_start_matches("sqlite:")
+                .trim_start_matches("//")
+                .split('?')
+                .next()
+                .filter(|p| !p.is_empty() && !p.contains(":memory:"))
+                .map(std::path::PathBuf::from);
             Ok(Store {
                 read,
                 write,
                 backend: Backend::Sqlite,
                 pg_url: None,
+                sqlite_path: path,
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
@@ -164,6 +178,7 @@ impl Store {
                 write: pool,
                 backend: Backend::Postgres,
                 pg_url: Some(url.to_string()),
+                sqlite_path: None,
             })
         } else {
             Err(StoreError::Migration(format!(

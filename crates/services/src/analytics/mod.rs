@@ -86,6 +86,9 @@ pub struct ImportOptions {
     pub flush_entries: usize,
     /// Parser threads (0: one per core).
     pub threads: usize,
+    /// Drop the aggregate tables' indexes during the import and build them
+    /// at its end; `None` decides by the input's size (see `BULK_FACTOR`).
+    pub bulk: Option<bool>,
 }
 
 impl Default for ImportOptions {
@@ -94,6 +97,7 @@ impl Default for ImportOptions {
             tracking: None,
             flush_entries: 1_500_000,
             threads: 0,
+            bulk: None,
         }
     }
 }
@@ -104,6 +108,14 @@ pub struct MalformedLine {
     pub line: u64,
     pub reason: String,
 }
+
+/// An import whose input is at least this many times the database's size
+/// drops the aggregate tables' secondary indexes and builds them again at
+/// its end (a whole rebuild costs about what the database holds; keeping
+/// them up to date costs with every row written, and the rows written grow
+/// with the input; GH Archive JSON is some 30 times the aggregates it
+/// becomes). A small import into a large database keeps them.
+const BULK_FACTOR: u64 = 2;
 
 /// At most this many malformed lines are listed (all are counted).
 pub const MALFORMED_LISTED: usize = 1000;
@@ -125,6 +137,10 @@ pub struct ImportReport {
     pub flushes: u64,
     /// Of `seconds`, the time spent writing flushes to the database.
     pub write_seconds: f64,
+    /// Whether the import was large enough to drop the aggregate tables'
+    /// indexes and build them again at its end, and how long that took.
+    pub indexes_rebuilt: bool,
+    pub index_seconds: f64,
     pub seconds: f64,
 }
 
@@ -300,10 +316,20 @@ impl App {
         let seen = SeenIds::load(self.store.gh_seen().await?)
             .map_err(|e| ServiceError::Internal(format!("stored event ids do not read: {e}")))?;
         let labels: Vec<String> = inputs.iter().map(Input::label).collect();
+        // An earlier import may have stopped while its indexes were dropped.
+        self.store.gh_ensure_indexes().await?;
+        let input_bytes = input_bytes(&inputs);
+        let bulk = match opts.bulk {
+            Some(b) => b,
+            None => input_bytes >= BULK_FACTOR * self.store.database_bytes().await?,
+        };
+        if bulk {
+            self.store.gh_drop_indexes().await?;
+        }
         let run = self.store.gh_import_started(&labels.join(" ")).await?;
         let store = self.store.clone();
         let handle = tokio::runtime::Handle::current();
-        let mut report = tokio::task::spawn_blocking(move || {
+        let report = tokio::task::spawn_blocking(move || {
             pipeline(
                 &handle,
                 &store,
@@ -315,7 +341,15 @@ impl App {
             )
         })
         .await
-        .map_err(|e| ServiceError::Internal(format!("import task: {e}")))??;
+        .map_err(|e| ServiceError::Internal(format!("import task: {e}")));
+        // Built again whatever became of the import (what it wrote stays).
+        let indexed = std::time::Instant::now();
+        if bulk {
+            self.store.gh_ensure_indexes().await?;
+        }
+        let mut report = report??;
+        report.indexes_rebuilt = bulk;
+        report.index_seconds = indexed.elapsed().as_secs_f64();
         report.files = labels;
         report.seconds = started.elapsed().as_secs_f64();
         let json = serde_json::to_string(&report).unwrap_or_default();
@@ -329,8 +363,20 @@ impl App {
     /// oldest first, so that each month starts from the one before.
     pub async fn analytics_compute(&self, from: Option<Month>) -> Result<Vec<MonthComputed>> {
         let rules = self.settings().analytics.clone();
+        self.store.gh_ensure_indexes().await?;
         compute(&self.store, &rules, from).await
     }
+}
+
+/// The size of the input files (standard input counts as nothing).
+fn input_bytes(inputs: &[Input]) -> u64 {
+    inputs
+        .iter()
+        .map(|i| match i {
+            Input::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+            Input::Stdin => 0,
+        })
+        .sum()
 }
 
 fn pipeline(
@@ -342,13 +388,7 @@ fn pipeline(
     opts: &ImportOptions,
     on_progress: &(dyn Fn(&ImportProgress) + Send + Sync),
 ) -> Result<ImportReport> {
-    let total_bytes: u64 = inputs
-        .iter()
-        .map(|i| match i {
-            Input::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
-            Input::Stdin => 0,
-        })
-        .sum();
+    let total_bytes = input_bytes(inputs);
     let threads = if opts.threads > 0 {
         opts.threads
     } else {
@@ -366,16 +406,22 @@ fn pipeline(
         // The channel has no room: a full aggregate waits for the writer,
         // so memory holds two aggregates at most (one being written).
         let (write_tx, write_rx) = mpsc::sync_channel::<(Aggregate, Vec<(Month, Vec<u8>)>)>(0);
-        let writer = s.spawn(move || -> Result<(u64, f64)> {
-            let (mut flushes, mut seconds) = (0, 0.0);
-            for (agg, dirty) in write_rx {
-                let t = std::time::Instant::now();
-                handle.block_on(store.gh_apply(&agg, &dirty))?;
-                flushes += 1;
-                seconds += t.elapsed().as_secs_f64();
-            }
-            Ok((flushes, seconds))
-        });
+        // Named threads, so a profile tells the pipeline's stages apart
+        // (failing to start one panics, as `Scope::spawn` does).
+        let spawn = |name: &str| std::thread::Builder::new().name(name.to_string());
+        let writer = spawn("gh-writer")
+            .spawn_scoped(s, move || -> Result<(u64, f64)> {
+                let (mut flushes, mut seconds) = (0, 0.0);
+                let mut w = store.gh_writer()?;
+                for (agg, dirty) in write_rx {
+                    let t = std::time::Instant::now();
+                    handle.block_on(store.gh_apply(&mut w, &agg, &dirty))?;
+                    flushes += 1;
+                    seconds += t.elapsed().as_secs_f64();
+                }
+                Ok((flushes, seconds))
+            })
+            .expect("starting the writer thread");
         let flush = |agg: &mut Aggregate, seen: &mut SeenIds| -> bool {
             let dirty = seen.take_dirty();
             if agg.events == 0 && dirty.is_empty() {
@@ -386,22 +432,26 @@ fn pipeline(
         let (parsed_tx, parsed_rx) = mpsc::sync_channel::<Parsed>(threads * 2);
         let reader = {
             let bytes = bytes.clone();
-            s.spawn(move || read_blocks(inputs, block_tx, bytes))
+            spawn("gh-reader")
+                .spawn_scoped(s, move || read_blocks(inputs, block_tx, bytes))
+                .expect("starting the reader thread")
         };
         for _ in 0..threads {
             let tx = parsed_tx.clone();
             let rx = &block_rx;
-            s.spawn(move || loop {
-                let next = rx.lock().map(|r| r.recv());
-                match next {
-                    Ok(Ok(b)) => {
-                        if tx.send(parse_block(b)).is_err() {
-                            return;
+            spawn("gh-parser")
+                .spawn_scoped(s, move || loop {
+                    let next = rx.lock().map(|r| r.recv());
+                    match next {
+                        Ok(Ok(b)) => {
+                            if tx.send(parse_block(b)).is_err() {
+                                return;
+                            }
                         }
+                        _ => return,
                     }
-                    _ => return,
-                }
-            });
+                })
+                .expect("starting a parser thread");
         }
         drop(parsed_tx);
         for p in parsed_rx {

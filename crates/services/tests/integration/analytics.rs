@@ -219,10 +219,20 @@ fn write(lines: &[String], gz: bool) -> PathBuf {
 }
 
 async fn import(app: &App, path: &Path, tracking: Option<Tracking>) -> ImportReport {
+    import_with(app, path, tracking, None).await
+}
+
+async fn import_with(
+    app: &App,
+    path: &Path,
+    tracking: Option<Tracking>,
+    bulk: Option<bool>,
+) -> ImportReport {
     let opts = ImportOptions {
         tracking,
         threads: 2,
         flush_entries: 5,
+        bulk,
     };
     app.analytics_import(
         vec![Input::File(path.to_path_buf())],
@@ -237,7 +247,14 @@ on_both!(
     imports_both_schemas_once_and_reports_bad_lines,
     |app: App| async move {
         let first = write(&first_file(), false);
-        let r = import(&app, &first, None).await;
+        // The first import as a bulk load (indexes dropped, built at the
+        // end), the later ones row by row on top of it: the hand-computed
+        // values below hold for both ways of writing.
+        let indexes = app.store.gh_index_names().await.unwrap();
+        assert_eq!(indexes.len(), 10, "{indexes:?}");
+        let r = import_with(&app, &first, None, Some(true)).await;
+        assert!(r.indexes_rebuilt);
+        assert_eq!(app.store.gh_index_names().await.unwrap(), indexes);
         assert_eq!(
             (r.lines, r.events, r.duplicates, r.malformed),
             (19, 16, 0, 2),
@@ -260,6 +277,10 @@ on_both!(
         // old and one new event adds only the new one.
         let again = import(&app, &first, None).await;
         assert_eq!((again.events, again.duplicates), (0, 16));
+        assert!(
+            !again.indexes_rebuilt,
+            "a small file into a larger database"
+        );
         let t = t0();
         let more = write(
             &[
