@@ -242,6 +242,19 @@ fn name_seen(map: &mut FxHashMap<u64, (String, Timestamp)>, n: &Named, at: Times
 }
 
 impl Aggregate {
+    /// Empties the aggregate but keeps its tables' room, so the next one
+    /// fills memory already mapped instead of faulting fresh pages in.
+    pub fn clear(&mut self) {
+        self.monthly.clear();
+        self.items.clear();
+        self.item_activity.clear();
+        self.stars.clear();
+        self.actor_months.clear();
+        self.repo_names.clear();
+        self.actor_names.clear();
+        self.events = 0;
+    }
+
     /// Rough number of entries held, to decide when to flush.
     pub fn size(&self) -> usize {
         self.monthly.len()

@@ -103,10 +103,6 @@ pub const GH_INDEXES: &[(&str, &str)] = &[
     ("gh_monthly_actor", "gh_monthly (actor_id, month)"),
     ("gh_items_merged", "gh_items (merged_at)"),
     ("gh_items_author", "gh_items (author_id)"),
-    (
-        "gh_item_activity_item",
-        "gh_item_activity (repo_id, number)",
-    ),
     ("gh_stars_actor", "gh_stars (actor_id)"),
     ("gh_actors_login", "gh_actors (login)"),
     ("gh_repos_name", "gh_repos (name)"),
@@ -114,7 +110,7 @@ pub const GH_INDEXES: &[(&str, &str)] = &[
 
 /// The SQLite writer's page cache, in KiB: flushes add to rows all over
 /// the aggregate tables, whose pages then stay in memory between flushes.
-const WRITER_CACHE_KIB: i64 = 128 * 1024;
+const WRITER_CACHE_KIB: i64 = 64 * 1024;
 
 /// Writes an import's flushes. On SQLite it holds its own connection to
 /// the database file, so statements stay prepared and pages cached from
@@ -359,6 +355,13 @@ impl Store {
     /// Every import and compute starts here, so an import stopped while its
     /// indexes were dropped costs speed until then, never wrong answers.
     pub async fn gh_ensure_indexes(&self) -> Result<()> {
+        if self.backend == Backend::Sqlite {
+            // Lets SQLite sort a new index's entries on more than one core.
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            sqlx::query(&format!("PRAGMA threads = {}", cores.min(8)))
+                .execute(&self.write)
+                .await?;
+        }
         for (name, on) in GH_INDEXES {
             sqlx::query(&format!("CREATE INDEX IF NOT EXISTS {name} ON {on}"))
                 .execute(&self.write)
@@ -734,15 +737,20 @@ impl Store {
     }
 
     /// A repository's issues and pull requests, with first responses by
-    /// someone other than the author.
+    /// someone other than the author (one pass over the repository's
+    /// activity rows, which lead the table's key).
     pub async fn gh_items(&self, repo: i64) -> Result<Vec<ItemRow>> {
         let rows = sqlx::query(
             "SELECT i.number, i.is_pull, i.author_id, i.opened_at, i.closed_at, i.merged_at, i.merge_unknown,
-                    (SELECT MIN(a.first_response_at) FROM gh_item_activity a
-                      WHERE a.repo_id = i.repo_id AND a.number = i.number
-                        AND a.first_response_at IS NOT NULL
-                        AND (i.author_id IS NULL OR a.actor_id <> i.author_id)) AS first_response_at
-             FROM gh_items i WHERE i.repo_id = $1",
+                    f.first_response_at
+             FROM gh_items i LEFT JOIN (
+               SELECT a.number, MIN(a.first_response_at) AS first_response_at
+               FROM gh_item_activity a
+               JOIN gh_items j ON j.repo_id = a.repo_id AND j.number = a.number
+               WHERE a.repo_id = $1 AND a.first_response_at IS NOT NULL
+                 AND (j.author_id IS NULL OR a.actor_id <> j.author_id)
+               GROUP BY a.number) f ON f.number = i.number
+             WHERE i.repo_id = $1",
         )
         .bind(repo)
         .fetch_all(self.reader())

@@ -76,6 +76,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0008_analytics_footsteps.sqlite.sql"),
         postgres: include_str!("../migrations/0008_analytics_footsteps.postgres.sql"),
     },
+    Migration {
+        version: 9,
+        name: "analytics_item_index",
+        sql: include_str!("../migrations/0009_analytics_item_index.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn dialect(m: &Migration, backend: Backend) -> String {

@@ -95,7 +95,7 @@ impl Default for ImportOptions {
     fn default() -> Self {
         ImportOptions {
             tracking: None,
-            flush_entries: 1_500_000,
+            flush_entries: 2_500_000,
             threads: 0,
             bulk: None,
         }
@@ -434,6 +434,8 @@ fn pipeline(
         // The channel has no room: a full aggregate waits for the writer,
         // so memory holds two aggregates at most (one being written).
         let (write_tx, write_rx) = mpsc::sync_channel::<(Aggregate, Vec<(Month, Vec<u8>)>)>(0);
+        // Written aggregates come back emptied, to be filled again.
+        let (back_tx, back_rx) = mpsc::sync_channel::<Aggregate>(1);
         // Named threads, so a profile tells the pipeline's stages apart
         // (failing to start one panics, as `Scope::spawn` does).
         let spawn = |name: &str| std::thread::Builder::new().name(name.to_string());
@@ -444,6 +446,9 @@ fn pipeline(
                 for (agg, dirty) in write_rx {
                     let t = std::time::Instant::now();
                     handle.block_on(store.gh_apply(&mut w, &agg, &dirty))?;
+                    let mut agg = agg;
+                    agg.clear();
+                    let _ = back_tx.try_send(agg);
                     flushes += 1;
                     seconds += t.elapsed().as_secs_f64();
                 }
@@ -455,7 +460,8 @@ fn pipeline(
             if agg.events == 0 && dirty.is_empty() {
                 return true;
             }
-            write_tx.send((std::mem::take(agg), dirty)).is_ok()
+            let next = back_rx.try_recv().unwrap_or_default();
+            write_tx.send((std::mem::replace(agg, next), dirty)).is_ok()
         };
         let (parsed_tx, parsed_rx) = mpsc::sync_channel::<Parsed>(threads * 2);
         let reader = {

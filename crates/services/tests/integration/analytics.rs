@@ -251,7 +251,7 @@ on_both!(
         // end), the later ones row by row on top of it: the hand-computed
         // values below hold for both ways of writing.
         let indexes = app.store.gh_index_names().await.unwrap();
-        assert_eq!(indexes.len(), 10, "{indexes:?}");
+        assert_eq!(indexes.len(), 9, "{indexes:?}");
         let r = import_with(&app, &first, None, Some(true)).await;
         assert!(r.indexes_rebuilt);
         assert_eq!(app.store.gh_index_names().await.unwrap(), indexes);
