@@ -27,6 +27,23 @@ pub struct Event {
     pub kind: Kind,
 }
 
+impl Event {
+    /// A slot for [`parse_line_into`].
+    pub fn blank() -> Event {
+        let nobody = || Named {
+            id: 0,
+            name: String::new(),
+        };
+        Event {
+            id: 0,
+            at: 0,
+            actor: nobody(),
+            repo: nobody(),
+            kind: Kind::Other,
+        }
+    }
+}
+
 /// What happened, for the event types that matter to the metrics.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
@@ -266,8 +283,16 @@ fn number(p: &RawPayload, item: Option<&RawItem>) -> Result<u64, LineError> {
 
 /// Parses one line. Blank lines are `Ok(None)`.
 pub fn parse_line(line: &[u8]) -> Result<Option<Event>, LineError> {
+    let mut e = Event::blank();
+    Ok(parse_line_into(line, &mut e)?.then_some(e))
+}
+
+/// Parses one line into `slot`, reusing its names' memory (an import
+/// parses millions of lines into the same few thousand slots); false for a
+/// blank line. On an error the slot holds anything.
+pub fn parse_line_into(line: &[u8], slot: &mut Event) -> Result<bool, LineError> {
     if line.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
+        return Ok(false);
     }
     let raw = scan_event(line).map_err(LineError::Json)?;
     let id = raw.id.ok_or(LineError::Field("id"))?;
@@ -276,24 +301,17 @@ pub fn parse_line(line: &[u8]) -> Result<Option<Event>, LineError> {
         .as_deref()
         .and_then(parse_timestamp)
         .ok_or(LineError::Field("created_at"))?;
-    let actor = raw
-        .actor
-        .and_then(|a| {
-            Some(Named {
-                id: a.id?,
-                name: a.login?.into_owned(),
-            })
-        })
-        .ok_or(LineError::Field("actor"))?;
-    let repo = raw
-        .repo
-        .and_then(|r| {
-            Some(Named {
-                id: r.id?,
-                name: r.login?.into_owned(),
-            })
-        })
-        .ok_or(LineError::Field("repo"))?;
+    let named = |a: Option<RawAccount<'_>>, slot: &mut Named, what| {
+        let (id, name) = a
+            .and_then(|a| Some((a.id?, a.login?)))
+            .ok_or(LineError::Field(what))?;
+        slot.id = id;
+        slot.name.clear();
+        slot.name.push_str(&name);
+        Ok::<_, LineError>(())
+    };
+    named(raw.actor, &mut slot.actor, "actor")?;
+    named(raw.repo, &mut slot.repo, "repo")?;
     let kind = raw.kind.ok_or(LineError::Field("type"))?;
     let p = raw.payload;
     let action = p.action.as_deref().unwrap_or("");
@@ -373,13 +391,10 @@ pub fn parse_line(line: &[u8]) -> Result<Option<Event>, LineError> {
         "MemberEvent" if action == "added" || action.is_empty() => Kind::Member,
         _ => Kind::Other,
     };
-    Ok(Some(Event {
-        id,
-        at,
-        actor,
-        repo,
-        kind,
-    }))
+    slot.id = id;
+    slot.at = at;
+    slot.kind = kind;
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -410,8 +410,10 @@ impl Store {
             Some(path) if self.backend == Backend::Sqlite => {
                 let c = rusqlite::Connection::open(path)?;
                 c.execute_batch(&format!(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -{WRITER_CACHE_KIB};"
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -{WRITER_CACHE_KIB}; PRAGMA wal_autocheckpoint = 200000;"
                 ))?;
+                // The log is copied back once at the end rather than after
+                // every flush (flushes rewrite the same pages; up to ~800 MB).
                 c.set_prepared_statement_cache_capacity(32);
                 Some(c)
             }

@@ -12,7 +12,7 @@
 use crate::{App, Result, ServiceError};
 use guildhall_analytics::activity::activity;
 use guildhall_analytics::aggregate::Aggregate;
-use guildhall_analytics::event::{parse_line, Event, LineError};
+use guildhall_analytics::event::{parse_line_into, Event, LineError};
 use guildhall_analytics::rank::{community, global, ItemNode, Previous};
 use guildhall_analytics::rules::{AnalyticsRules, Tracking};
 use guildhall_analytics::seen::SeenIds;
@@ -301,17 +301,22 @@ fn split_lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
+/// Parses a block into `events`, whose slots (and their names' memory)
+/// are reused from the block before.
 fn parse_block(b: &Block, mut events: Vec<Event>) -> Parsed {
-    events.clear();
+    let mut n = 0;
     let mut errors = Vec::new();
     let mut lines = 0;
     // The block ends with its last line's newline (or the file's end).
     let data = b.data.strip_suffix(b"\n").unwrap_or(&b.data);
     for (i, line) in split_lines(data).enumerate() {
         lines += 1;
-        match parse_line(line) {
-            Ok(Some(e)) => events.push(e),
-            Ok(None) => {}
+        if n == events.len() {
+            events.push(Event::blank());
+        }
+        match parse_line_into(line, &mut events[n]) {
+            Ok(true) => n += 1,
+            Ok(false) => {}
             Err(e) => errors.push(MalformedLine {
                 file: b.file.to_string(),
                 line: b.first_line + i as u64,
@@ -322,6 +327,7 @@ fn parse_block(b: &Block, mut events: Vec<Event>) -> Parsed {
             }),
         }
     }
+    events.truncate(n);
     Parsed {
         events,
         errors,
