@@ -195,6 +195,17 @@ impl Store {
         Ok(self.write.begin().await?)
     }
 
+    /// Copies SQLite's write-ahead log into the database and empties it
+    /// (after a bulk write; otherwise SQLite does this in small steps).
+    pub async fn checkpoint(&self) -> Result<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.write)
+                .await?;
+        }
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.read.close().await;
         self.write.close().await;

@@ -380,6 +380,8 @@ impl App {
         if bulk {
             self.store.gh_ensure_indexes().await?;
         }
+        // The import's connection left the log to be copied back once.
+        self.store.checkpoint().await?;
         let mut report = report??;
         report.indexes_rebuilt = bulk;
         report.index_seconds = indexed.elapsed().as_secs_f64();
