@@ -112,12 +112,111 @@ pub const GH_INDEXES: &[(&str, &str)] = &[
 /// the aggregate tables, whose pages then stay in memory between flushes.
 const WRITER_CACHE_KIB: i64 = 64 * 1024;
 
-/// Writes an import's flushes. On SQLite it holds its own connection to
-/// the database file, so statements stay prepared and pages cached from
-/// one flush to the next, and rows are bound straight to SQLite (a pool
-/// connection hands every value through its driver's thread).
+/// Writes an import's flushes on a connection of its own. On SQLite,
+/// statements stay prepared and pages cached from one flush to the next,
+/// and rows are bound straight to SQLite (a pool connection hands every
+/// value through its driver's thread); on PostgreSQL, rows are streamed
+/// with `COPY` into staging tables and merged with one statement per table.
 pub struct GhWriter {
-    conn: Option<rusqlite::Connection>,
+    sqlite: Option<rusqlite::Connection>,
+    postgres: Option<sqlx::PgConnection>,
+}
+
+/// PostgreSQL: each table's rows are copied into a temporary staging table
+/// (emptied at commit) and merged into the table with the same `ON
+/// CONFLICT` clause the other sinks use.
+struct CopySink<'c>(sqlx::Transaction<'c, sqlx::Postgres>);
+
+/// `INSERT INTO table (columns)` → (table, columns).
+fn split_head(head: &str) -> (&str, &str) {
+    let rest = head.trim_start_matches("INSERT INTO ");
+    let (table, cols) = rest.split_once(" (").unwrap_or((rest, ""));
+    (table, cols.trim_end_matches(')'))
+}
+
+/// A value in `COPY … FROM STDIN`'s text format.
+fn copy_text(out: &mut String, v: &Val<'_>) {
+    use std::fmt::Write;
+    match *v {
+        Val::I(x) | Val::N(Some(x)) => {
+            let _ = write!(out, "{x}");
+        }
+        Val::N(None) => out.push_str("\\N"),
+        Val::F(x) => {
+            let _ = write!(out, "{x}");
+        }
+        Val::S(s) => {
+            for c in s.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '\t' => out.push_str("\\t"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\0' => {}
+                    c => out.push(c),
+                }
+            }
+        }
+        Val::B(b) => {
+            out.push_str("\\\\x");
+            for byte in b {
+                let _ = write!(out, "{byte:02x}");
+            }
+        }
+    }
+}
+
+impl Sink for CopySink<'_> {
+    async fn rows<'v, R: AsRef<[Val<'v>]>>(
+        &mut self,
+        head: &str,
+        _width: usize,
+        rows: impl IntoIterator<Item = R>,
+        suffix: &str,
+    ) -> Result<()> {
+        let (table, cols) = split_head(head);
+        let stage = format!("stage_{table}");
+        sqlx::query(&format!(
+            "CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS SELECT {cols} FROM {table} WITH NO DATA"
+        ))
+        .execute(&mut *self.0)
+        .await?;
+        let mut copy = self
+            .0
+            .copy_in_raw(&format!("COPY {stage} ({cols}) FROM STDIN"))
+            .await?;
+        let mut buf = String::with_capacity(1 << 20);
+        let mut any = false;
+        for row in rows {
+            any = true;
+            for (i, v) in row.as_ref().iter().enumerate() {
+                if i > 0 {
+                    buf.push('\t');
+                }
+                copy_text(&mut buf, v);
+            }
+            buf.push('\n');
+            if buf.len() >= 1 << 20 {
+                copy.send(buf.as_bytes()).await?;
+                buf.clear();
+            }
+        }
+        if !buf.is_empty() {
+            copy.send(buf.as_bytes()).await?;
+        }
+        copy.finish().await?;
+        if any {
+            sqlx::query(&format!(
+                "INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage}{suffix}"
+            ))
+            .execute(&mut *self.0)
+            .await?;
+            sqlx::query(&format!("TRUNCATE {stage}"))
+                .execute(&mut *self.0)
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 /// One flush: the ids' bitmaps, names, and every aggregate table, each in
@@ -403,23 +502,31 @@ impl Store {
         Ok(r.i("n").max(0) as u64)
     }
 
-    /// A writer for an import's flushes: on SQLite its own connection to
-    /// the database file (see [`GhWriter`]), on PostgreSQL the pool.
-    pub fn gh_writer(&self) -> Result<GhWriter> {
-        let conn = match &self.sqlite_path {
-            Some(path) if self.backend == Backend::Sqlite => {
+    /// A writer for an import's flushes, on a connection of its own (see
+    /// [`GhWriter`]); the pool when the database has no file to open.
+    pub async fn gh_writer(&self) -> Result<GhWriter> {
+        let mut w = GhWriter {
+            sqlite: None,
+            postgres: None,
+        };
+        match (&self.sqlite_path, &self.pg_url) {
+            (Some(path), _) if self.backend == Backend::Sqlite => {
                 let c = rusqlite::Connection::open(path)?;
+                // The log is copied back once at the end rather than after
+                // every flush (flushes rewrite the same pages; up to ~800 MB).
                 c.execute_batch(&format!(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -{WRITER_CACHE_KIB}; PRAGMA wal_autocheckpoint = 200000;"
                 ))?;
-                // The log is copied back once at the end rather than after
-                // every flush (flushes rewrite the same pages; up to ~800 MB).
                 c.set_prepared_statement_cache_capacity(32);
-                Some(c)
+                w.sqlite = Some(c);
             }
-            _ => None,
-        };
-        Ok(GhWriter { conn })
+            (_, Some(url)) if self.backend == Backend::Postgres => {
+                use sqlx::Connection;
+                w.postgres = Some(sqlx::PgConnection::connect(url).await?);
+            }
+            _ => {}
+        }
+        Ok(w)
     }
 
     /// Adds an aggregate to the tables and records the bitmaps of the
@@ -431,21 +538,22 @@ impl Store {
         agg: &Aggregate,
         seen: &[(Month, Vec<u8>)],
     ) -> Result<()> {
-        match writer.conn.as_mut() {
-            Some(conn) => {
-                // Taking the write lock up front: a deferred transaction that
-                // finds another writer on its first write cannot wait for it.
-                let tx =
-                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-                let mut sink = SqliteSink(tx);
-                write_flush(&mut sink, agg, seen).await?;
-                sink.0.commit()?;
-            }
-            None => {
-                let mut sink = PoolSink(self.backend, self.begin().await?);
-                write_flush(&mut sink, agg, seen).await?;
-                sink.1.commit().await?;
-            }
+        if let Some(conn) = writer.sqlite.as_mut() {
+            // Taking the write lock up front: a deferred transaction that
+            // finds another writer on its first write cannot wait for it.
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut sink = SqliteSink(tx);
+            write_flush(&mut sink, agg, seen).await?;
+            sink.0.commit()?;
+        } else if let Some(conn) = writer.postgres.as_mut() {
+            use sqlx::Connection;
+            let mut sink = CopySink(conn.begin().await?);
+            write_flush(&mut sink, agg, seen).await?;
+            sink.0.commit().await?;
+        } else {
+            let mut sink = PoolSink(self.backend, self.begin().await?);
+            write_flush(&mut sink, agg, seen).await?;
+            sink.1.commit().await?;
         }
         Ok(())
     }
@@ -1160,5 +1268,30 @@ fn rank_row(r: &sqlx::any::AnyRow) -> RankRow {
         activity: r.try_get::<f64, _>("activity").unwrap_or(0.0),
         participants: r.i("participants"),
         openrank: r.try_get::<Option<f64>, _>("openrank").ok().flatten(),
+    }
+}
+
+#[cfg(test)]
+mod copy_tests {
+    use super::*;
+
+    #[test]
+    fn copy_text_escapes_what_the_format_reserves() {
+        let mut out = String::new();
+        for v in [
+            Val::I(-5),
+            Val::N(None),
+            Val::N(Some(7)),
+            Val::S("a\tb\\c\nd\re\0f"),
+            Val::B(&[0, 0xab]),
+        ] {
+            copy_text(&mut out, &v);
+            out.push('|');
+        }
+        assert_eq!(out, "-5|\\N|7|a\\tb\\\\c\\nd\\ref|\\\\x00ab|");
+        assert_eq!(
+            split_head("INSERT INTO gh_stars (repo_id, actor_id, starred_at)"),
+            ("gh_stars", "repo_id, actor_id, starred_at")
+        );
     }
 }

@@ -450,7 +450,7 @@ fn pipeline(
         let writer = spawn("gh-writer")
             .spawn_scoped(s, move || -> Result<(u64, f64)> {
                 let (mut flushes, mut seconds) = (0, 0.0);
-                let mut w = store.gh_writer()?;
+                let mut w = handle.block_on(store.gh_writer())?;
                 for (agg, dirty) in write_rx {
                     let t = std::time::Instant::now();
                     handle.block_on(store.gh_apply(&mut w, &agg, &dirty))?;
