@@ -7,7 +7,10 @@
 //! into events in parallel, and the calling thread drops duplicates (by id,
 //! against the stored bitmaps), aggregates, and writes a flush whenever the
 //! aggregate grows past a bound, so memory stays bounded however large the
-//! input is. Each flush is one transaction with the ids it counted.
+//! input is. Flushes are written by a thread of their own on a connection
+//! of their own (`Store::gh_writer`) while parsing goes on; each is one
+//! transaction with the ids it counted. A large import drops the aggregate
+//! tables' secondary indexes and builds them once at its end.
 
 use crate::{App, Result, ServiceError};
 use guildhall_analytics::activity::activity;
