@@ -132,6 +132,12 @@ pub async fn import(
     for (kind, n) in &report.by_kind {
         println!("  {kind:<16} {n}");
     }
+    if report.indexes_rebuilt {
+        println!(
+            "  large import: the aggregate tables' indexes were dropped and built again at the end ({:.1} s)",
+            report.index_seconds
+        );
+    }
     for m in report.malformed_lines.iter().take(20) {
         println!("  malformed: {} line {}: {}", m.file, m.line, m.reason);
     }
