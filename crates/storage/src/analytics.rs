@@ -37,8 +37,9 @@ fn opt(t: Option<Timestamp>) -> Val<'static> {
 }
 
 /// Where a flush's rows go: `INSERT … ON CONFLICT …` statements the same on
-/// both engines, executed by the pool (multi-row statements) or by an
-/// import's own SQLite connection (prepared single-row statements).
+/// both engines, executed by an import's own SQLite connection (prepared
+/// single-row statements) or PostgreSQL connection (`COPY`, then one
+/// merging statement).
 trait Sink {
     async fn rows<'v, R: AsRef<[Val<'v>]>>(
         &mut self,
@@ -47,21 +48,6 @@ trait Sink {
         rows: impl IntoIterator<Item = R>,
         suffix: &str,
     ) -> Result<()>;
-}
-
-struct PoolSink(Backend, crate::Tx<'static>);
-
-impl Sink for PoolSink {
-    async fn rows<'v, R: AsRef<[Val<'v>]>>(
-        &mut self,
-        head: &str,
-        width: usize,
-        rows: impl IntoIterator<Item = R>,
-        suffix: &str,
-    ) -> Result<()> {
-        insert_rows(self.0, &mut self.1, head, width, rows, suffix).await?;
-        Ok(())
-    }
 }
 
 struct SqliteSink<'c>(rusqlite::Transaction<'c>);
@@ -117,9 +103,9 @@ const WRITER_CACHE_KIB: i64 = 64 * 1024;
 /// and rows are bound straight to SQLite (a pool connection hands every
 /// value through its driver's thread); on PostgreSQL, rows are streamed
 /// with `COPY` into staging tables and merged with one statement per table.
-pub struct GhWriter {
-    sqlite: Option<rusqlite::Connection>,
-    postgres: Option<sqlx::PgConnection>,
+pub enum GhWriter {
+    Sqlite(rusqlite::Connection),
+    Postgres(sqlx::PgConnection),
 }
 
 /// PostgreSQL: each table's rows are copied into a temporary staging table
@@ -503,12 +489,8 @@ impl Store {
     }
 
     /// A writer for an import's flushes, on a connection of its own (see
-    /// [`GhWriter`]); the pool when the database has no file to open.
+    /// [`GhWriter`]).
     pub async fn gh_writer(&self) -> Result<GhWriter> {
-        let mut w = GhWriter {
-            sqlite: None,
-            postgres: None,
-        };
         match (&self.sqlite_path, &self.pg_url) {
             (Some(path), _) if self.backend == Backend::Sqlite => {
                 let c = rusqlite::Connection::open(path)?;
@@ -518,15 +500,16 @@ impl Store {
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -{WRITER_CACHE_KIB}; PRAGMA wal_autocheckpoint = 200000;"
                 ))?;
                 c.set_prepared_statement_cache_capacity(32);
-                w.sqlite = Some(c);
+                Ok(GhWriter::Sqlite(c))
             }
             (_, Some(url)) if self.backend == Backend::Postgres => {
                 use sqlx::Connection;
-                w.postgres = Some(sqlx::PgConnection::connect(url).await?);
+                Ok(GhWriter::Postgres(sqlx::PgConnection::connect(url).await?))
             }
-            _ => {}
+            _ => Err(StoreError::Migration(
+                "an analytics import needs a database file or a PostgreSQL URL (not an in-memory database)".into(),
+            )),
         }
-        Ok(w)
     }
 
     /// Adds an aggregate to the tables and records the bitmaps of the
@@ -538,22 +521,22 @@ impl Store {
         agg: &Aggregate,
         seen: &[(Month, Vec<u8>)],
     ) -> Result<()> {
-        if let Some(conn) = writer.sqlite.as_mut() {
-            // Taking the write lock up front: a deferred transaction that
-            // finds another writer on its first write cannot wait for it.
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let mut sink = SqliteSink(tx);
-            write_flush(&mut sink, agg, seen).await?;
-            sink.0.commit()?;
-        } else if let Some(conn) = writer.postgres.as_mut() {
-            use sqlx::Connection;
-            let mut sink = CopySink(conn.begin().await?);
-            write_flush(&mut sink, agg, seen).await?;
-            sink.0.commit().await?;
-        } else {
-            let mut sink = PoolSink(self.backend, self.begin().await?);
-            write_flush(&mut sink, agg, seen).await?;
-            sink.1.commit().await?;
+        match writer {
+            GhWriter::Sqlite(conn) => {
+                // Taking the write lock up front: a deferred transaction
+                // that finds another writer on its first write cannot wait.
+                let tx =
+                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let mut sink = SqliteSink(tx);
+                write_flush(&mut sink, agg, seen).await?;
+                sink.0.commit()?;
+            }
+            GhWriter::Postgres(conn) => {
+                use sqlx::Connection;
+                let mut sink = CopySink(conn.begin().await?);
+                write_flush(&mut sink, agg, seen).await?;
+                sink.0.commit().await?;
+            }
         }
         Ok(())
     }
