@@ -900,6 +900,29 @@ impl Store {
     /// truth `recompute` checks), give posts without history a first
     /// revision, and settle tags' counts.
     pub async fn finish_import(&self, source: i64) -> Result<()> {
+        // These statements change a million rows each, with triggers: their
+        // statement journals (the pages to restore if one fails half-way)
+        // would be held in memory under `temp_store = MEMORY` (1.8 GB for a
+        // million posts); on disk for the length of them.
+        self.set_temp_store("FILE").await?;
+        let result = self.finish_import_counts(source).await;
+        self.set_temp_store("MEMORY").await?;
+        result?;
+        if self.backend == Backend::Postgres {
+            for t in ["users", "tags", "posts", "comments", "revisions"] {
+                // Ids came from the sequences already; statistics did not.
+                sqlx::raw_sql(&format!("ANALYZE {t}"))
+                    .execute(&self.write)
+                    .await?;
+            }
+        } else {
+            sqlx::raw_sql("ANALYZE").execute(&self.write).await?;
+        }
+        Ok(())
+    }
+
+    /// Counters and first revisions of an import, in one transaction.
+    async fn finish_import_counts(&self, source: i64) -> Result<()> {
         let mut tx = self.begin().await?;
         let mine = "SELECT local_id FROM import_map WHERE source = $1 AND kind = 'post'";
         for sql in [
@@ -923,15 +946,16 @@ impl Store {
             q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        if self.backend == Backend::Postgres {
-            for t in ["users", "tags", "posts", "comments", "revisions"] {
-                // Ids came from the sequences already; statistics did not.
-                sqlx::raw_sql(&format!("ANALYZE {t}"))
-                    .execute(&self.write)
-                    .await?;
-            }
-        } else {
-            sqlx::raw_sql("ANALYZE").execute(&self.write).await?;
+        Ok(())
+    }
+
+    /// SQLite's temporary storage on the writing connection (the pool has
+    /// one): `MEMORY` or `FILE`.
+    async fn set_temp_store(&self, mode: &str) -> Result<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query(&format!("PRAGMA temp_store = {mode}"))
+                .execute(&self.write)
+                .await?;
         }
         Ok(())
     }
