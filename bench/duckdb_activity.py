@@ -2,10 +2,11 @@
 computed by DuckDB from the same GH Archive file, written to a DuckDB
 table on disk (what guildhall's import keeps in its database).
 Merged pull requests are credited to the pull request's author."""
-import duckdb, os, sys, tempfile, time
+import duckdb, os, shutil, sys, tempfile, time
 
 path = sys.argv[1]
-db = os.path.join(tempfile.mkdtemp(prefix="guildhall-duckdb-"), "bench.duckdb")
+tmp = tempfile.mkdtemp(prefix="guildhall-duckdb-")
+db = os.path.join(tmp, "bench.duckdb")
 con = duckdb.connect(db)
 t = time.time()
 con.execute(f"""
@@ -35,3 +36,4 @@ FROM credited GROUP BY month, repo_id, dev
 n = con.execute("SELECT count(*), count(*) FILTER (WHERE activity > 0) FROM activity").fetchone()
 print(f"duckdb {duckdb.__version__}: activity of {n[0]} (month, repo, developer) rows, {n[1]} with activity > 0, in {time.time() - t:.1f} s")
 con.close()
+shutil.rmtree(tmp)
