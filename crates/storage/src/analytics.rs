@@ -41,10 +41,11 @@ fn opt(t: Option<Timestamp>) -> Val<'static> {
 /// single-row statements) or PostgreSQL connection (`COPY`, then one
 /// merging statement).
 trait Sink {
+    /// Upserts `rows` (values of `columns`, in order) into `table`.
     async fn rows<'v, R: AsRef<[Val<'v>]>>(
         &mut self,
-        head: &str,
-        width: usize,
+        table: &str,
+        columns: &[&str],
         rows: impl IntoIterator<Item = R>,
         suffix: &str,
     ) -> Result<()>;
@@ -55,15 +56,16 @@ struct SqliteSink<'c>(rusqlite::Transaction<'c>);
 impl Sink for SqliteSink<'_> {
     async fn rows<'v, R: AsRef<[Val<'v>]>>(
         &mut self,
-        head: &str,
-        width: usize,
+        table: &str,
+        columns: &[&str],
         rows: impl IntoIterator<Item = R>,
         suffix: &str,
     ) -> Result<()> {
-        let marks = vec!["?"; width].join(", ");
-        let mut stmt = self
-            .0
-            .prepare_cached(&format!("{head} VALUES ({marks}){suffix}"))?;
+        let marks = vec!["?"; columns.len()].join(", ");
+        let mut stmt = self.0.prepare_cached(&format!(
+            "INSERT INTO {table} ({}) VALUES ({marks}){suffix}",
+            columns.join(", ")
+        ))?;
         for row in rows {
             for (i, v) in row.as_ref().iter().enumerate() {
                 match *v {
@@ -113,13 +115,6 @@ pub enum GhWriter {
 /// CONFLICT` clause the other sinks use.
 struct CopySink<'c>(sqlx::Transaction<'c, sqlx::Postgres>);
 
-/// `INSERT INTO table (columns)` → (table, columns).
-fn split_head(head: &str) -> (&str, &str) {
-    let rest = head.trim_start_matches("INSERT INTO ");
-    let (table, cols) = rest.split_once(" (").unwrap_or((rest, ""));
-    (table, cols.trim_end_matches(')'))
-}
-
 /// A value in `COPY … FROM STDIN`'s text format.
 fn copy_text(out: &mut String, v: &Val<'_>) {
     use std::fmt::Write;
@@ -155,12 +150,12 @@ fn copy_text(out: &mut String, v: &Val<'_>) {
 impl Sink for CopySink<'_> {
     async fn rows<'v, R: AsRef<[Val<'v>]>>(
         &mut self,
-        head: &str,
-        _width: usize,
+        table: &str,
+        columns: &[&str],
         rows: impl IntoIterator<Item = R>,
         suffix: &str,
     ) -> Result<()> {
-        let (table, cols) = split_head(head);
+        let cols = columns.join(", ");
         let stage = format!("stage_{table}");
         sqlx::query(&format!(
             "CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS SELECT {cols} FROM {table} WITH NO DATA"
@@ -217,8 +212,8 @@ async fn write_flush<S: Sink>(
         .iter()
         .map(|(m, ids)| [Val::I(i64::from(m.0)), Val::B(ids.as_slice())]);
     sink.rows(
-        "INSERT INTO gh_seen (month, ids)",
-        2,
+        "gh_seen",
+        &["month", "ids"],
         seen_rows,
         " ON CONFLICT (month) DO UPDATE SET ids = excluded.ids",
     )
@@ -235,13 +230,8 @@ async fn write_flush<S: Sink>(
             " ON CONFLICT (id) DO UPDATE SET {col} = CASE WHEN excluded.seen_at >= {table}.seen_at THEN excluded.{col} ELSE {table}.{col} END, seen_at = {}",
             pick(&format!("{table}.seen_at"), "excluded.seen_at", ">")
         );
-        sink.rows(
-            &format!("INSERT INTO {table} (id, {col}, seen_at)"),
-            3,
-            rows,
-            &suffix,
-        )
-        .await?;
+        sink.rows(table, &["id", col, "seen_at"], rows, &suffix)
+            .await?;
     }
     let cols = Counts::COLUMNS;
     let rows = sorted(agg.monthly.iter(), |(k, _)| **k)
@@ -257,10 +247,10 @@ async fn write_flush<S: Sink>(
             }
             row
         });
-    let head = format!(
-        "INSERT INTO gh_monthly (month, repo_id, actor_id, {})",
-        cols.join(", ")
-    );
+    let columns: Vec<&str> = ["month", "repo_id", "actor_id"]
+        .into_iter()
+        .chain(cols)
+        .collect();
     let sets: Vec<String> = cols
         .iter()
         .map(|c| format!("{c} = gh_monthly.{c} + excluded.{c}"))
@@ -269,7 +259,7 @@ async fn write_flush<S: Sink>(
         " ON CONFLICT (month, repo_id, actor_id) DO UPDATE SET {}",
         sets.join(", ")
     );
-    sink.rows(&head, 3 + cols.len(), rows, &suffix).await?;
+    sink.rows("gh_monthly", &columns, rows, &suffix).await?;
 
     let rows = sorted(agg.items.iter(), |(k, _)| **k)
         .into_iter()
@@ -294,8 +284,17 @@ async fn write_flush<S: Sink>(
         pick("gh_items.merge_unknown", "excluded.merge_unknown", ">"),
     );
     sink.rows(
-        "INSERT INTO gh_items (repo_id, number, is_pull, author_id, opened_at, closed_at, merged_at, merge_unknown)",
-        8,
+        "gh_items",
+        &[
+            "repo_id",
+            "number",
+            "is_pull",
+            "author_id",
+            "opened_at",
+            "closed_at",
+            "merged_at",
+            "merge_unknown",
+        ],
         rows,
         &suffix,
     )
@@ -331,8 +330,19 @@ async fn write_flush<S: Sink>(
         pick("gh_item_activity.first_response_at", "excluded.first_response_at", "<")
     );
     sink.rows(
-        "INSERT INTO gh_item_activity (repo_id, month, number, actor_id, opened, comments, reviews, review_comments, closed, first_response_at)",
-        10,
+        "gh_item_activity",
+        &[
+            "repo_id",
+            "month",
+            "number",
+            "actor_id",
+            "opened",
+            "comments",
+            "reviews",
+            "review_comments",
+            "closed",
+            "first_response_at",
+        ],
         rows,
         &suffix,
     )
@@ -346,8 +356,8 @@ async fn write_flush<S: Sink>(
         pick("gh_stars.starred_at", "excluded.starred_at", "<")
     );
     sink.rows(
-        "INSERT INTO gh_stars (repo_id, actor_id, starred_at)",
-        3,
+        "gh_stars",
+        &["repo_id", "actor_id", "starred_at"],
         rows,
         &suffix,
     )
@@ -364,8 +374,8 @@ async fn write_flush<S: Sink>(
             ]
         });
     sink.rows(
-        "INSERT INTO gh_actor_months (actor_id, month, days, actions)",
-        4,
+        "gh_actor_months",
+        &["actor_id", "month", "days", "actions"],
         rows,
         " ON CONFLICT (actor_id, month) DO UPDATE SET days = gh_actor_months.days | excluded.days, actions = gh_actor_months.actions + excluded.actions",
     )
@@ -1272,9 +1282,5 @@ mod copy_tests {
             out.push('|');
         }
         assert_eq!(out, "-5|\\N|7|a\\tb\\\\c\\nd\\ref|\\\\x00ab|");
-        assert_eq!(
-            split_head("INSERT INTO gh_stars (repo_id, actor_id, starred_at)"),
-            ("gh_stars", "repo_id, actor_id, starred_at")
-        );
     }
 }
