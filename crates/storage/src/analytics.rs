@@ -506,8 +506,11 @@ impl Store {
                 let c = rusqlite::Connection::open(path)?;
                 // The log is copied back once at the end rather than after
                 // every flush (flushes rewrite the same pages; up to ~800 MB).
+                for pragma in crate::SQLITE_PRAGMAS {
+                    c.execute_batch(pragma)?;
+                }
                 c.execute_batch(&format!(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -{WRITER_CACHE_KIB}; PRAGMA wal_autocheckpoint = 200000;"
+                    "PRAGMA cache_size = -{WRITER_CACHE_KIB}; PRAGMA wal_autocheckpoint = 200000;"
                 ))?;
                 c.set_prepared_statement_cache_capacity(32);
                 Ok(GhWriter::Sqlite(c))

@@ -906,7 +906,7 @@ impl Store {
         // million posts); on disk for the length of them.
         self.set_temp_store("FILE").await?;
         let result = self.finish_import_counts(source).await;
-        self.set_temp_store("MEMORY").await?;
+        self.set_temp_store(crate::SQLITE_TEMP_STORE).await?;
         result?;
         if self.backend == Backend::Postgres {
             for t in ["users", "tags", "posts", "comments", "revisions"] {

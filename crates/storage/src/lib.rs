@@ -94,22 +94,31 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
+/// What every SQLite connection is opened with: the pool's and the ones a
+/// bulk import opens for itself (`analytics::GhWriter`).
+pub(crate) const SQLITE_PRAGMAS: &[&str] = &[
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA busy_timeout = 10000",
+    "PRAGMA foreign_keys = ON",
+];
+
+/// Where the pool's connections keep temporary tables, sorts and statement
+/// journals (an import's closing statements switch to `FILE` for a while).
+pub(crate) const SQLITE_TEMP_STORE: &str = "MEMORY";
+
 fn sqlite_pragmas(
     conn: &mut sqlx::AnyConnection,
     _meta: sqlx::pool::PoolConnectionMetadata,
 ) -> futures_core::future::BoxFuture<'_, Result<(), sqlx::Error>> {
     Box::pin(async move {
         use sqlx::Executor;
-        for pragma in [
-            "PRAGMA journal_mode = WAL",
-            "PRAGMA synchronous = NORMAL",
-            "PRAGMA busy_timeout = 10000",
-            "PRAGMA foreign_keys = ON",
-            "PRAGMA cache_size = -32000",
-            "PRAGMA temp_store = MEMORY",
-        ] {
-            conn.execute(pragma).await?;
+        for pragma in SQLITE_PRAGMAS {
+            conn.execute(*pragma).await?;
         }
+        conn.execute("PRAGMA cache_size = -32000").await?;
+        conn.execute(format!("PRAGMA temp_store = {SQLITE_TEMP_STORE}").as_str())
+            .await?;
         Ok(())
     })
 }
