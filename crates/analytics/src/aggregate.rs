@@ -188,6 +188,11 @@ impl Footsteps {
     /// One action at `t`.
     pub fn at(t: Timestamp) -> Footsteps {
         let (_, _, day) = civil_from_days(day_of(t));
+        Footsteps::on_day(day)
+    }
+
+    /// One action on day `day` (1–31) of a month.
+    pub fn on_day(day: u32) -> Footsteps {
         Footsteps {
             days: 1 << (day - 1),
             actions: 1,
@@ -266,14 +271,16 @@ impl Aggregate {
 
     pub fn add(&mut self, e: &Event) {
         self.events += 1;
-        let month = Month::of(e.at);
+        // One calendar conversion for the month and the day.
+        let (year, month_no, day) = civil_from_days(day_of(e.at));
+        let month = Month::new(year, month_no);
         let (repo, actor) = (e.repo.id, e.actor.id);
         name_seen(&mut self.repo_names, &e.repo, e.at);
         name_seen(&mut self.actor_names, &e.actor, e.at);
         self.actor_months
             .entry((actor, month))
             .or_default()
-            .add(&Footsteps::at(e.at));
+            .add(&Footsteps::on_day(day));
         let mut c = Counts::default();
         let mut act = ItemActivity::default();
         let mut item = Item::default();
