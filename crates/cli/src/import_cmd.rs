@@ -107,6 +107,12 @@ pub async fn import(app: App, action: ImportAction) -> anyhow::Result<()> {
                 if !report.files_missing.is_empty() {
                     println!("files not in the dump: {}", report.files_missing.join(", "));
                 }
+                let steps: Vec<String> = report
+                    .steps
+                    .iter()
+                    .map(|s| format!("{} {:.1}s", s.step, s.seconds))
+                    .collect();
+                println!("time by step: {}", steps.join(", "));
                 println!("{} rows skipped", report.skipped_total);
                 for s in report.skipped.iter().take(50) {
                     println!("  {} row {}: {}", s.file, s.row, s.reason);

@@ -9,7 +9,7 @@
 //! file was read. Rows that cannot be imported are reported with file, row
 //! and reason, and skipped or, with `OnError::Stop`, end the import.
 
-use crate::Result;
+use crate::{Result, ServiceError};
 use guildhall_domain::CommunitySettings;
 use guildhall_stackexchange::{
     dates, history_type, html, link_type, parse_tags, post_type, vote_type, DumpReader, DumpWriter,
@@ -92,6 +92,17 @@ pub struct ImportReport {
     pub not_kept: u64,
     pub files_missing: Vec<String>,
     pub stopped: bool,
+    pub seconds: f64,
+    /// Where the time went: each pass over a file, then the closing
+    /// counters (`finish`), in order.
+    pub steps: Vec<Step>,
+}
+
+/// One step of an import and its wall time.
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub step: String,
+    pub rows: u64,
     pub seconds: f64,
 }
 
@@ -178,7 +189,7 @@ fn close_reason_id(reason: &str) -> i64 {
     }
 }
 
-/// What the reader thread hands over: a row with its converted text.
+/// What the reader hands over: a row with its converted text.
 struct Parsed {
     row: Row,
     /// Markdown and safe HTML of the row's body, when it has one.
@@ -191,59 +202,111 @@ enum Item {
     Progress(u64, u64),
 }
 
-/// Read `path` on a blocking thread, converting `body_attr` of the rows
-/// `wanted` selects; rows up to `skip` are passed by unread.
-fn read_file(
-    path: PathBuf,
+/// Rows travel in chunks: one hand-over (and one wake-up) per chunk.
+const CHUNK_ROWS: usize = 256;
+/// Chunks read ahead of the importer (bounds memory: a few MB of posts).
+const CHUNKS_AHEAD: usize = 8;
+
+/// How a file's rows are converted.
+#[derive(Clone, Copy)]
+struct Conversion {
     body_attr: Option<&'static str>,
     html_body: bool,
+    max_body: usize,
+}
+
+impl Conversion {
+    /// The row's body as Markdown and rendered, sanitized HTML (the slow
+    /// part of an import, done on the converter threads).
+    fn apply(self, row: Row) -> Parsed {
+        let body = self.body_attr.and_then(|a| row.get(a)).and_then(|b| {
+            (b.len() <= self.max_body).then(|| {
+                if self.html_body {
+                    let md = html::to_markdown(b);
+                    let html = guildhall_markdown::render(&md);
+                    (md, html)
+                } else {
+                    (b.to_string(), guildhall_markdown::render(b))
+                }
+            })
+        });
+        Parsed { row, body }
+    }
+}
+
+/// A chunk waiting for conversion, and where its result goes.
+type Work = (Vec<Item>, tokio::sync::oneshot::Sender<Vec<Item>>);
+
+/// Read `path` on a blocking thread, converting the rows `wanted` selects
+/// on one thread per core; rows up to `skip` are passed by unread. Chunks
+/// come out in file order: the importer awaits each chunk's own reply.
+fn read_file(
+    path: PathBuf,
+    conv: Conversion,
     wanted: fn(&Row) -> bool,
     skip: u64,
-    max_body: usize,
-) -> tokio::sync::mpsc::Receiver<Item> {
-    let (tx, rx) = tokio::sync::mpsc::channel::<Item>(4_096);
-    std::thread::spawn(move || {
-        let mut r = match DumpReader::open(&path) {
-            Ok(r) => r,
-            Err(e) => {
-                let _ = tx.blocking_send(Item::Error(e));
-                return;
-            }
-        };
-        let mut n = 0u64;
-        while let Some(x) = r.next_row() {
-            let item = match x {
-                Err(e) => Item::Error(e),
-                Ok(row) if row.number <= skip || !wanted(&row) => continue,
-                Ok(row) => {
-                    let body = body_attr.and_then(|a| row.get(a)).and_then(|b| {
-                        (b.len() <= max_body).then(|| {
-                            if html_body {
-                                let md = html::to_markdown(b);
-                                let html = guildhall_markdown::render(&md);
-                                (md, html)
-                            } else {
-                                (b.to_string(), guildhall_markdown::render(b))
-                            }
+) -> tokio::sync::mpsc::Receiver<tokio::sync::oneshot::Receiver<Vec<Item>>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(CHUNKS_AHEAD);
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+    let (work_tx, work_rx) = crossbeam_channel::bounded::<Work>(workers);
+    for i in 0..workers {
+        let work_rx = work_rx.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("se-convert-{i}"))
+            .spawn(move || {
+                for (chunk, reply) in work_rx {
+                    let items = chunk
+                        .into_iter()
+                        .map(|item| match item {
+                            Item::Row(p) => Item::Row(conv.apply(p.row)),
+                            other => other,
                         })
-                    });
-                    Item::Row(Parsed { row, body })
+                        .collect();
+                    let _ = reply.send(items);
                 }
+            });
+        if spawned.is_err() && i > 0 {
+            break;
+        }
+    }
+    let _ = std::thread::Builder::new()
+        .name("se-reader".into())
+        .spawn(move || {
+            // Hand a chunk to the converters and its reply slot to the
+            // importer; false once the importer has gone.
+            let send = |chunk: Vec<Item>| {
+                let (reply_tx, reply_rx) = tokio::sync::oneshot::channel();
+                tx.blocking_send(reply_rx).is_ok() && work_tx.send((chunk, reply_tx)).is_ok()
             };
-            if tx.blocking_send(item).is_err() {
-                return;
-            }
-            n += 1;
-            if n.is_multiple_of(512) {
-                let (b, t) = r.progress();
-                if tx.blocking_send(Item::Progress(b, t)).is_err() {
+            let mut r = match DumpReader::open(&path) {
+                Ok(r) => r,
+                Err(e) => {
+                    send(vec![Item::Error(e)]);
                     return;
                 }
+            };
+            let mut chunk = Vec::with_capacity(CHUNK_ROWS + 1);
+            while let Some(x) = r.next_row() {
+                match x {
+                    Err(e) => chunk.push(Item::Error(e)),
+                    Ok(row) if row.number <= skip || !wanted(&row) => continue,
+                    Ok(row) => chunk.push(Item::Row(Parsed { row, body: None })),
+                }
+                if chunk.len() >= CHUNK_ROWS {
+                    let (b, t) = r.progress();
+                    chunk.push(Item::Progress(b, t));
+                    if !send(std::mem::replace(
+                        &mut chunk,
+                        Vec::with_capacity(CHUNK_ROWS + 1),
+                    )) {
+                        return;
+                    }
+                }
             }
-        }
-        let (b, t) = r.progress();
-        let _ = tx.blocking_send(Item::Progress(b.max(t), t));
-    });
+            let (b, t) = r.progress();
+            chunk.push(Item::Progress(b.max(t), t));
+            send(chunk);
+        });
     rx
 }
 
@@ -330,7 +393,13 @@ pub async fn import(
     let json = serde_json::to_string(&im.report).unwrap_or_default();
     match result {
         Ok(()) if !im.report.stopped => {
+            let t = Instant::now();
             store.finish_import(source.id).await?;
+            im.report.steps.push(Step {
+                step: "finish".into(),
+                rows: 0,
+                seconds: t.elapsed().as_secs_f64(),
+            });
             im.report.seconds = started.elapsed().as_secs_f64();
             let json = serde_json::to_string(&im.report).unwrap_or_default();
             store.set_import_state(source.id, "done", &json).await?;
@@ -527,18 +596,17 @@ impl Importer<'_> {
         if skip == u64::MAX {
             return Ok(());
         }
-        let (body, html_body) = match pass.body() {
+        let (body_attr, html_body) = match pass.body() {
             Some((a, h)) => (Some(a), h),
             None => (None, false),
         };
-        let mut rx = read_file(
-            path,
-            body,
+        let conv = Conversion {
+            body_attr,
             html_body,
-            pass.wanted(),
-            skip,
-            self.opts.max_body_bytes,
-        );
+            max_body: self.opts.max_body_bytes,
+        };
+        let mut chunks = read_file(path, conv, pass.wanted(), skip);
+        let started = Instant::now();
         let mut batch = ImportBatch::default();
         let mut prog = Progress {
             file: file.to_string(),
@@ -548,36 +616,47 @@ impl Importer<'_> {
             posts: 0,
         };
         let mut last = skip;
-        while let Some(item) = rx.recv().await {
-            match item {
-                Item::Progress(b, t) => {
-                    prog.bytes = b;
-                    prog.total = t;
-                    prog.posts = self.report.imported.questions + self.report.imported.answers;
-                    (self.on_progress)(&prog);
-                }
-                Item::Error(e) => self.skip(&e.file, e.row, e.reason.clone()),
-                Item::Row(p) => {
-                    prog.rows += 1;
-                    last = p.row.number;
-                    match self.row(pass, p, &mut batch).await? {
-                        Err(reason) if reason == WIKI => self.report.not_kept += 1,
-                        Err(reason) => self.skip(file, last, reason),
-                        Ok(()) => {}
+        'chunks: while let Some(reply) = chunks.recv().await {
+            let items = reply.await.map_err(|_| {
+                ServiceError::Internal(format!("converting the rows of {file} failed"))
+            })?;
+            for item in items {
+                match item {
+                    Item::Progress(b, t) => {
+                        prog.bytes = b;
+                        prog.total = t;
+                        prog.posts = self.report.imported.questions + self.report.imported.answers;
+                        (self.on_progress)(&prog);
                     }
-                    if batch.len() >= self.opts.batch {
-                        batch.progress = Some((key.to_string(), last));
-                        self.flush(&mut batch).await?;
+                    Item::Error(e) => self.skip(&e.file, e.row, e.reason.clone()),
+                    Item::Row(p) => {
+                        prog.rows += 1;
+                        last = p.row.number;
+                        match self.row(pass, p, &mut batch).await? {
+                            Err(reason) if reason == WIKI => self.report.not_kept += 1,
+                            Err(reason) => self.skip(file, last, reason),
+                            Ok(()) => {}
+                        }
+                        if batch.len() >= self.opts.batch {
+                            batch.progress = Some((key.to_string(), last));
+                            self.flush(&mut batch).await?;
+                        }
                     }
                 }
-            }
-            if self.report.stopped {
-                break;
+                if self.report.stopped {
+                    break 'chunks;
+                }
             }
         }
         let done = if self.report.stopped { last } else { u64::MAX };
         batch.progress = Some((key.to_string(), done));
-        self.flush(&mut batch).await
+        self.flush(&mut batch).await?;
+        self.report.steps.push(Step {
+            step: key.to_string(),
+            rows: prog.rows,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+        Ok(())
     }
 
     async fn row(&mut self, pass: Pass, p: Parsed, b: &mut ImportBatch) -> Result<RowResult> {
