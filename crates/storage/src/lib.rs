@@ -17,6 +17,7 @@
 pub mod analytics;
 pub mod badges;
 pub mod bench;
+pub mod bulk;
 pub mod content;
 pub mod import;
 pub mod ledger;

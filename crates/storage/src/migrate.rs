@@ -83,6 +83,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 10,
+        name: "deferred_indexes",
+        sql: include_str!("../migrations/0010_deferred_indexes.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn dialect(m: &Migration, backend: Backend) -> String {
@@ -139,6 +146,9 @@ impl Store {
             ran += 1;
         }
         tx.commit().await?;
+        // Indexes a killed bulk load set aside are built before anything
+        // relies on them.
+        self.restore_indexes().await?;
         Ok(ran)
     }
 }

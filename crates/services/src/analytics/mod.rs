@@ -20,6 +20,7 @@ use guildhall_analytics::rank::{community, global, ItemNode, Previous};
 use guildhall_analytics::rules::{AnalyticsRules, Tracking};
 use guildhall_analytics::seen::SeenIds;
 use guildhall_analytics::time::Month;
+use guildhall_storage::bulk::worth_deferring;
 use guildhall_storage::Store;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
@@ -90,7 +91,7 @@ pub struct ImportOptions {
     /// Parser threads (0: one per core).
     pub threads: usize,
     /// Drop the aggregate tables' indexes during the import and build them
-    /// at its end; `None` decides by the input's size (see `BULK_FACTOR`).
+    /// at its end; `None` decides by the input's size (see `guildhall_storage::bulk`).
     pub bulk: Option<bool>,
 }
 
@@ -111,14 +112,6 @@ pub struct MalformedLine {
     pub line: u64,
     pub reason: String,
 }
-
-/// An import whose input is at least this many times the database's size
-/// drops the aggregate tables' secondary indexes and builds them again at
-/// its end (a whole rebuild costs about what the database holds; keeping
-/// them up to date costs with every row written, and the rows written grow
-/// with the input; GH Archive JSON is some 30 times the aggregates it
-/// becomes). A small import into a large database keeps them.
-const BULK_FACTOR: u64 = 2;
 
 /// At most this many malformed lines are listed (all are counted).
 pub const MALFORMED_LISTED: usize = 1000;
@@ -357,7 +350,10 @@ impl App {
         let input_bytes = input_bytes(&inputs);
         let bulk = match opts.bulk {
             Some(b) => b,
-            None => input_bytes >= BULK_FACTOR * self.store.database_bytes().await?,
+            // A whole rebuild costs about what the database holds; keeping
+            // indexes up to date costs with every row written, and GH
+            // Archive JSON is some 30 times the aggregates it becomes.
+            None => worth_deferring(input_bytes, self.store.database_bytes().await?),
         };
         if bulk {
             self.store.gh_drop_indexes().await?;

@@ -44,9 +44,27 @@ fn tmp(name: &str) -> PathBuf {
     d
 }
 
+/// Tables whose plain indexes a bulk import sets aside.
+const TABLES: &[&str] = &["posts", "post_tags", "comments", "revisions", "import_map"];
+
 on_both!(real_dump_imports_faithfully, |app: App| async move {
     let dir = conlang();
-    let report = run(&app, &dir, ImportOptions::for_dir(&dir)).await;
+    let indexes = app.store.index_names(TABLES).await.unwrap();
+    assert!(indexes.len() >= 9, "{indexes:?}");
+    // As a bulk load (what a large dump into an empty community is), the
+    // indexes are built at the end, and the same ones are there afterwards.
+    let opts = ImportOptions {
+        bulk: Some(true),
+        ..ImportOptions::for_dir(&dir)
+    };
+    let report = run(&app, &dir, opts).await;
+    assert!(report.indexes_rebuilt > indexes.len(), "{report:?}");
+    assert_eq!(app.store.index_names(TABLES).await.unwrap(), indexes);
+    assert!(report.steps.iter().any(|s| s.step == "indexes"));
+    assert!(report
+        .steps
+        .iter()
+        .any(|s| s.step == "Posts.xml#answers" && s.rows > 0));
     let posts = rows(&dir, "Posts.xml");
     let kind = |k: &str| {
         posts
@@ -213,6 +231,8 @@ on_both!(real_dump_imports_faithfully, |app: App| async move {
         0
     );
     assert!(again.already_imported > 2_000);
+    // Into a community this size, the same dump is no longer a bulk load.
+    assert_eq!(again.indexes_rebuilt, 0);
     let after = count(&app, "SELECT (SELECT COUNT(*) FROM posts) + (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM comments) + (SELECT COUNT(*) FROM revisions) + (SELECT COUNT(*) FROM imported_votes) + (SELECT COUNT(*) FROM badge_awards) + (SELECT COUNT(*) FROM imported_badges)").await;
     assert_eq!(before, after);
 });
@@ -424,5 +444,64 @@ on_both!(
             .unwrap();
         assert!(check.differences.is_empty());
         std::fs::remove_dir_all(&partial).ok();
+    }
+);
+
+on_both!(
+    killed_bulk_load_gets_its_indexes_back,
+    |app: App| async move {
+        let indexes = app.store.index_names(TABLES).await.unwrap();
+        // A bulk load sets the indexes aside, then dies before building them.
+        let set_aside = app.store.defer_indexes(TABLES).await.unwrap();
+        assert_eq!(set_aside, indexes.len());
+        assert!(app.store.index_names(TABLES).await.unwrap().is_empty());
+        // The next start builds them, once.
+        app.store.migrate().await.unwrap();
+        assert_eq!(app.store.index_names(TABLES).await.unwrap(), indexes);
+        assert_eq!(app.store.restore_indexes().await.unwrap(), 0);
+        // An index built by a start while the load still ran is no error.
+        app.store.defer_indexes(&["posts"]).await.unwrap();
+        app.store.migrate().await.unwrap();
+        app.store.migrate().await.unwrap();
+        assert_eq!(app.store.index_names(TABLES).await.unwrap(), indexes);
+    }
+);
+
+on_both!(
+    counters_counted_ahead_are_corrected_by_the_rows,
+    |app: App| async move {
+        // Posts are written with counters counted ahead from Votes.xml and
+        // Comments.xml; rows the passes then refuse or find twice must not
+        // leave those counts behind.
+        let d = dump(&[
+            ("Users.xml", format!("{HEAD}<users><row Id=\"1\" DisplayName=\"Ann\" CreationDate=\"2020-01-01T00:00:00.000\" Reputation=\"1\" /></users>")),
+            ("Posts.xml", format!(
+                "{HEAD}<posts>\n{}<row Id=\"2\" PostTypeId=\"2\" ParentId=\"1\" CreationDate=\"2020-01-02T00:00:00.000\" Body=\"&lt;p&gt;an answer&lt;/p&gt;\" />\n</posts>\n",
+                q(1, "OwnerUserId=\"1\" ")
+            )),
+            // Vote 1 twice (kept once); vote 2 refused (its UserId is no number).
+            ("Votes.xml", format!("{HEAD}<votes>\n<row Id=\"1\" PostId=\"1\" VoteTypeId=\"2\" CreationDate=\"2020-01-01T00:00:00.000\" />\n<row Id=\"1\" PostId=\"1\" VoteTypeId=\"2\" CreationDate=\"2020-01-01T00:00:00.000\" />\n<row Id=\"2\" PostId=\"2\" VoteTypeId=\"3\" UserId=\"abc\" CreationDate=\"2020-01-01T00:00:00.000\" />\n<row Id=\"3\" PostId=\"2\" VoteTypeId=\"2\" CreationDate=\"2020-01-01T00:00:00.000\" />\n</votes>\n")),
+            // Comment 1 refused (its UserId is no number); comment 2 kept.
+            ("Comments.xml", format!("{HEAD}<comments>\n<row Id=\"1\" PostId=\"1\" Text=\"refused\" CreationDate=\"2020-01-03T00:00:00.000\" UserId=\"zz\" />\n<row Id=\"2\" PostId=\"2\" Text=\"kept\" CreationDate=\"2020-01-03T00:00:00.000\" UserId=\"1\" />\n</comments>\n")),
+        ]);
+        let report = run(&app, &d, ImportOptions::for_dir(&d)).await;
+        assert_eq!(report.skipped_total, 2, "{:?}", report.skipped);
+        let counters = |source: i64| {
+            format!("SELECT p.score * 1000000 + p.upvotes * 10000 + p.downvotes * 100 + p.comment_count FROM posts p JOIN import_map m ON m.local_id = p.id AND m.kind = 'post' WHERE m.source_id = {source}")
+        };
+        // Question: one up vote, no comment. Answer: one up vote, one comment.
+        assert_eq!(count(&app, &counters(1)).await, 1_010_000);
+        assert_eq!(count(&app, &counters(2)).await, 1_010_001);
+        assert_eq!(
+            count(&app, "SELECT answer_count FROM posts WHERE kind = 1").await,
+            1
+        );
+        let check = app
+            .store
+            .recompute(&app.settings().reputation, false)
+            .await
+            .unwrap();
+        assert!(check.differences.is_empty(), "{:?}", check.differences);
+        std::fs::remove_dir_all(&d).ok();
     }
 );

@@ -1,0 +1,152 @@
+//! Large loads into a database much smaller than what they bring build
+//! their tables' secondary indexes once at the end, sorted, instead of
+//! inserting into every index row by row.
+//!
+//! Only plain (non-unique) indexes are set aside: unique ones enforce the
+//! constraints that make an import idempotent. Each definition is saved in
+//! `deferred_indexes` in the transaction that drops it; [`Store::restore_indexes`]
+//! builds what is saved, at the load's end and on every start (`migrate`),
+//! so a load killed half-way costs speed, never an index.
+
+use crate::{Backend, Result, RowExt, Store};
+
+/// A load at least this many times the database's size defers indexes.
+pub const BULK_FACTOR: u64 = 2;
+
+/// Whether a load of `input_bytes` into a database of `database_bytes`
+/// should build its indexes at the end.
+pub fn worth_deferring(input_bytes: u64, database_bytes: u64) -> bool {
+    input_bytes >= BULK_FACTOR.saturating_mul(database_bytes)
+}
+
+/// `CREATE INDEX name …` made safe to run when the index already exists
+/// (a start may have built it while the load was still running).
+fn idempotent(definition: &str) -> String {
+    match definition.strip_prefix("CREATE INDEX ") {
+        Some(rest) if !rest.starts_with("IF NOT EXISTS") => {
+            format!("CREATE INDEX IF NOT EXISTS {rest}")
+        }
+        _ => definition.to_string(),
+    }
+}
+
+impl Store {
+    /// Drop the plain secondary indexes of `tables`, saving their
+    /// definitions; returns how many were set aside.
+    pub async fn defer_indexes(&self, tables: &[&str]) -> Result<usize> {
+        let list = tables
+            .iter()
+            .map(|t| format!("'{}'", t.replace('\'', "")))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = match self.backend {
+            Backend::Sqlite => format!(
+                "SELECT name AS n, sql AS d FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+                 AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({list}) ORDER BY name"
+            ),
+            Backend::Postgres => format!(
+                "SELECT CAST(indexname AS TEXT) AS n, CAST(indexdef AS TEXT) AS d FROM pg_indexes \
+                 WHERE schemaname = current_schema() AND indexdef NOT LIKE 'CREATE UNIQUE%' \
+                 AND tablename IN ({list}) ORDER BY indexname"
+            ),
+        };
+        let mut tx = self.begin().await?;
+        let found: Vec<(String, String)> = sqlx::query(&sql)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| (r.s("n"), r.s("d")))
+            .collect();
+        for (name, definition) in &found {
+            sqlx::query("INSERT INTO deferred_indexes (name, definition) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+                .bind(name)
+                .bind(definition)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(&format!("DROP INDEX {name}"))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(found.len())
+    }
+
+    /// Build every index set aside, then forget it; returns how many.
+    pub async fn restore_indexes(&self) -> Result<usize> {
+        let saved: Vec<(String, String)> =
+            sqlx::query("SELECT name, definition FROM deferred_indexes ORDER BY name")
+                .fetch_all(&self.write)
+                .await?
+                .iter()
+                .map(|r| (r.s("name"), r.s("definition")))
+                .collect();
+        if saved.is_empty() {
+            return Ok(0);
+        }
+        if self.backend == Backend::Sqlite {
+            // Lets SQLite sort a new index's entries on more than one core.
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            sqlx::query(&format!("PRAGMA threads = {}", cores.min(8)))
+                .execute(&self.write)
+                .await?;
+        }
+        for (name, definition) in &saved {
+            tracing::info!(index = %name, "building an index a bulk load set aside");
+            sqlx::query(&idempotent(definition))
+                .execute(&self.write)
+                .await?;
+            sqlx::query("DELETE FROM deferred_indexes WHERE name = $1")
+                .bind(name)
+                .execute(&self.write)
+                .await?;
+        }
+        Ok(saved.len())
+    }
+
+    /// The names of the plain secondary indexes of `tables`, sorted.
+    pub async fn index_names(&self, tables: &[&str]) -> Result<Vec<String>> {
+        let list = tables
+            .iter()
+            .map(|t| format!("'{}'", t.replace('\'', "")))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = match self.backend {
+            Backend::Sqlite => format!(
+                "SELECT name AS n FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+                 AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({list}) ORDER BY name"
+            ),
+            Backend::Postgres => format!(
+                "SELECT CAST(indexname AS TEXT) AS n FROM pg_indexes WHERE schemaname = current_schema() \
+                 AND indexdef NOT LIKE 'CREATE UNIQUE%' AND tablename IN ({list}) ORDER BY indexname"
+            ),
+        };
+        let rows = sqlx::query(&sql).fetch_all(&self.read).await?;
+        Ok(rows.iter().map(|r| r.s("n")).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn definitions_become_idempotent() {
+        assert_eq!(
+            idempotent("CREATE INDEX posts_parent ON posts(question_id)"),
+            "CREATE INDEX IF NOT EXISTS posts_parent ON posts(question_id)"
+        );
+        assert_eq!(
+            idempotent("CREATE INDEX posts_parent ON public.posts USING btree (question_id)"),
+            "CREATE INDEX IF NOT EXISTS posts_parent ON public.posts USING btree (question_id)"
+        );
+        let again = idempotent("CREATE INDEX IF NOT EXISTS x ON t(a)");
+        assert_eq!(again, "CREATE INDEX IF NOT EXISTS x ON t(a)");
+    }
+
+    #[test]
+    fn deferring_is_for_loads_twice_the_database() {
+        assert!(worth_deferring(200, 100));
+        assert!(!worth_deferring(199, 100));
+        assert!(worth_deferring(1, 0));
+    }
+}
