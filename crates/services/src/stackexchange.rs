@@ -341,8 +341,8 @@ struct Importer<'a> {
     last_guid: String,
     /// The GUID of a revision found already imported.
     done_guid: String,
-    /// Post local id → (title, body, tags) after its latest revision read.
-    revision_state: HashMap<i64, (String, String, String)>,
+    /// Each post's text after its latest revision read.
+    texts: RevisionTexts,
     comments: HashMap<i64, i64>,
     revisions: HashMap<i64, i64>,
     tags: HashMap<String, i64>,
@@ -353,6 +353,60 @@ struct Importer<'a> {
     /// Each post's votes and comments as the dump has them (see [`tally`]).
     tallies: FxHashMap<i64, Tally>,
     on_progress: &'a (dyn Fn(&Progress) + Sync),
+}
+
+/// A post's title, body and tags.
+type Texts = (String, String, String);
+
+/// Each post's text after its latest revision read: a history row repeats
+/// only the field it changes. Bounded: a post untouched for `window`
+/// revisions (ten batches: its revisions long committed) is dropped and
+/// read back from the database if it is edited again (a million posts'
+/// texts took 600 MB when all were kept).
+struct RevisionTexts {
+    recent: FxHashMap<i64, (u64, Texts)>,
+    dropped: rustc_hash::FxHashSet<i64>,
+    tick: u64,
+    window: u64,
+    /// A resumed import's earlier revisions are only in the database.
+    resumed: bool,
+}
+
+impl RevisionTexts {
+    fn new(resumed: bool, batch: usize) -> RevisionTexts {
+        RevisionTexts {
+            recent: FxHashMap::default(),
+            dropped: Default::default(),
+            tick: 0,
+            window: 10 * batch.max(1) as u64,
+            resumed,
+        }
+    }
+
+    fn get(&self, post: i64) -> Option<Texts> {
+        self.recent.get(&post).map(|(_, t)| t.clone())
+    }
+
+    /// Whether the post's text must be read from the database.
+    fn stored(&self, post: i64) -> bool {
+        !self.recent.contains_key(&post) && (self.resumed || self.dropped.contains(&post))
+    }
+
+    fn put(&mut self, post: i64, texts: Texts) {
+        self.tick += 1;
+        self.recent.insert(post, (self.tick, texts));
+        if self.recent.len() as u64 > 2 * self.window {
+            let oldest = self.tick - self.window;
+            let dropped = &mut self.dropped;
+            self.recent.retain(|post, (tick, _)| {
+                let keep = *tick > oldest;
+                if !keep {
+                    dropped.insert(*post);
+                }
+                keep
+            });
+        }
+    }
 }
 
 /// A post's up and down votes and comments, counted ahead from the dump.
@@ -444,6 +498,7 @@ pub async fn import(
     let started = Instant::now();
     let source = store.import_source(&opts.name, "stackexchange").await?;
     let resuming = source.state == "running" || source.state == "failed";
+    let batch = opts.batch;
     let mut im = Importer {
         store,
         settings,
@@ -467,7 +522,7 @@ pub async fn import(
         askers: HashMap::new(),
         last_guid: String::new(),
         done_guid: String::new(),
-        revision_state: HashMap::new(),
+        texts: RevisionTexts::new(resuming, batch),
         comments: store.import_map(source.id, "comment").await?,
         revisions: store.import_map(source.id, "revision").await?,
         tags: HashMap::new(),
@@ -747,16 +802,19 @@ impl Importer<'_> {
                     }
                     Item::Error(e) => self.skip(&e.file, e.row, e.reason.clone()),
                     Item::Row(p) => {
+                        // A full batch is written before the next row, unless
+                        // that row continues the batch's last revision (whose
+                        // rows must land in one batch to make one revision).
+                        if batch.len() >= self.opts.batch && !self.continues(pass, &p.row) {
+                            batch.progress = Some((key.to_string(), last));
+                            self.flush(&mut batch).await?;
+                        }
                         prog.rows += 1;
                         last = p.row.number;
                         match self.row(pass, p, &mut batch).await? {
                             Err(reason) if reason == WIKI => self.report.not_kept += 1,
                             Err(reason) => self.skip(file, last, reason),
                             Ok(()) => {}
-                        }
-                        if batch.len() >= self.opts.batch {
-                            batch.progress = Some((key.to_string(), last));
-                            self.flush(&mut batch).await?;
                         }
                     }
                 }
@@ -776,13 +834,38 @@ impl Importer<'_> {
         Ok(())
     }
 
+    /// Whether `row` is another row of the revision just read (the rows of
+    /// one revision share a GUID and follow each other).
+    fn continues(&self, pass: Pass, row: &Row) -> bool {
+        pass == Pass::History
+            && !self.last_guid.is_empty()
+            && row.get("RevisionGUID") == Some(self.last_guid.as_str())
+    }
+
     async fn row(&mut self, pass: Pass, p: Parsed, b: &mut ImportBatch) -> Result<RowResult> {
         Ok(match pass {
             Pass::Users => self.user_row(p, b),
             Pass::Questions | Pass::Answers => return self.post_row(p, b).await,
             Pass::Comments => self.comment_row(p, b),
             Pass::Votes => self.vote_row(p, b),
-            Pass::History => self.history_row(p, b),
+            Pass::History => {
+                // A post edited again long after its last revision: its
+                // text is read back from the database.
+                let edit = matches!(
+                    p.row.int("PostHistoryTypeId"),
+                    Ok(Some(
+                        history_type::INITIAL_TITLE..=history_type::ROLLBACK_TAGS
+                    ))
+                );
+                let post = p.row.int("PostId").ok().flatten();
+                if let Some(local) = post.and_then(|s| self.posts.get(&s).copied()) {
+                    if edit && self.texts.stored(local) {
+                        let t = self.store.latest_revision_texts(local).await?;
+                        self.texts.put(local, t.unwrap_or_default());
+                    }
+                }
+                self.history_row(p, b)
+            }
             Pass::Links => self.link_row(p, b),
             Pass::Badges => self.badge_row(p, b),
         })
@@ -1004,11 +1087,7 @@ impl Importer<'_> {
                         return Ok(());
                     }
                     // Start from the post's state before this revision.
-                    let prev = self
-                        .revision_state
-                        .get(&post_id)
-                        .cloned()
-                        .unwrap_or_default();
+                    let prev = self.texts.get(post_id).unwrap_or_default();
                     b.revisions.push(ImpRevision {
                         source_id: id,
                         post_id,
@@ -1032,7 +1111,7 @@ impl Importer<'_> {
                     INITIAL_BODY | EDIT_BODY | ROLLBACK_BODY => r.body_md = text.to_string(),
                     _ => r.tags = parse_tags(text).join(" "),
                 }
-                self.revision_state.insert(
+                self.texts.put(
                     post_id,
                     (r.title.clone(), r.body_md.clone(), r.tags.clone()),
                 );

@@ -935,10 +935,11 @@ impl Store {
     }
 
     /// Counters and first revisions of an import, in one transaction.
-    /// Posts arrive with counters counted ahead from the dump; each counter
-    /// is computed here from the rows, grouped, and only the posts whose
-    /// cached value differs are written (rewriting a million posts took
-    /// most of an import's closing time).
+    /// Posts arrive with counters counted ahead from the dump; here every
+    /// counter is computed from the rows in one pass over the posts (each
+    /// pass reads the whole table, bodies and all), and only the posts whose
+    /// cached values differ are written (rewriting a million posts, one
+    /// counter at a time, took most of an import's closing time).
     async fn finish_import_counts(&self, source: i64) -> Result<()> {
         let mut tx = self.begin().await?;
         let mine = "SELECT local_id FROM import_map WHERE source = $1 AND kind = 'post'";
@@ -950,40 +951,35 @@ impl Store {
             format!("INSERT INTO revisions (post_id, rev, author_id, kind, title, body_md, tags, comment, created_at)
              SELECT p.id, 1, p.author_id, 'initial', p.title, p.body_md, p.tags, '{NO_HISTORY}', p.created_at FROM posts p
              WHERE p.id IN ({mine}) AND NOT EXISTS (SELECT 1 FROM revisions r WHERE r.post_id = p.id)"),
-            // Votes: members' and the dump's.
-            format!("UPDATE posts SET score = a.score, upvotes = a.up, downvotes = a.down
-             FROM (SELECT v.post_id, CAST(SUM(v.value) AS BIGINT) AS score,
-                          CAST(SUM(CASE WHEN v.value = 1 THEN 1 ELSE 0 END) AS BIGINT) AS up,
-                          CAST(SUM(CASE WHEN v.value = -1 THEN 1 ELSE 0 END) AS BIGINT) AS down
-                   FROM (SELECT post_id, value FROM votes UNION ALL SELECT post_id, value FROM imported_votes) v
-                   WHERE v.post_id IN ({mine}) GROUP BY v.post_id) a
-             WHERE posts.id = a.post_id AND (posts.score <> a.score OR posts.upvotes <> a.up OR posts.downvotes <> a.down)"),
-            format!("UPDATE posts SET score = 0, upvotes = 0, downvotes = 0
-             WHERE id IN ({mine}) AND (score <> 0 OR upvotes <> 0 OR downvotes <> 0)
-               AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.post_id = posts.id)
-               AND NOT EXISTS (SELECT 1 FROM imported_votes i WHERE i.post_id = posts.id)"),
-            format!("UPDATE posts SET comment_count = c.n
-             FROM (SELECT post_id, COUNT(*) AS n FROM comments WHERE deleted_at IS NULL AND post_id IN ({mine}) GROUP BY post_id) c
-             WHERE posts.id = c.post_id AND posts.comment_count <> c.n"),
-            format!("UPDATE posts SET comment_count = 0
-             WHERE id IN ({mine}) AND comment_count <> 0
-               AND NOT EXISTS (SELECT 1 FROM comments c WHERE c.post_id = posts.id AND c.deleted_at IS NULL)"),
-            format!("UPDATE posts SET answer_count = a.n
-             FROM (SELECT question_id, COUNT(*) AS n FROM posts
-                   WHERE kind = 2 AND deleted_at IS NULL AND status = 0 AND question_id IN ({mine}) GROUP BY question_id) a
-             WHERE posts.id = a.question_id AND posts.answer_count <> a.n"),
-            format!("UPDATE posts SET answer_count = 0
-             WHERE kind = 1 AND id IN ({mine}) AND answer_count <> 0
-               AND NOT EXISTS (SELECT 1 FROM posts a WHERE a.question_id = posts.id AND a.kind = 2 AND a.deleted_at IS NULL AND a.status = 0)"),
-            // The latest accept event of each question says its accepted answer.
-            format!("UPDATE posts SET accepted_answer_id = e.answer_id
-             FROM (SELECT l.question_id, x.answer_id FROM accept_events x
-                   JOIN (SELECT question_id, MAX(id) AS m FROM accept_events WHERE question_id IN ({mine}) GROUP BY question_id) l
-                   ON x.id = l.m) e
-             WHERE posts.id = e.question_id AND posts.accepted_answer_id {distinct} e.answer_id"),
-            format!("UPDATE posts SET accepted_answer_id = NULL
-             WHERE kind = 1 AND id IN ({mine}) AND accepted_answer_id IS NOT NULL
-               AND NOT EXISTS (SELECT 1 FROM accept_events e WHERE e.question_id = posts.id)"),
+            // Votes are members' and the dump's; a question's accepted answer
+            // is what its latest accept event says.
+            format!("UPDATE posts SET score = x.score, upvotes = x.up, downvotes = x.down, comment_count = x.comments,
+                answer_count = CASE WHEN posts.kind = 1 THEN x.answers ELSE posts.answer_count END,
+                accepted_answer_id = CASE WHEN posts.kind = 1 THEN x.accepted ELSE posts.accepted_answer_id END
+             FROM (SELECT p.id,
+                    CAST(COALESCE(v.score, 0) AS BIGINT) AS score, CAST(COALESCE(v.up, 0) AS BIGINT) AS up,
+                    CAST(COALESCE(v.down, 0) AS BIGINT) AS down, CAST(COALESCE(c.n, 0) AS BIGINT) AS comments,
+                    CAST(COALESCE(a.n, 0) AS BIGINT) AS answers, e.answer_id AS accepted
+                   FROM posts p
+                   LEFT JOIN (SELECT u.post_id, SUM(u.value) AS score,
+                                SUM(CASE WHEN u.value = 1 THEN 1 ELSE 0 END) AS up,
+                                SUM(CASE WHEN u.value = -1 THEN 1 ELSE 0 END) AS down
+                              FROM (SELECT post_id, value FROM votes UNION ALL SELECT post_id, value FROM imported_votes) u
+                              GROUP BY u.post_id) v ON v.post_id = p.id
+                   LEFT JOIN (SELECT post_id, COUNT(*) AS n FROM comments WHERE deleted_at IS NULL GROUP BY post_id) c
+                     ON c.post_id = p.id
+                   LEFT JOIN (SELECT question_id, COUNT(*) AS n FROM posts
+                              WHERE kind = 2 AND deleted_at IS NULL AND status = 0 GROUP BY question_id) a
+                     ON a.question_id = p.id
+                   LEFT JOIN (SELECT l.question_id, ae.answer_id FROM accept_events ae
+                              JOIN (SELECT question_id, MAX(id) AS m FROM accept_events GROUP BY question_id) l
+                              ON ae.id = l.m) e ON e.question_id = p.id
+                   WHERE p.id IN ({mine})
+                     AND (p.score <> COALESCE(v.score, 0) OR p.upvotes <> COALESCE(v.up, 0)
+                          OR p.downvotes <> COALESCE(v.down, 0) OR p.comment_count <> COALESCE(c.n, 0)
+                          OR (p.kind = 1 AND (p.answer_count <> COALESCE(a.n, 0)
+                                              OR p.accepted_answer_id {distinct} e.answer_id)))) x
+             WHERE posts.id = x.id"),
             "UPDATE tags SET question_count = (SELECT COUNT(*) FROM post_tags pt JOIN posts p ON p.id = pt.post_id WHERE pt.tag_id = tags.id AND p.deleted_at IS NULL AND p.status = 0)".to_string(),
         ] {
             let q = sqlx::query(&sql);
@@ -1156,6 +1152,20 @@ impl Store {
                     .collect()
             })
             .collect())
+    }
+
+    /// A post's title, body and tags as its latest revision has them.
+    pub async fn latest_revision_texts(
+        &self,
+        post: i64,
+    ) -> Result<Option<(String, String, String)>> {
+        Ok(sqlx::query(
+            "SELECT title, body_md, tags FROM revisions WHERE post_id = $1 ORDER BY rev DESC LIMIT 1",
+        )
+        .bind(post)
+        .fetch_optional(&self.write)
+        .await?
+        .map(|r| (r.s("title"), r.s("body_md"), r.s("tags"))))
     }
 
     /// The highest post id (tag wikis are exported after the posts).
