@@ -392,6 +392,12 @@ impl RevisionTexts {
         !self.recent.contains_key(&post) && (self.resumed || self.dropped.contains(&post))
     }
 
+    /// The post's latest revision is in the database, not here.
+    fn forget(&mut self, post: i64) {
+        self.recent.remove(&post);
+        self.dropped.insert(post);
+    }
+
     fn put(&mut self, post: i64, texts: Texts) {
         self.tick += 1;
         self.recent.insert(post, (self.tick, texts));
@@ -499,6 +505,13 @@ pub async fn import(
     let source = store.import_source(&opts.name, "stackexchange").await?;
     let resuming = source.state == "running" || source.state == "failed";
     let batch = opts.batch;
+    // Revisions an earlier run of this source committed are only in the
+    // database.
+    let history_begun = resuming
+        && source
+            .progress
+            .get(Pass::History.key())
+            .is_some_and(|rows| *rows > 0);
     let mut im = Importer {
         store,
         settings,
@@ -522,7 +535,7 @@ pub async fn import(
         askers: HashMap::new(),
         last_guid: String::new(),
         done_guid: String::new(),
-        texts: RevisionTexts::new(resuming, batch),
+        texts: RevisionTexts::new(history_begun, batch),
         comments: store.import_map(source.id, "comment").await?,
         revisions: store.import_map(source.id, "revision").await?,
         tags: HashMap::new(),
@@ -1083,6 +1096,8 @@ impl Importer<'_> {
                 if !same {
                     if self.revisions.contains_key(&id) {
                         self.report.already_imported += 1;
+                        // A later revision reads this one back.
+                        self.texts.forget(post_id);
                         self.done_guid = guid;
                         return Ok(());
                     }
