@@ -1625,3 +1625,41 @@ pub async fn export(store: &Store, dir: &Path) -> Result<ExportReport> {
     report.insert("PostHistory.xml".into(), hist.finish().map_err(io)?);
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(s: &str) -> Texts {
+        (s.into(), s.into(), s.into())
+    }
+
+    #[test]
+    fn revision_texts_keep_recent_posts_and_drop_old_ones() {
+        // Batches of 2 rows: posts untouched for 20 revisions are dropped.
+        let mut t = RevisionTexts::new(false, 2);
+        assert!(!t.stored(1), "a post never seen has no stored text");
+        t.put(1, texts("one"));
+        assert_eq!(t.get(1), Some(texts("one")));
+        assert!(!t.stored(1));
+        for post in 100..141 {
+            t.put(post, texts("other"));
+        }
+        // Post 1 went out of memory: its text is in the database now.
+        assert_eq!(t.get(1), None);
+        assert!(t.stored(1));
+        assert!(!t.stored(140) && !t.stored(5));
+        t.put(1, texts("back"));
+        assert!(!t.stored(1));
+        // Bounded: at most twice the window is held.
+        for post in 1000..2000 {
+            t.put(post, texts("x"));
+        }
+        assert!(t.recent.len() <= 40);
+        // A revision found already imported is read back next time.
+        t.forget(1999);
+        assert!(t.stored(1999));
+        // A resumed history: anything not seen may be in the database.
+        assert!(RevisionTexts::new(true, 2).stored(7));
+    }
+}
