@@ -31,15 +31,14 @@ fn idempotent(definition: &str) -> String {
 }
 
 impl Store {
-    /// Drop the plain secondary indexes of `tables`, saving their
-    /// definitions; returns how many were set aside.
-    pub async fn defer_indexes(&self, tables: &[&str]) -> Result<usize> {
+    /// The name (`n`) and definition (`d`) of each plain index of `tables`.
+    fn plain_indexes_sql(&self, tables: &[&str]) -> String {
         let list = tables
             .iter()
             .map(|t| format!("'{}'", t.replace('\'', "")))
             .collect::<Vec<_>>()
             .join(",");
-        let sql = match self.backend {
+        match self.backend {
             Backend::Sqlite => format!(
                 "SELECT name AS n, sql AS d FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
                  AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({list}) ORDER BY name"
@@ -49,7 +48,13 @@ impl Store {
                  WHERE schemaname = current_schema() AND indexdef NOT LIKE 'CREATE UNIQUE%' \
                  AND tablename IN ({list}) ORDER BY indexname"
             ),
-        };
+        }
+    }
+
+    /// Drop the plain secondary indexes of `tables`, saving their
+    /// definitions; returns how many were set aside.
+    pub async fn defer_indexes(&self, tables: &[&str]) -> Result<usize> {
+        let sql = self.plain_indexes_sql(tables);
         let mut tx = self.begin().await?;
         let found: Vec<(String, String)> = sqlx::query(&sql)
             .fetch_all(&mut *tx)
@@ -105,22 +110,9 @@ impl Store {
 
     /// The names of the plain secondary indexes of `tables`, sorted.
     pub async fn index_names(&self, tables: &[&str]) -> Result<Vec<String>> {
-        let list = tables
-            .iter()
-            .map(|t| format!("'{}'", t.replace('\'', "")))
-            .collect::<Vec<_>>()
-            .join(",");
-        let sql = match self.backend {
-            Backend::Sqlite => format!(
-                "SELECT name AS n FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
-                 AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({list}) ORDER BY name"
-            ),
-            Backend::Postgres => format!(
-                "SELECT CAST(indexname AS TEXT) AS n FROM pg_indexes WHERE schemaname = current_schema() \
-                 AND indexdef NOT LIKE 'CREATE UNIQUE%' AND tablename IN ({list}) ORDER BY indexname"
-            ),
-        };
-        let rows = sqlx::query(&sql).fetch_all(&self.read).await?;
+        let rows = sqlx::query(&self.plain_indexes_sql(tables))
+            .fetch_all(&self.read)
+            .await?;
         Ok(rows.iter().map(|r| r.s("n")).collect())
     }
 }

@@ -34,6 +34,17 @@ async fn run(app: &App, dir: &Path, opts: ImportOptions) -> ImportReport {
         .unwrap()
 }
 
+/// Every cached counter equals what `recompute` derives from the rows.
+async fn counters_agree(app: &App) {
+    let check = app
+        .store
+        .recompute(&app.settings().reputation, false)
+        .await
+        .unwrap();
+    let shown = &check.differences[..check.differences.len().min(5)];
+    assert!(check.differences.is_empty(), "{shown:?}");
+}
+
 async fn count(app: &App, sql: &str) -> i64 {
     app.store.count_for_test(sql).await.unwrap()
 }
@@ -206,16 +217,7 @@ on_both!(real_dump_imports_faithfully, |app: App| async move {
             .count() as i64
     );
     // Every cache equals its ledger.
-    let check = app
-        .store
-        .recompute(&app.settings().reputation, false)
-        .await
-        .unwrap();
-    assert!(
-        check.differences.is_empty(),
-        "{:?}",
-        &check.differences[..check.differences.len().min(5)]
-    );
+    counters_agree(&app).await;
 
     // Re-running creates nothing.
     let before = count(&app, "SELECT (SELECT COUNT(*) FROM posts) + (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM comments) + (SELECT COUNT(*) FROM revisions) + (SELECT COUNT(*) FROM imported_votes) + (SELECT COUNT(*) FROM badge_awards) + (SELECT COUNT(*) FROM imported_badges)").await;
@@ -359,12 +361,7 @@ on_both!(
             count(&app, "SELECT COUNT(*) FROM users WHERE username = 'gone'").await,
             1
         );
-        let check = app
-            .store
-            .recompute(&app.settings().reputation, false)
-            .await
-            .unwrap();
-        assert!(check.differences.is_empty(), "{:?}", check.differences);
+        counters_agree(&app).await;
 
         // Stop at the first bad row: nothing after it, resumable, and a
         // rollback leaves the community as it was.
@@ -437,12 +434,7 @@ on_both!(
             fingerprint(&app).await.len(),
             fingerprint(&full).await.len()
         );
-        let check = app
-            .store
-            .recompute(&app.settings().reputation, false)
-            .await
-            .unwrap();
-        assert!(check.differences.is_empty());
+        counters_agree(&app).await;
         std::fs::remove_dir_all(&partial).ok();
     }
 );
@@ -496,12 +488,7 @@ on_both!(
             count(&app, "SELECT answer_count FROM posts WHERE kind = 1").await,
             1
         );
-        let check = app
-            .store
-            .recompute(&app.settings().reputation, false)
-            .await
-            .unwrap();
-        assert!(check.differences.is_empty(), "{:?}", check.differences);
+        counters_agree(&app).await;
         std::fs::remove_dir_all(&d).ok();
     }
 );
