@@ -1347,12 +1347,12 @@ impl Importer<'_> {
 async fn each_row(
     store: &Store,
     q: ExportQuery,
+    per_page: i64,
     mut f: impl FnMut(&[Option<String>]) -> Result<()>,
 ) -> Result<()> {
-    const PAGE: i64 = 5_000;
     let mut after = i64::MIN;
     loop {
-        let page = store.export_page(q, after, PAGE).await?;
+        let page = store.export_page(q, after, per_page).await?;
         for c in &page {
             f(c)?;
         }
@@ -1361,7 +1361,7 @@ async fn each_row(
             .and_then(|c| c[0].as_deref())
             .and_then(|s| s.parse().ok())
         {
-            Some(last) if page.len() as i64 == PAGE => after = last,
+            Some(last) if page.len() as i64 == per_page => after = last,
             _ => return Ok(()),
         }
     }
@@ -1373,6 +1373,11 @@ pub type ExportReport = BTreeMap<String, u64>;
 /// Write the community to `dir` as a Stack Exchange dump: no e-mail
 /// addresses, password hashes or voters' identities on up and down votes.
 pub async fn export(store: &Store, dir: &Path) -> Result<ExportReport> {
+    export_paged(store, dir, 5_000).await
+}
+
+/// [`export`], reading `per_page` rows of a table at a time.
+pub async fn export_paged(store: &Store, dir: &Path, per_page: i64) -> Result<ExportReport> {
     std::fs::create_dir_all(dir).map_err(|e| crate::ServiceError::Internal(e.to_string()))?;
     let io = |e: std::io::Error| crate::ServiceError::Internal(format!("{}: {e}", dir.display()));
     let date = |v: &Option<String>| -> Option<String> {
@@ -1470,7 +1475,7 @@ pub async fn export(store: &Store, dir: &Path) -> Result<ExportReport> {
     let wiki_base = store.max_post_id().await?;
     for (q, file, root, shape) in files {
         let mut w = DumpWriter::create(dir, file, root).map_err(io)?;
-        each_row(store, q, |c| {
+        each_row(store, q, per_page, |c| {
             let mut attrs = shape(c, &date);
             if q == ExportQuery::Badges {
                 // guildhall's own badges by their English name.
@@ -1504,7 +1509,7 @@ pub async fn export(store: &Store, dir: &Path) -> Result<ExportReport> {
     // Posts (with tag wikis after them) and their history.
     let mut posts = DumpWriter::create(dir, "Posts.xml", "posts").map_err(io)?;
     let mut hist = DumpWriter::create(dir, "PostHistory.xml", "posthistory").map_err(io)?;
-    each_row(store, ExportQuery::Posts, |c| {
+    each_row(store, ExportQuery::Posts, per_page, |c| {
         let question = c[1].as_deref() == Some("1");
         let post_id = c[0].clone();
         posts
@@ -1570,7 +1575,7 @@ pub async fn export(store: &Store, dir: &Path) -> Result<ExportReport> {
     })
     .await?;
     // Tag descriptions as tag wiki posts.
-    each_row(store, ExportQuery::Tags, |c| {
+    each_row(store, ExportQuery::Tags, per_page, |c| {
         if c[3].as_deref().is_none_or(|d| d.is_empty()) {
             return Ok(());
         }
@@ -1589,7 +1594,7 @@ pub async fn export(store: &Store, dir: &Path) -> Result<ExportReport> {
     })
     .await?;
     report.insert("Posts.xml".into(), posts.finish().map_err(io)?);
-    each_row(store, ExportQuery::Revisions, |c| {
+    each_row(store, ExportQuery::Revisions, per_page, |c| {
         let rid: i64 = c[0].as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
         let guid = Some(format!("00000000-0000-0000-0000-{rid:012x}"));
         let question = c[10].as_deref() == Some("1");

@@ -1113,7 +1113,7 @@ impl ExportQuery {
                 UNION ALL
                 SELECT v.event_id * 2 + 1 AS id, v.post_id, CASE WHEN v.value = 1 THEN 2 ELSE 3 END AS vote_type, NULL AS user_id, NULL AS bounty,
                     (SELECT e.created_at FROM vote_events e WHERE e.id = v.event_id) AS created_at FROM votes v WHERE v.value <> 0
-                ) x WHERE id > $1 ORDER BY id LIMIT $2",
+                ) x WHERE x.id > $1 ORDER BY x.id LIMIT $2",
             ExportQuery::Revisions => "SELECT CAST(r.id AS TEXT), CAST(r.post_id AS TEXT), r.kind, CAST(r.created_at AS TEXT), CAST(r.author_id AS TEXT),
                 (SELECT u.username FROM users u JOIN import_map m ON m.kind = 'ghost' AND m.local_id = u.id WHERE u.id = r.author_id),
                 r.title, r.body_md, r.tags, r.comment, CAST(p.kind AS TEXT)
@@ -1124,7 +1124,7 @@ impl ExportQuery {
                 SELECT a.id * 2 AS id, a.user_id, a.badge, NULL AS class, 0 AS tag_based, a.awarded_at FROM badge_awards a
                 UNION ALL
                 SELECT b.id * 2 + 1 AS id, b.user_id, b.name AS badge, b.class, b.tag_based, b.awarded_at FROM imported_badges b
-                ) x WHERE id > $1 ORDER BY id LIMIT $2",
+                ) x WHERE x.id > $1 ORDER BY x.id LIMIT $2",
             ExportQuery::Tags => "SELECT CAST(t.id AS TEXT), t.name, CAST(t.question_count AS TEXT), t.description FROM tags t WHERE t.id > $1 ORDER BY t.id LIMIT $2",
         }
     }
