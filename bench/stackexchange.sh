@@ -18,10 +18,10 @@ import_on() {
   local name="$1"; shift
   "$BIN" "$@" migrate >/dev/null
   /usr/bin/time -f "$name: %e s wall, %M KB peak memory" "$BIN" "$@" import stackexchange "$DUMP" --format json 2>/tmp/gh-import-time.txt \
-    | python3 -c "import json,sys; r=json.load(sys.stdin); i=r['imported']; p=i['questions']+i['answers']; print('$name imported', i, 'skipped', r['skipped_total']); print('$name posts/s: %.0f (%d posts in %.1f s)' % (p / r['seconds'], p, r['seconds']))"
+    | python3 -c "import json,sys; r=json.load(sys.stdin); i=r['imported']; p=i['questions']+i['answers']; print('$name imported', i, 'skipped', r['skipped_total']); print('$name posts/s: %.0f (%d posts in %.1f s)' % (p / r['seconds'], p, r['seconds'])); print('$name steps:', ', '.join('%s %.1fs' % (s['step'], s['seconds']) for s in r['steps']))"
   tail -1 /tmp/gh-import-time.txt
   local out; out=$(mktemp -d)
-  /usr/bin/time -f "$name export: %e s wall, %M KB peak memory" "$BIN" "$@" export stackexchange "$out" 2>&1 | tail -3
+  /usr/bin/time -f "$name export: %e s wall, %M KB peak memory" "$BIN" "$@" export stackexchange "$out" 2>&1 | grep -v INFO | tail -10
   rm -rf "$out"
 }
 
