@@ -335,6 +335,9 @@ struct Importer<'a> {
     accepted: HashMap<i64, i64>,
     /// Ghosts queued in the current batch: name id → placeholder.
     ghost_pending: HashMap<i64, i64>,
+    /// Source ids of the users, posts or comments in the current batch (a
+    /// second row with one of them is a duplicate).
+    in_batch: rustc_hash::FxHashSet<i64>,
     /// Question local id → its asker (who accepted its answer).
     askers: HashMap<i64, i64>,
     /// The GUID of the revision being gathered.
@@ -532,6 +535,7 @@ pub async fn import(
         posts: store.import_map(source.id, "post").await?,
         accepted: store.import_map(source.id, "accepted").await?,
         ghost_pending: HashMap::new(),
+        in_batch: Default::default(),
         askers: HashMap::new(),
         last_guid: String::new(),
         done_guid: String::new(),
@@ -888,6 +892,7 @@ impl Importer<'_> {
     async fn flush(&mut self, batch: &mut ImportBatch) -> Result<()> {
         let b = std::mem::take(batch);
         self.ghost_pending.clear();
+        self.in_batch.clear();
         if b.is_empty() && b.progress.is_none() {
             return Ok(());
         }
@@ -984,7 +989,7 @@ impl Importer<'_> {
             self.report.already_imported += 1;
             return Ok(());
         }
-        if b.users.iter().any(|u| !u.ghost && u.source_id == id) {
+        if self.in_batch.contains(&id) {
             return Err(format!("duplicate Id {id}"));
         }
         let created = p.row.required_date("CreationDate")?;
@@ -997,6 +1002,7 @@ impl Importer<'_> {
             }
             (None, None) => String::new(),
         };
+        self.in_batch.insert(id);
         b.users.push(ImpUser {
             source_id: id,
             username: username_for(display, id, &mut self.taken),
@@ -1017,7 +1023,7 @@ impl Importer<'_> {
             self.report.already_imported += 1;
             return Ok(());
         }
-        if b.comments.iter().any(|c| c.source_id == id) {
+        if self.in_batch.contains(&id) {
             return Err(format!("duplicate Id {id}"));
         }
         let post_id = self.post_of(&p.row, "PostId")?;
@@ -1031,6 +1037,7 @@ impl Importer<'_> {
             created,
             b,
         );
+        self.in_batch.insert(id);
         b.comments.push(ImpComment {
             source_id: id,
             post_id,
@@ -1221,7 +1228,7 @@ impl Importer<'_> {
             self.report.already_imported += 1;
             return Ok(Ok(()));
         }
-        if b.posts.iter().any(|x| x.source_id == id) {
+        if self.in_batch.contains(&id) {
             return Ok(Err(format!("duplicate Id {id}")));
         }
         let Some((body_md, body_html)) = p.body else {
@@ -1317,6 +1324,7 @@ impl Importer<'_> {
                 b.notes.push(("accepted", id, a));
             }
         }
+        self.in_batch.insert(id);
         b.posts.push(ImpPost {
             source_id: id,
             kind,
