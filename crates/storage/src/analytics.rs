@@ -82,18 +82,16 @@ impl Sink for SqliteSink<'_> {
     }
 }
 
-/// The secondary indexes of the aggregate tables (the migrations made
-/// them; these names and columns must stay the same). A large import drops
-/// them and builds them again at its end: sorting a table once is several
-/// times faster than keeping its indexes up to date row by row while
-/// flushes add to rows all over it.
-pub const GH_INDEXES: &[(&str, &str)] = &[
-    ("gh_monthly_actor", "gh_monthly (actor_id, month)"),
-    ("gh_items_merged", "gh_items (merged_at)"),
-    ("gh_items_author", "gh_items (author_id)"),
-    ("gh_stars_actor", "gh_stars (actor_id)"),
-    ("gh_actors_login", "gh_actors (login)"),
-    ("gh_repos_name", "gh_repos (name)"),
+/// The aggregate tables a large import fills. It sets their plain indexes
+/// aside and builds them again at its end (see [`crate::bulk`]): sorting a
+/// table once is several times faster than keeping its indexes up to date
+/// row by row while flushes add to rows all over it.
+pub const GH_WRITTEN_TABLES: &[&str] = &[
+    "gh_monthly",
+    "gh_items",
+    "gh_stars",
+    "gh_actors",
+    "gh_repos",
 ];
 
 /// The SQLite writer's page cache, in KiB: flushes add to rows all over
@@ -444,36 +442,6 @@ impl Store {
                 )
             })
             .collect())
-    }
-
-    /// Builds the aggregate tables' secondary indexes that are missing.
-    /// Every import and compute starts here, so an import stopped while its
-    /// indexes were dropped costs speed until then, never wrong answers.
-    pub async fn gh_ensure_indexes(&self) -> Result<()> {
-        if self.backend == Backend::Sqlite {
-            // Lets SQLite sort a new index's entries on more than one core.
-            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-            sqlx::query(&format!("PRAGMA threads = {}", cores.min(8)))
-                .execute(&self.write)
-                .await?;
-        }
-        for (name, on) in GH_INDEXES {
-            sqlx::query(&format!("CREATE INDEX IF NOT EXISTS {name} ON {on}"))
-                .execute(&self.write)
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// Drops the aggregate tables' secondary indexes before a large import
-    /// (see [`GH_INDEXES`]).
-    pub async fn gh_drop_indexes(&self) -> Result<()> {
-        for (name, _) in GH_INDEXES {
-            sqlx::query(&format!("DROP INDEX IF EXISTS {name}"))
-                .execute(&self.write)
-                .await?;
-        }
-        Ok(())
     }
 
     /// The names of the analytics tables' secondary indexes, sorted.

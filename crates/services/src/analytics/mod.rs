@@ -20,6 +20,7 @@ use guildhall_analytics::rank::{community, global, ItemNode, Previous};
 use guildhall_analytics::rules::{AnalyticsRules, Tracking};
 use guildhall_analytics::seen::SeenIds;
 use guildhall_analytics::time::Month;
+use guildhall_storage::analytics::GH_WRITTEN_TABLES;
 use guildhall_storage::bulk::worth_deferring;
 use guildhall_storage::Store;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -345,8 +346,8 @@ impl App {
         let seen = SeenIds::load(self.store.gh_seen().await?)
             .map_err(|e| ServiceError::Internal(format!("stored event ids do not read: {e}")))?;
         let labels: Vec<String> = inputs.iter().map(Input::label).collect();
-        // An earlier import may have stopped while its indexes were dropped.
-        self.store.gh_ensure_indexes().await?;
+        // An earlier import may have stopped while its indexes were set aside.
+        self.store.restore_indexes().await?;
         let input_bytes = input_bytes(&inputs);
         let bulk = match opts.bulk {
             Some(b) => b,
@@ -356,7 +357,7 @@ impl App {
             None => worth_deferring(input_bytes, self.store.database_bytes().await?),
         };
         if bulk {
-            self.store.gh_drop_indexes().await?;
+            self.store.defer_indexes(GH_WRITTEN_TABLES).await?;
         }
         let run = self.store.gh_import_started(&labels.join(" ")).await?;
         let store = self.store.clone();
@@ -377,7 +378,7 @@ impl App {
         // Built again whatever became of the import (what it wrote stays).
         let indexed = std::time::Instant::now();
         if bulk {
-            self.store.gh_ensure_indexes().await?;
+            self.store.restore_indexes().await?;
         }
         // The import's connection left the log to be copied back once.
         self.store.checkpoint().await?;
@@ -397,7 +398,7 @@ impl App {
     /// oldest first, so that each month starts from the one before.
     pub async fn analytics_compute(&self, from: Option<Month>) -> Result<Vec<MonthComputed>> {
         let rules = self.settings().analytics.clone();
-        self.store.gh_ensure_indexes().await?;
+        self.store.restore_indexes().await?;
         compute(&self.store, &rules, from).await
     }
 }
