@@ -42,10 +42,7 @@ pub fn mail_sink() -> Option<MailSink> {
         .local_addr()
         .unwrap()
         .port();
-    let out = std::env::temp_dir().join(format!(
-        "guildhall-mail-{}-{port}.jsonl",
-        std::process::id()
-    ));
+    let out = harness::scratch("mail").with_extension("jsonl");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tools/mailsink.py");
     let mut child = Command::new(python())
         .args([script, "--port", &port.to_string(), "--out"])

@@ -201,7 +201,7 @@ fn first_file() -> Vec<String> {
 }
 
 fn write(lines: &[String], gz: bool) -> PathBuf {
-    let dir = std::env::temp_dir().join(harness::unique("guildhall-gh"));
+    let dir = harness::scratch("gh");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(if gz { "events.json.gz" } else { "events.json" });
     let text = lines.join("\n") + "\n";

@@ -22,13 +22,49 @@ pub fn unique(prefix: &str) -> String {
     )
 }
 
+/// A fresh path under this test process's scratch directory, which a
+/// watcher removes once the process is gone (tests that fail or are killed
+/// leave nothing behind in the system's temporary directory either).
+pub fn scratch(prefix: &str) -> PathBuf {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    let root = ROOT.get_or_init(|| {
+        let root = std::env::temp_dir().join(format!("guildhall-tests-{}", std::process::id()));
+        std::fs::create_dir_all(&root).expect("scratch directory");
+        remove_after_exit(&root, "");
+        root
+    });
+    root.join(unique(prefix))
+}
+
+/// Start a detached watcher that runs `before` and removes `dir` once this
+/// process has exited.
+fn remove_after_exit(dir: &std::path::Path, before: &str) {
+    let script = format!(
+        "while kill -0 {} 2>/dev/null; do sleep 0.5; done; {before} rm -rf '{}'",
+        std::process::id(),
+        dir.display()
+    );
+    let spawned = Command::new("setsid")
+        .args(["sh", "-c", &script])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Err(e) = spawned {
+        eprintln!(
+            "cannot start the watcher that removes {}: {e}",
+            dir.display()
+        );
+    }
+}
+
 pub async fn app_on(store: Store, config: ServiceConfig) -> App {
     store.migrate().await.expect("migrate");
     App::new(store, config).await.expect("app")
 }
 
 pub async fn sqlite_store() -> Store {
-    let dir = std::env::temp_dir().join(unique("guildhall-test"));
+    let dir = scratch("sqlite");
     Store::open_data_dir(&dir).await.expect("open sqlite")
 }
 
@@ -135,23 +171,12 @@ fn start_cluster() -> Result<Cluster, String> {
         ));
     }
     // A watcher removes the cluster once this test process is gone.
-    let me = std::process::id();
     let stop = if is_root {
         format!("runuser -u postgres -- pg_ctl -D {data_s} -m immediate stop")
     } else {
         format!("pg_ctl -D {data_s} -m immediate stop")
     };
-    let script = format!(
-        "while kill -0 {me} 2>/dev/null; do sleep 0.5; done; {stop} >/dev/null 2>&1; rm -rf {}",
-        dir.display()
-    );
-    Command::new("setsid")
-        .args(["sh", "-c", &script])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .map_err(|e| format!("watcher: {e}"))?;
+    remove_after_exit(&dir, &format!("{stop} >/dev/null 2>&1;"));
     Ok(Cluster {
         url_base: format!("postgres://postgres@127.0.0.1:{port}"),
     })

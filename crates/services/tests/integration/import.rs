@@ -50,7 +50,7 @@ async fn count(app: &App, sql: &str) -> i64 {
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(harness::unique(name));
+    let d = harness::scratch(name);
     std::fs::create_dir_all(&d).unwrap();
     d
 }

@@ -541,7 +541,7 @@ on_both!(similar_questions, |app: App| async move {
 /// are applied from the outbox at the next start.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn embedded_index_is_durable() {
-    let dir = std::env::temp_dir().join(format!("guildhall-search-durable-{}", std::process::id()));
+    let dir = crate::harness::scratch("search-durable");
     let _ = std::fs::remove_dir_all(&dir);
     let config = || guildhall_services::ServiceConfig {
         search_dir: Some(dir.join("search")),
@@ -587,7 +587,7 @@ async fn embedded_index_is_durable() {
 /// while the first holds the index writer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_process_beside_the_index_writer() {
-    let dir = std::env::temp_dir().join(format!("guildhall-search-two-{}", std::process::id()));
+    let dir = crate::harness::scratch("search-two");
     let _ = std::fs::remove_dir_all(&dir);
     let open = || async {
         let store = guildhall_storage::Store::open_data_dir(&dir).await.unwrap();

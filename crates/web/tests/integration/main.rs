@@ -9,7 +9,6 @@ use guildhall_services::community::QuestionForm;
 use guildhall_services::{App, ServiceConfig};
 use guildhall_storage::Store;
 use http_body_util::BodyExt;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use tower::ServiceExt;
 
 mod bad_input;
@@ -17,26 +16,26 @@ mod catalogue;
 mod journeys;
 mod search;
 
-static N: AtomicUsize = AtomicUsize::new(0);
-
 pub struct World {
     pub app: App,
     pub router: Router,
+    _dir: tempfile::TempDir,
 }
 
 pub async fn world() -> World {
-    let dir = std::env::temp_dir().join(format!(
-        "guildhall-web-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    let store = Store::open_data_dir(&dir).await.unwrap();
+    // Removed when the world is dropped, also when the test fails.
+    let dir = tempfile::Builder::new()
+        .prefix("guildhall-web-")
+        .tempdir()
+        .expect("temporary directory");
+    let store = Store::open_data_dir(dir.path()).await.unwrap();
     store.migrate().await.unwrap();
     let app = App::new(store, ServiceConfig::default()).await.unwrap();
     app.seed_demo().await.unwrap();
     World {
         router: guildhall_web::router(app.clone()),
         app,
+        _dir: dir,
     }
 }
 
