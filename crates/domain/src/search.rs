@@ -25,7 +25,15 @@ pub struct SearchRules {
     pub max_terms: u32,
     /// `[tag]` filters read from one query.
     pub max_tags: u32,
+    /// Matches are counted up to this many; past it a search says "more
+    /// than N" (counting every match of a common word costs more than
+    /// finding the best ones). Never below what the reachable pages need.
+    pub max_counted: u32,
 }
+
+/// Result pages a search can show (deeper pages are refused, as on most
+/// large sites: nobody reads them and they cost the most).
+pub const MAX_PAGES: u32 = 50;
 
 impl Default for SearchRules {
     fn default() -> Self {
@@ -40,6 +48,7 @@ impl Default for SearchRules {
             similar_limit: 5,
             max_terms: 32,
             max_tags: 5,
+            max_counted: 10_000,
         }
     }
 }
@@ -69,6 +78,7 @@ impl SearchRules {
             similar_limit: self.similar_limit.clamp(1, 20),
             max_terms: self.max_terms.clamp(1, 64),
             max_tags: self.max_tags.clamp(1, 10),
+            max_counted: self.max_counted.clamp(MAX_PAGES * 100, 10_000_000),
             recency_weight: self.recency_weight.clamp(0.0, 1.0),
             ..self.clone()
         }

@@ -3,25 +3,40 @@
 
 use crate::analyzer;
 use crate::plan::{Group, Plan, Sort};
-use crate::query::{Kind, Range};
+use crate::query::Kind;
+use crate::ranked::{count_upto, Checks, Gate, Ranked, Standing, TopRanked};
 use crate::{Doc, Found, SearchError};
 use guildhall_domain::search::SearchRules;
-use std::ops::Bound;
 use std::path::Path;
 use std::sync::Mutex;
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery,
-    TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST,
     INDEXED, STRING,
 };
-use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::tokenizer::{PreTokenizedString, TextAnalyzer, Token, TokenStream};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
+};
 
 /// Bump when the schema or the analysis changes: the index is then rebuilt.
-const SCHEMA_VERSION: &str = "guildhall-search-3";
+const SCHEMA_VERSION: &str = "guildhall-search-4";
+
+/// A `[tag]` or `user:` filter holding fewer than this share of the posts
+/// drives the search; a broader one is checked per candidate.
+const SELECTIVE_SHARE: f64 = 0.05;
+
+/// Alternatives under which a post contains a word: all queries of one.
+type Alternatives = Vec<Vec<Box<dyn Query>>>;
+
+struct Parts {
+    scoring: Vec<Box<dyn Query>>,
+    alternatives: Alternatives,
+    implied: bool,
+}
 const MARKER: &str = "guildhall-schema";
 
 #[derive(Clone, Copy)]
@@ -33,6 +48,14 @@ struct Fields {
     title: Field,
     body: Field,
     tagtext: Field,
+    /// Pairs of consecutive words, so a two-word phrase is one term lookup
+    /// instead of a positional intersection of two long posting lists (and
+    /// a longer phrase is ranked by its pairs, then checked by position).
+    title_pairs: Field,
+    body_pairs: Field,
+    /// Every word of title, body and tags, without frequencies: what
+    /// "the post contains this word" is checked against.
+    words: Field,
     score: Field,
     answers: Field,
     accepted: Field,
@@ -62,6 +85,16 @@ fn schema() -> (Schema, Fields) {
         title: b.add_text_field("title", text(true)),
         body: b.add_text_field("body", text(true)),
         tagtext: b.add_text_field("tagtext", text(false)),
+        title_pairs: b.add_text_field("title_pairs", text(false)),
+        body_pairs: b.add_text_field("body_pairs", text(false)),
+        words: b.add_text_field(
+            "words",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(analyzer::NAME)
+                    .set_index_option(IndexRecordOption::Basic),
+            ),
+        ),
         score: b.add_i64_field("score", num()),
         answers: b.add_i64_field("answers", num()),
         accepted: b.add_u64_field("accepted", num()),
@@ -139,8 +172,11 @@ impl Embedded {
         self.reader.searcher().num_docs()
     }
 
-    fn document(&self, d: &Doc) -> TantivyDocument {
+    fn document(&self, d: &Doc, a: &mut TextAnalyzer) -> TantivyDocument {
         let f = &self.f;
+        let title = analyze(a, &d.title);
+        let body = analyze(a, &d.text);
+        let mut words: Vec<Token> = title.iter().chain(&body).cloned().collect();
         let mut doc = TantivyDocument::new();
         doc.add_u64(f.id, d.id as u64);
         doc.add_u64(f.kind, d.kind as u64);
@@ -148,9 +184,16 @@ impl Embedded {
         for t in &d.tags {
             doc.add_text(f.tag, t);
             doc.add_text(f.tagtext, t);
+            words.extend(analyze(a, t));
         }
-        doc.add_text(f.title, &d.title);
-        doc.add_text(f.body, &d.text);
+        for (i, t) in words.iter_mut().enumerate() {
+            t.position = i;
+        }
+        doc.add_pre_tokenized_text(f.title_pairs, pretokenized(pairs(&title)));
+        doc.add_pre_tokenized_text(f.body_pairs, pretokenized(pairs(&body)));
+        doc.add_pre_tokenized_text(f.title, pretokenized(title));
+        doc.add_pre_tokenized_text(f.body, pretokenized(body));
+        doc.add_pre_tokenized_text(f.words, pretokenized(words));
         doc.add_i64(f.score, d.score);
         doc.add_i64(f.answers, d.answers);
         doc.add_u64(f.accepted, d.accepted as u64);
@@ -191,8 +234,9 @@ impl Embedded {
             for id in remove.iter().chain(docs.iter().map(|d| &d.id)) {
                 w.delete_term(Term::from_field_u64(self.f.id, *id as u64));
             }
+            let mut a = analyzer::analyzer();
             for d in docs {
-                w.add_document(self.document(d))?;
+                w.add_document(self.document(d, &mut a))?;
             }
             if commit {
                 w.commit()?;
@@ -209,149 +253,208 @@ impl Embedded {
         self.with_writer(|w| Ok(w.delete_all_documents().map(|_| ())?))
     }
 
+    /// Merge all segments into one, after a rebuild: a search then visits
+    /// one segment instead of a dozen (each costs its own term lookups and
+    /// starts its own top results). Later writes add small segments, which
+    /// tantivy's merge policy folds together as usual.
+    pub fn merge_all(&self) -> Result<(), SearchError> {
+        {
+            let mut slot = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
+            // Let merges the policy started finish: a segment can be in one
+            // merge only.
+            if let Some(w) = slot.take() {
+                w.wait_merging_threads()?;
+            }
+        }
+        let ids = self.index.searchable_segment_ids()?;
+        if ids.len() > 1 {
+            self.with_writer(|w| Ok(w.merge(&ids).wait().map(|_| ())?))?;
+            self.with_writer(|w| Ok(w.garbage_collect_files().wait().map(|_| ())?))?;
+        }
+        self.reader.reload()?;
+        Ok(())
+    }
+
     pub fn commit(&self) -> Result<(), SearchError> {
         self.with_writer(|w| Ok(w.commit().map(|_| ())?))?;
         self.reader.reload()?;
         Ok(())
     }
 
-    fn group_query(&self, g: &Group, rules: &SearchRules) -> Option<Box<dyn Query>> {
+    fn term(&self, field: Field, text: &str, record: IndexRecordOption) -> Box<dyn Query> {
+        Box::new(TermQuery::new(Term::from_field_text(field, text), record))
+    }
+
+    /// A word or phrase as the queries that score it and the alternatives
+    /// under which a post contains it (a post contains it when it matches
+    /// every query of some alternative). `implied`: a post matching any of
+    /// the scoring queries contains it.
+    fn group_parts(&self, g: &Group, rules: &SearchRules) -> Parts {
         let f = &self.f;
         let boost = |q: Box<dyn Query>, b: f64| -> Box<dyn Query> {
             Box::new(BoostQuery::new(q, b as f32))
         };
-        let term_in = |field: Field, t: &str| -> Box<dyn Query> {
-            Box::new(TermQuery::new(
-                Term::from_field_text(field, t),
-                IndexRecordOption::WithFreqs,
-            ))
+        let freqs = IndexRecordOption::WithFreqs;
+        let mut parts = Parts {
+            scoring: Vec::new(),
+            alternatives: Vec::new(),
+            implied: true,
         };
-        let token = |t: &str| -> Box<dyn Query> {
-            Box::new(BooleanQuery::new(vec![
-                (Occur::Should, boost(term_in(f.title, t), rules.title_boost)),
-                (Occur::Should, term_in(f.body, t)),
-                (Occur::Should, boost(term_in(f.tagtext, t), rules.tag_boost)),
-            ]))
-        };
-        let text: Option<Box<dyn Query>> = match g.tokens.len() {
-            0 => None,
-            1 => Some(token(&g.tokens[0])),
-            _ if g.phrase => {
-                let phrase = |field: Field| -> Box<dyn Query> {
-                    Box::new(PhraseQuery::new_with_offset(
-                        g.tokens
-                            .iter()
-                            .enumerate()
-                            .map(|(i, t)| (i, Term::from_field_text(field, t)))
-                            .collect(),
-                    ))
-                };
-                Some(Box::new(BooleanQuery::new(vec![
-                    (Occur::Should, boost(phrase(f.title), rules.title_boost)),
-                    (Occur::Should, phrase(f.body)),
-                ])))
+        if g.phrase && g.tokens.len() > 1 {
+            for w in g.tokens.windows(2) {
+                let p = pair(&w[0], &w[1]);
+                parts.scoring.push(boost(
+                    self.term(f.title_pairs, &p, freqs),
+                    rules.title_boost,
+                ));
+                parts.scoring.push(self.term(f.body_pairs, &p, freqs));
             }
-            _ => Some(Box::new(BooleanQuery::new(
-                g.tokens.iter().map(|t| (Occur::Must, token(t))).collect(),
-            ))),
-        };
-        let tag = g.tag.as_ref().map(|t| {
-            boost(
-                Box::new(TermQuery::new(
-                    Term::from_field_text(f.tag, t),
-                    IndexRecordOption::Basic,
-                )),
-                rules.tag_boost,
-            )
-        });
-        match (text, tag) {
-            (Some(t), Some(g)) => Some(Box::new(BooleanQuery::new(vec![
-                (Occur::Should, t),
-                (Occur::Should, g),
-            ]))),
-            (t, g) => t.or(g),
-        }
-    }
-
-    fn query(&self, p: &Plan, rules: &SearchRules) -> Box<dyn Query> {
-        let f = &self.f;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let filter = |q: Box<dyn Query>| -> (Occur, Box<dyn Query>) {
-            (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)))
-        };
-        let mut required = Vec::new();
-        let mut optional = Vec::new();
-        for g in &p.groups {
-            if let Some(q) = self.group_query(g, rules) {
-                if g.optional || p.any {
-                    optional.push((Occur::Should, q));
-                } else {
-                    required.push((Occur::Must, q));
+            if g.tokens.len() == 2 {
+                let p = pair(&g.tokens[0], &g.tokens[1]);
+                for field in [f.title_pairs, f.body_pairs] {
+                    parts
+                        .alternatives
+                        .push(vec![self.term(field, &p, IndexRecordOption::Basic)]);
+                }
+            } else {
+                // Every pair somewhere is not yet the phrase: check positions.
+                parts.implied = false;
+                for field in [f.title, f.body] {
+                    parts
+                        .alternatives
+                        .push(vec![Box::new(PhraseQuery::new_with_offset(
+                            g.tokens
+                                .iter()
+                                .enumerate()
+                                .map(|(i, t)| (i, Term::from_field_text(field, t)))
+                                .collect(),
+                        ))]);
                 }
             }
+        } else if !g.tokens.is_empty() {
+            for t in &g.tokens {
+                parts
+                    .scoring
+                    .push(boost(self.term(f.title, t, freqs), rules.title_boost));
+                parts.scoring.push(self.term(f.body, t, freqs));
+                parts
+                    .scoring
+                    .push(boost(self.term(f.tagtext, t, freqs), rules.tag_boost));
+            }
+            parts.implied = g.tokens.len() == 1;
+            parts.alternatives.push(
+                g.tokens
+                    .iter()
+                    .map(|t| self.term(f.words, t, IndexRecordOption::Basic))
+                    .collect(),
+            );
         }
-        if p.any && !optional.is_empty() {
-            // At least one of the words must match.
-            clauses.push((Occur::Must, Box::new(BooleanQuery::new(optional))));
-        } else {
-            clauses.extend(required);
-            clauses.extend(optional);
+        if let Some(tag) = &g.tag {
+            let q = self.term(f.tag, tag, IndexRecordOption::Basic);
+            parts.scoring.push(boost(q.box_clone(), rules.tag_boost));
+            parts.alternatives.push(vec![q]);
+        }
+        parts
+    }
+
+    /// Whether a term filter keeps few enough posts to drive the search
+    /// (intersected with the text) rather than be checked per candidate.
+    fn selective(&self, searcher: &Searcher, term: &Term) -> bool {
+        let df = searcher.doc_freq(term).unwrap_or(u64::MAX);
+        (df as f64) < searcher.num_docs() as f64 * SELECTIVE_SHARE
+    }
+
+    fn ranked(&self, searcher: &Searcher, p: &Plan, rules: &SearchRules) -> Ranked {
+        let f = &self.f;
+        let mut scoring: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut gates = Vec::new();
+        let mut any: Alternatives = Vec::new();
+        let parts: Vec<(bool, Parts)> = p
+            .groups
+            .iter()
+            .map(|g| (g.optional, self.group_parts(g, rules)))
+            .collect();
+        // With one group, or any group allowed, a post the scoring terms
+        // find already contains a group when every group is `implied`:
+        // the check would only repeat the lookup.
+        let all_implied = parts.iter().all(|(_, x)| x.implied);
+        let need_check = !(all_implied && (p.any || parts.len() == 1));
+        for (optional, x) in parts {
+            scoring.extend(x.scoring.into_iter().map(|q| (Occur::Should, q)));
+            if !need_check {
+                continue;
+            }
+            if p.any {
+                any.extend(x.alternatives);
+            } else if !optional {
+                gates.push(Gate {
+                    negate: false,
+                    any_of: x.alternatives,
+                });
+            }
+        }
+        if p.any && need_check {
+            gates.push(Gate {
+                negate: false,
+                any_of: any,
+            });
         }
         for g in &p.exclude {
-            if let Some(q) = self.group_query(g, rules) {
-                clauses.push((Occur::MustNot, q));
-            }
+            gates.push(Gate {
+                negate: true,
+                any_of: self.group_parts(g, rules).alternatives,
+            });
         }
-        let term_u64 = |field: Field, v: u64| -> Box<dyn Query> {
-            Box::new(TermQuery::new(
-                Term::from_field_u64(field, v),
-                IndexRecordOption::Basic,
-            ))
-        };
-        for t in &p.tags {
-            clauses.push(filter(Box::new(TermQuery::new(
-                Term::from_field_text(f.tag, t),
-                IndexRecordOption::Basic,
-            ))));
-        }
-        if let Some(a) = p.author {
-            clauses.push(filter(term_u64(f.author, a as u64)));
-        }
-        if let Some(k) = p.kind {
-            clauses.push(filter(term_u64(
-                f.kind,
-                if k == Kind::Question { 1 } else { 2 },
-            )));
-        }
-        if let Some(b) = p.accepted {
-            clauses.push(filter(term_u64(f.accepted, b as u64)));
-        }
-        if let Some(b) = p.closed {
-            clauses.push(filter(term_u64(f.closed, b as u64)));
-        }
-        let range = |field: Field, r: &Range| -> Box<dyn Query> {
-            let bound = |v: Option<i64>| match v {
-                Some(v) => Bound::Included(Term::from_field_i64(field, v)),
-                None => Bound::Unbounded,
-            };
-            Box::new(RangeQuery::new(bound(r.min), bound(r.max)))
-        };
-        for (field, r) in [
-            (f.score, &p.score),
-            (f.answers, &p.answers),
-            (f.created, &p.created),
-        ] {
-            if let Some(r) = r {
-                clauses.push(filter(range(field, r)));
-            }
-        }
-        let positive = clauses
+        // Selective filters drive the search; the rest are checked on
+        // each candidate, which leaves the text a plain disjunction.
+        let mut drive: Vec<Term> = p
+            .tags
             .iter()
-            .any(|(o, _)| matches!(o, Occur::Must | Occur::Should));
-        if !positive || !p.has_text() {
-            clauses.push((Occur::Must, Box::new(AllQuery)));
+            .map(|t| Term::from_field_text(f.tag, t))
+            .collect();
+        if let Some(a) = p.author {
+            drive.push(Term::from_field_u64(f.author, a as u64));
         }
-        Box::new(BooleanQuery::new(clauses))
+        for term in drive {
+            if self.selective(searcher, &term) {
+                scoring.push((
+                    Occur::Must,
+                    Box::new(ConstScoreQuery::new(
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                        0.0,
+                    )),
+                ));
+            } else {
+                gates.push(Gate {
+                    negate: false,
+                    any_of: vec![vec![Box::new(TermQuery::new(
+                        term,
+                        IndexRecordOption::Basic,
+                    ))]],
+                });
+            }
+        }
+        let text: Box<dyn Query> = if scoring.is_empty() {
+            Box::new(AllQuery)
+        } else {
+            Box::new(BooleanQuery::new(scoring))
+        };
+        Ranked {
+            text,
+            gates,
+            checks: Checks {
+                kind: p.kind.map(|k| if k == Kind::Question { 1 } else { 2 }),
+                accepted: p.accepted.map(u64::from),
+                closed: p.closed.map(u64::from),
+                score: p.score,
+                answers: p.answers,
+                created: p.created,
+            },
+            standing: (p.sort == Sort::Relevance && p.has_text()).then(|| Standing {
+                rules: rules.clone(),
+                now: p.now,
+            }),
+        }
     }
 
     pub fn search(&self, p: &Plan, rules: &SearchRules) -> Result<Found, SearchError> {
@@ -359,25 +462,27 @@ impl Embedded {
             return Ok(Found::default());
         }
         let searcher = self.reader.searcher();
-        let query = self.query(p, rules);
-        let rules = rules.clone();
-        let (sort, now, text) = (p.sort, p.now, p.has_text());
-        let top = TopDocs::with_limit(p.limit)
-            .and_offset(p.offset)
-            .tweak_score(move |seg: &tantivy::SegmentReader| {
+        let query = self.ranked(&searcher, p, rules);
+        let top = TopDocs::with_limit(p.limit).and_offset(p.offset);
+        let hits: Vec<DocAddress> = if query.standing.is_some() {
+            // Pruned: see `ranked`.
+            searcher
+                .search(&query, &TopRanked::new(p.offset, p.limit))?
+                .into_iter()
+                .map(|(_, d)| d)
+                .collect()
+        } else {
+            let rules = rules.clone();
+            let (sort, now, text) = (p.sort, p.now, p.has_text());
+            let top = top.tweak_score(move |seg: &tantivy::SegmentReader| {
                 let ff = seg.fast_fields();
-                let score = ff
-                    .i64("score")
-                    .map(|c| c.first_or_default_col(0))
-                    .expect("score is a fast field");
+                let col = |name: &str| ff.i64(name).map(|c| c.first_or_default_col(0));
+                let score = col("score").expect("score is a fast field");
+                let created = col("created").expect("created is a fast field");
                 let accepted = ff
                     .u64("accepted")
                     .map(|c| c.first_or_default_col(0))
                     .expect("accepted is a fast field");
-                let created = ff
-                    .i64("created")
-                    .map(|c| c.first_or_default_col(0))
-                    .expect("created is a fast field");
                 let rules = rules.clone();
                 move |doc: tantivy::DocId, relevance: tantivy::Score| -> f64 {
                     let s = score.get_val(doc);
@@ -393,15 +498,19 @@ impl Embedded {
                     }
                 }
             });
-        let (hits, total) = searcher.search(&query, &(top, Count))?;
+            searcher
+                .search(&query, &top)?
+                .into_iter()
+                .map(|(_, d)| d)
+                .collect()
+        };
+        let cap = (rules.max_counted as usize).max(p.offset + p.limit);
+        let (total, more) = count_upto(&searcher, &query, cap)?;
         let mut ids = Vec::with_capacity(hits.len());
-        for (
-            _,
-            DocAddress {
-                segment_ord,
-                doc_id,
-            },
-        ) in hits
+        for DocAddress {
+            segment_ord,
+            doc_id,
+        } in hits
         {
             let col = searcher
                 .segment_reader(segment_ord)
@@ -410,6 +519,362 @@ impl Embedded {
                 .first_or_default_col(0);
             ids.push(col.get_val(doc_id) as i64);
         }
-        Ok(Found { total, ids })
+        Ok(Found { total, more, ids })
+    }
+}
+
+/// A pair of consecutive words as one term of the pair fields.
+fn pair(a: &str, b: &str) -> String {
+    format!("{a}\u{1f}{b}")
+}
+
+fn analyze(a: &mut TextAnalyzer, text: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    let mut stream = a.token_stream(text);
+    while stream.advance() {
+        out.push(stream.token().clone());
+    }
+    out
+}
+
+/// Consecutive words (a long token dropped by the analyzer leaves a gap in
+/// positions, which no pair bridges, as no phrase does).
+fn pairs(tokens: &[Token]) -> Vec<Token> {
+    tokens
+        .windows(2)
+        .filter(|w| w[1].position == w[0].position + 1)
+        .map(|w| Token {
+            offset_from: w[0].offset_from,
+            offset_to: w[1].offset_to,
+            position: w[0].position,
+            text: pair(&w[0].text, &w[1].text),
+            position_length: 1,
+        })
+        .collect()
+}
+
+fn pretokenized(tokens: Vec<Token>) -> PreTokenizedString {
+    // The text is not stored: only the tokens are indexed.
+    PreTokenizedString {
+        text: String::new(),
+        tokens,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The pruned search against brute force: the same posts match, and
+    //! the pages hold the best posts by the ranking formula, on random
+    //! corpora and queries.
+    use super::*;
+    use crate::query::Range;
+    use proptest::prelude::*;
+    use std::collections::HashMap;
+
+    const WORDS: [&str; 6] = ["alpha", "beta", "gamma", "delta", "omega", "sigma"];
+    const NOW: i64 = 2_000_000_000;
+
+    #[derive(Debug, Clone)]
+    struct Post {
+        title: Vec<usize>,
+        body: Vec<usize>,
+        tag: usize,
+        kind: i64,
+        score: i64,
+        accepted: bool,
+        age_days: i64,
+    }
+
+    fn post() -> impl Strategy<Value = Post> {
+        (
+            prop::collection::vec(0..WORDS.len(), 1..5),
+            prop::collection::vec(0..WORDS.len(), 0..30),
+            0..WORDS.len(),
+            1..3i64,
+            -5..60i64,
+            any::<bool>(),
+            0..3000i64,
+        )
+            .prop_map(|(title, body, tag, kind, score, accepted, age_days)| Post {
+                title,
+                body,
+                tag,
+                kind,
+                score,
+                accepted,
+                age_days,
+            })
+    }
+
+    #[derive(Debug, Clone)]
+    struct Ask {
+        /// Word indices; a group of two is a phrase when `phrase`.
+        groups: Vec<Vec<usize>>,
+        phrase: bool,
+        exclude: Option<usize>,
+        question: bool,
+        min_score: Option<i64>,
+        accepted: Option<bool>,
+        limit: usize,
+    }
+
+    fn ask() -> impl Strategy<Value = Ask> {
+        (
+            prop::collection::vec(0..WORDS.len(), 1..4),
+            any::<bool>(),
+            prop::option::of(0..WORDS.len()),
+            any::<bool>(),
+            prop::option::of(0..30i64),
+            prop::option::of(any::<bool>()),
+            1..12usize,
+        )
+            .prop_map(
+                |(words, phrase, exclude, question, min_score, accepted, limit)| {
+                    let groups = if phrase && words.len() >= 2 {
+                        vec![words]
+                    } else {
+                        words.into_iter().map(|w| vec![w]).collect()
+                    };
+                    Ask {
+                        phrase: phrase && groups[0].len() >= 2,
+                        groups,
+                        exclude,
+                        question,
+                        min_score,
+                        accepted,
+                        limit,
+                    }
+                },
+            )
+    }
+
+    fn text(ws: &[usize]) -> String {
+        ws.iter().map(|&w| WORDS[w]).collect::<Vec<_>>().join(" ")
+    }
+
+    fn doc(id: i64, p: &Post) -> Doc {
+        Doc {
+            id,
+            kind: p.kind,
+            question_id: id,
+            author_id: 1,
+            title: text(&p.title),
+            text: text(&p.body),
+            tags: vec![WORDS[p.tag].to_string()],
+            score: p.score,
+            answers: 0,
+            accepted: p.accepted,
+            closed: false,
+            created_at: NOW - p.age_days * 86_400,
+        }
+    }
+
+    fn matches(p: &Post, a: &Ask) -> bool {
+        let has = |w: usize| p.title.contains(&w) || p.body.contains(&w) || p.tag == w;
+        let run = |ws: &[usize], g: &[usize]| ws.windows(g.len()).any(|x| x == g);
+        let groups = a.groups.iter().all(|g| {
+            if a.phrase {
+                run(&p.title, g) || run(&p.body, g)
+            } else {
+                g.iter().all(|&w| has(w))
+            }
+        });
+        groups
+            && a.exclude.is_none_or(|w| !has(w))
+            && (!a.question || p.kind == 1)
+            && a.min_score.is_none_or(|m| p.score >= m)
+            && a.accepted.is_none_or(|b| p.accepted == b)
+    }
+
+    fn plan(a: &Ask) -> Plan {
+        let group = |ws: &Vec<usize>| Group {
+            tokens: ws.iter().map(|&w| WORDS[w].to_string()).collect(),
+            phrase: a.phrase,
+            tag: None,
+            optional: false,
+        };
+        Plan {
+            groups: a.groups.iter().map(group).collect(),
+            exclude: a.exclude.iter().map(|&w| group(&vec![w])).collect(),
+            kind: a.question.then_some(Kind::Question),
+            score: a.min_score.map(|m| Range {
+                min: Some(m),
+                max: None,
+            }),
+            accepted: a.accepted,
+            sort: Sort::Relevance,
+            limit: a.limit,
+            now: NOW,
+            ..Plan::default()
+        }
+    }
+
+    /// Every match with its ranking key, best first, scoring each one
+    /// (no pruning).
+    fn exhaustive(e: &Embedded, p: &Plan, rules: &SearchRules) -> Vec<(f64, i64)> {
+        let searcher = e.reader.searcher();
+        let mut q = e.ranked(&searcher, p, rules);
+        q.standing = None;
+        let now = p.now;
+        let rules = rules.clone();
+        let top = TopDocs::with_limit(100_000).tweak_score(move |seg: &tantivy::SegmentReader| {
+            let ff = seg.fast_fields();
+            let score = ff.i64("score").unwrap().first_or_default_col(0);
+            let created = ff.i64("created").unwrap().first_or_default_col(0);
+            let accepted = ff.u64("accepted").unwrap().first_or_default_col(0);
+            let id = ff.u64("id").unwrap().first_or_default_col(0);
+            let rules = rules.clone();
+            move |doc: tantivy::DocId, relevance: tantivy::Score| {
+                let m = rules.rank_multiplier(
+                    score.get_val(doc),
+                    accepted.get_val(doc) == 1,
+                    now - created.get_val(doc),
+                );
+                (relevance as f64 * m, id.get_val(doc) as i64)
+            }
+        });
+        searcher
+            .search(&q, &top)
+            .unwrap()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    }
+
+    fn index(posts: &[Post], deleted: &[usize]) -> Embedded {
+        let (e, _) = Embedded::open(None, 15_000_000).unwrap();
+        let docs: Vec<Doc> = (0..posts.len())
+            .map(|i| doc(i as i64 + 1, &posts[i]))
+            .collect();
+        // Three commits: three segments, each with its own bound.
+        for chunk in docs.chunks(docs.len().div_ceil(3).max(1)) {
+            e.apply(chunk, &[], true).unwrap();
+        }
+        let gone: Vec<i64> = deleted
+            .iter()
+            .map(|&i| (i % posts.len()) as i64 + 1)
+            .collect();
+        e.apply(&[], &gone, true).unwrap();
+        e
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn pruned_pages_are_the_best_matches(
+            posts in prop::collection::vec(post(), 20..160),
+            deleted in prop::collection::vec(0..1000usize, 0..8),
+            asks in prop::collection::vec(ask(), 1..6),
+        ) {
+            let e = index(&posts, &deleted);
+            let gone: std::collections::HashSet<i64> =
+                deleted.iter().map(|&i| (i % posts.len()) as i64 + 1).collect();
+            let rules = SearchRules::default();
+            for a in &asks {
+                let p = plan(a);
+                let expected: Vec<i64> = (0..posts.len())
+                    .filter(|&i| matches(&posts[i], a) && !gone.contains(&(i as i64 + 1)))
+                    .map(|i| i as i64 + 1)
+                    .collect();
+                let all = exhaustive(&e, &p, &rules);
+                let mut all_ids: Vec<i64> = all.iter().map(|k| k.1).collect();
+                all_ids.sort();
+                prop_assert_eq!(&all_ids, &expected, "matches of {:?}", a);
+                let found = e.search(&p, &rules).unwrap();
+                prop_assert_eq!(found.total, expected.len());
+                prop_assert!(!found.more);
+                prop_assert_eq!(found.ids.len(), a.limit.min(expected.len()));
+                let key: HashMap<i64, f64> = all.iter().map(|k| (k.1, k.0)).collect();
+                for (i, id) in found.ids.iter().enumerate() {
+                    // The i-th best, up to ties and single-precision rounding.
+                    let (want, got) = (all[i].0, key[id]);
+                    prop_assert!((want - got).abs() <= 1e-4 * want.abs().max(1e-3),
+                        "rank {} of {:?}: {} has key {}, the best there is {}", i, a, id, got, want);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn counting_stops_at_the_cap() {
+        let posts: Vec<Post> = (0..40)
+            .map(|i| Post {
+                title: vec![0, 1],
+                body: vec![2, 0, 3],
+                tag: 4,
+                kind: 1,
+                score: i,
+                accepted: false,
+                age_days: i,
+            })
+            .collect();
+        let e = index(&posts, &[]);
+        let a = Ask {
+            groups: vec![vec![0]],
+            phrase: false,
+            exclude: None,
+            question: false,
+            min_score: None,
+            accepted: None,
+            limit: 5,
+        };
+        let rules = SearchRules {
+            max_counted: 12,
+            ..SearchRules::default()
+        };
+        let found = e.search(&plan(&a), &rules).unwrap();
+        assert_eq!((found.total, found.more, found.ids.len()), (12, true, 5));
+        // A deep page counts at least as far as itself.
+        let mut p = plan(&a);
+        p.offset = 15;
+        let found = e.search(&p, &rules).unwrap();
+        assert_eq!((found.total, found.more, found.ids.len()), (20, true, 5));
+        // Exactly at the cap is not "more".
+        let rules = SearchRules {
+            max_counted: 40,
+            ..SearchRules::default()
+        };
+        let found = e.search(&plan(&a), &rules).unwrap();
+        assert_eq!((found.total, found.more), (40, false));
+    }
+
+    #[test]
+    fn phrases_are_consecutive_words_only() {
+        let posts = vec![
+            // "alpha beta gamma" in a row.
+            Post {
+                title: vec![5],
+                body: vec![0, 1, 2],
+                tag: 4,
+                kind: 1,
+                score: 0,
+                accepted: false,
+                age_days: 1,
+            },
+            // The two pairs, but not as one run.
+            Post {
+                title: vec![5],
+                body: vec![0, 1, 3, 1, 2],
+                tag: 4,
+                kind: 1,
+                score: 0,
+                accepted: false,
+                age_days: 1,
+            },
+        ];
+        let e = index(&posts, &[]);
+        let p = Plan {
+            groups: vec![Group {
+                tokens: vec!["alpha".into(), "beta".into(), "gamma".into()],
+                phrase: true,
+                tag: None,
+                optional: false,
+            }],
+            limit: 10,
+            now: NOW,
+            ..Plan::default()
+        };
+        let found = e.search(&p, &SearchRules::default()).unwrap();
+        assert_eq!(found.ids, vec![1]);
     }
 }

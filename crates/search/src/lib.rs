@@ -4,6 +4,7 @@
 //! - [`analyzer`]: Chinese and English analysis shared by both engines.
 //! - [`plan`]: a query resolved and analyzed, what the engines execute.
 //! - [`embedded`]: tantivy, for the single-machine default (SQLite).
+//! - [`ranked`]: the pruned, filtered, standing-weighted query it runs.
 //! - [`postgres`]: PostgreSQL full-text search, for several app nodes.
 //! - [`snippet`]: highlighted excerpts.
 //!
@@ -16,6 +17,7 @@ pub mod embedded;
 pub mod plan;
 pub mod postgres;
 pub mod query;
+pub mod ranked;
 pub mod snippet;
 
 use guildhall_domain::search::SearchRules;
@@ -88,10 +90,12 @@ impl From<IndexRow> for Doc {
     }
 }
 
-/// Post ids in ranking order, and how many matched in all.
+/// Post ids in ranking order, and how many matched in all (counted up to
+/// [`SearchRules::max_counted`]; `more` says whether others match beyond).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Found {
     pub total: usize,
+    pub more: bool,
     pub ids: Vec<i64>,
 }
 
@@ -252,7 +256,7 @@ impl SearchIndex {
         }
         if let Engine::Embedded(e) = &self.engine {
             let e = e.clone();
-            tokio::task::spawn_blocking(move || e.commit())
+            tokio::task::spawn_blocking(move || e.commit().and_then(|_| e.merge_all()))
                 .await
                 .map_err(|e| SearchError::Other(e.to_string()))??;
         }

@@ -337,8 +337,12 @@ impl Postgres {
             // Past the last page: count without a window.
             total = self.count(&where_sql, p).await?;
         }
+        // Counted up to the same cap as the embedded engine, so both say
+        // the same thing.
+        let cap = (rules.max_counted as usize).max(p.offset + p.limit);
         Ok(Found {
-            total: total as usize,
+            total: (total as usize).min(cap),
+            more: total as usize > cap,
             ids,
         })
     }

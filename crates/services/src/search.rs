@@ -29,7 +29,7 @@ impl From<SearchError> for ServiceError {
 const SNIPPET_CHARS: usize = 240;
 /// Results beyond this many pages are not served (nobody reads them, and
 /// deep offsets cost every engine).
-const MAX_PAGES: usize = 50;
+const MAX_PAGES: usize = guildhall_domain::search::MAX_PAGES as usize;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Hit {
@@ -55,7 +55,10 @@ pub struct SearchResults {
     pub sort: Sort,
     pub page: usize,
     pub pages: usize,
+    /// Matches counted, up to the rules' `max_counted`.
     pub total: usize,
+    /// More posts match than `total` (counting stopped there).
+    pub more: bool,
     pub hits: Vec<Hit>,
     pub notices: Vec<Notice>,
     /// Nothing was asked (an empty or operator-less blank query).
@@ -154,6 +157,7 @@ impl App {
             page: 1,
             pages: 0,
             total: 0,
+            more: false,
             hits: Vec::new(),
             empty: true,
             notices: parsed.notices,
@@ -244,6 +248,7 @@ impl App {
             page,
             pages,
             total: found.total,
+            more: found.more,
             hits,
             notices: parsed.notices,
             empty: false,

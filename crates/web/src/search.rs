@@ -125,8 +125,12 @@ impl SearchPage {
         }
     }
     pub fn total(&self) -> String {
-        self.chrome
-            .tf1("search.total", "count", &self.r.total.to_string())
+        let key = if self.r.more {
+            "search.total_more"
+        } else {
+            "search.total"
+        };
+        self.chrome.tf1(key, "count", &self.r.total.to_string())
     }
 }
 
