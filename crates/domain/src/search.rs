@@ -27,7 +27,8 @@ pub struct SearchRules {
     pub max_tags: u32,
     /// Matches are counted up to this many; past it a search says "more
     /// than N" (counting every match of a common word costs more than
-    /// finding the best ones). Never below what the reachable pages need.
+    /// finding the best ones). Never below what the reachable pages
+    /// (`MAX_PAGES` × `page_size`) need.
     pub max_counted: u32,
 }
 
@@ -48,7 +49,7 @@ impl Default for SearchRules {
             similar_limit: 5,
             max_terms: 32,
             max_tags: 5,
-            max_counted: 10_000,
+            max_counted: 1_000,
         }
     }
 }
@@ -73,12 +74,13 @@ impl SearchRules {
     }
 
     pub fn clamp(&self) -> SearchRules {
+        let page_size = self.page_size.clamp(1, 100);
         SearchRules {
-            page_size: self.page_size.clamp(1, 100),
+            page_size,
             similar_limit: self.similar_limit.clamp(1, 20),
             max_terms: self.max_terms.clamp(1, 64),
             max_tags: self.max_tags.clamp(1, 10),
-            max_counted: self.max_counted.clamp(MAX_PAGES * 100, 10_000_000),
+            max_counted: self.max_counted.clamp(MAX_PAGES * page_size, 10_000_000),
             recency_weight: self.recency_weight.clamp(0.0, 1.0),
             ..self.clone()
         }
@@ -88,6 +90,19 @@ impl SearchRules {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counting_covers_every_reachable_page() {
+        let r = SearchRules {
+            page_size: 100,
+            max_counted: 10,
+            ..SearchRules::default()
+        }
+        .clamp();
+        assert_eq!(r.max_counted, MAX_PAGES * 100);
+        let r = SearchRules::default().clamp();
+        assert_eq!(r.max_counted, 1_000);
+    }
 
     #[test]
     fn multiplier_by_hand() {

@@ -301,34 +301,42 @@ impl Embedded {
             implied: true,
         };
         if g.phrase && g.tokens.len() > 1 {
-            for w in g.tokens.windows(2) {
-                let p = pair(&w[0], &w[1]);
-                parts.scoring.push(boost(
-                    self.term(f.title_pairs, &p, freqs),
-                    rules.title_boost,
-                ));
-                parts.scoring.push(self.term(f.body_pairs, &p, freqs));
-            }
-            if g.tokens.len() == 2 {
-                let p = pair(&g.tokens[0], &g.tokens[1]);
-                for field in [f.title_pairs, f.body_pairs] {
+            let pairs: Vec<String> = g.tokens.windows(2).map(|w| pair(&w[0], &w[1])).collect();
+            if let [p] = pairs.as_slice() {
+                for (field, b) in [(f.title_pairs, rules.title_boost), (f.body_pairs, 1.0)] {
+                    parts.scoring.push(boost(self.term(field, p, freqs), b));
                     parts
                         .alternatives
-                        .push(vec![self.term(field, &p, IndexRecordOption::Basic)]);
+                        .push(vec![self.term(field, p, IndexRecordOption::Basic)]);
                 }
             } else {
-                // Every pair somewhere is not yet the phrase: check positions.
+                // Every pair of the phrase, then their order by position:
+                // the pairs' intersection is small, the position check
+                // runs on it alone.
                 parts.implied = false;
-                for field in [f.title, f.body] {
+                for (field, words, b) in [
+                    (f.title_pairs, f.title, rules.title_boost),
+                    (f.body_pairs, f.body, 1.0),
+                ] {
+                    let all: Vec<(Occur, Box<dyn Query>)> = pairs
+                        .iter()
+                        .map(|p| (Occur::Must, self.term(field, p, freqs)))
+                        .collect();
                     parts
-                        .alternatives
-                        .push(vec![Box::new(PhraseQuery::new_with_offset(
-                            g.tokens
-                                .iter()
-                                .enumerate()
-                                .map(|(i, t)| (i, Term::from_field_text(field, t)))
-                                .collect(),
-                        ))]);
+                        .scoring
+                        .push(boost(Box::new(BooleanQuery::new(all)), b));
+                    let mut check: Vec<Box<dyn Query>> = pairs
+                        .iter()
+                        .map(|p| self.term(field, p, IndexRecordOption::Basic))
+                        .collect();
+                    check.push(Box::new(PhraseQuery::new_with_offset(
+                        g.tokens
+                            .iter()
+                            .enumerate()
+                            .map(|(i, t)| (i, Term::from_field_text(words, t)))
+                            .collect(),
+                    )));
+                    parts.alternatives.push(check);
                 }
             }
         } else if !g.tokens.is_empty() {
@@ -364,10 +372,19 @@ impl Embedded {
         (df as f64) < searcher.num_docs() as f64 * SELECTIVE_SHARE
     }
 
-    fn ranked(&self, searcher: &Searcher, p: &Plan, rules: &SearchRules) -> Ranked {
+    /// The query that ranks, and the one that counts. They match the same
+    /// posts but are shaped for their job: ranking scores a flat
+    /// disjunction of terms (so pruning applies) and checks required words
+    /// per candidate; counting scores nothing and intersects the required
+    /// words' posting lists, so the rarest word drives it.
+    fn ranked(&self, searcher: &Searcher, p: &Plan, rules: &SearchRules) -> (Ranked, Ranked) {
         let f = &self.f;
         let mut scoring: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut gates = Vec::new();
+        let mut counting_gates = Vec::new();
+        // What a post must contain, as queries: one per required group (any
+        // mode: one for all groups).
+        let mut required: Vec<Box<dyn Query>> = Vec::new();
         let mut any: Alternatives = Vec::new();
         let parts: Vec<(bool, Parts)> = p
             .groups
@@ -381,29 +398,34 @@ impl Embedded {
         let need_check = !(all_implied && (p.any || parts.len() == 1));
         for (optional, x) in parts {
             scoring.extend(x.scoring.into_iter().map(|q| (Occur::Should, q)));
-            if !need_check {
-                continue;
-            }
             if p.any {
                 any.extend(x.alternatives);
             } else if !optional {
+                required.push(any_of_query(&x.alternatives));
+                if need_check {
+                    gates.push(Gate {
+                        negate: false,
+                        any_of: x.alternatives,
+                    });
+                }
+            }
+        }
+        if p.any && !any.is_empty() {
+            required.push(any_of_query(&any));
+            if need_check {
                 gates.push(Gate {
                     negate: false,
-                    any_of: x.alternatives,
+                    any_of: any,
                 });
             }
         }
-        if p.any && need_check {
-            gates.push(Gate {
-                negate: false,
-                any_of: any,
-            });
-        }
         for g in &p.exclude {
-            gates.push(Gate {
+            let gate = Gate {
                 negate: true,
                 any_of: self.group_parts(g, rules).alternatives,
-            });
+            };
+            counting_gates.push(gate.clone());
+            gates.push(gate);
         }
         // Selective filters drive the search; the rest are checked on
         // each candidate, which leaves the text a plain disjunction.
@@ -416,45 +438,56 @@ impl Embedded {
             drive.push(Term::from_field_u64(f.author, a as u64));
         }
         for term in drive {
+            let q: Box<dyn Query> =
+                Box::new(TermQuery::new(term.clone(), IndexRecordOption::Basic));
             if self.selective(searcher, &term) {
-                scoring.push((
-                    Occur::Must,
-                    Box::new(ConstScoreQuery::new(
-                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-                        0.0,
-                    )),
-                ));
+                required.push(q.box_clone());
+                scoring.push((Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0))));
             } else {
-                gates.push(Gate {
+                let gate = Gate {
                     negate: false,
-                    any_of: vec![vec![Box::new(TermQuery::new(
-                        term,
-                        IndexRecordOption::Basic,
-                    ))]],
-                });
+                    any_of: vec![vec![q]],
+                };
+                counting_gates.push(gate.clone());
+                gates.push(gate);
             }
         }
+        let checks = Checks {
+            kind: p.kind.map(|k| if k == Kind::Question { 1 } else { 2 }),
+            accepted: p.accepted.map(u64::from),
+            closed: p.closed.map(u64::from),
+            score: p.score,
+            answers: p.answers,
+            created: p.created,
+        };
         let text: Box<dyn Query> = if scoring.is_empty() {
             Box::new(AllQuery)
         } else {
             Box::new(BooleanQuery::new(scoring))
         };
-        Ranked {
+        let counting_text: Box<dyn Query> = match required.len() {
+            0 => Box::new(AllQuery),
+            1 => required.pop().expect("one"),
+            _ => Box::new(BooleanQuery::new(
+                required.into_iter().map(|q| (Occur::Must, q)).collect(),
+            )),
+        };
+        let ranking = Ranked {
             text,
             gates,
-            checks: Checks {
-                kind: p.kind.map(|k| if k == Kind::Question { 1 } else { 2 }),
-                accepted: p.accepted.map(u64::from),
-                closed: p.closed.map(u64::from),
-                score: p.score,
-                answers: p.answers,
-                created: p.created,
-            },
+            checks: checks.clone(),
             standing: (p.sort == Sort::Relevance && p.has_text()).then(|| Standing {
                 rules: rules.clone(),
                 now: p.now,
             }),
-        }
+        };
+        let counting = Ranked {
+            text: counting_text,
+            gates: counting_gates,
+            checks,
+            standing: None,
+        };
+        (ranking, counting)
     }
 
     pub fn search(&self, p: &Plan, rules: &SearchRules) -> Result<Found, SearchError> {
@@ -462,7 +495,7 @@ impl Embedded {
             return Ok(Found::default());
         }
         let searcher = self.reader.searcher();
-        let query = self.ranked(&searcher, p, rules);
+        let (query, counting) = self.ranked(&searcher, p, rules);
         let top = TopDocs::with_limit(p.limit).and_offset(p.offset);
         let hits: Vec<DocAddress> = if query.standing.is_some() {
             // Pruned: see `ranked`.
@@ -505,7 +538,7 @@ impl Embedded {
                 .collect()
         };
         let cap = (rules.max_counted as usize).max(p.offset + p.limit);
-        let (total, more) = count_upto(&searcher, &query, cap)?;
+        let (total, more) = count_upto(&searcher, &counting, cap)?;
         let mut ids = Vec::with_capacity(hits.len());
         for DocAddress {
             segment_ord,
@@ -520,6 +553,27 @@ impl Embedded {
             ids.push(col.get_val(doc_id) as i64);
         }
         Ok(Found { total, more, ids })
+    }
+}
+
+/// Posts matching every query of some alternative.
+fn any_of_query(alternatives: &Alternatives) -> Box<dyn Query> {
+    let all = |qs: &Vec<Box<dyn Query>>| -> Box<dyn Query> {
+        match qs.as_slice() {
+            [q] => q.box_clone(),
+            _ => Box::new(BooleanQuery::new(
+                qs.iter().map(|q| (Occur::Must, q.box_clone())).collect(),
+            )),
+        }
+    };
+    match alternatives.as_slice() {
+        [one] => all(one),
+        _ => Box::new(BooleanQuery::new(
+            alternatives
+                .iter()
+                .map(|a| (Occur::Should, all(a)))
+                .collect(),
+        )),
     }
 }
 
@@ -713,7 +767,7 @@ mod tests {
     /// (no pruning).
     fn exhaustive(e: &Embedded, p: &Plan, rules: &SearchRules) -> Vec<(f64, i64)> {
         let searcher = e.reader.searcher();
-        let mut q = e.ranked(&searcher, p, rules);
+        let (mut q, _) = e.ranked(&searcher, p, rules);
         q.standing = None;
         let now = p.now;
         let rules = rules.clone();

@@ -617,3 +617,55 @@ async fn a_second_process_beside_the_index_writer() {
     assert_eq!(ids_of(&serve, None, "foghorn").await, vec![q2]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// Both engines stop counting at `max_counted` and say more posts match
+// (the rules' floor keeps this above what 50 pages need, so the engine
+// is asked directly here, with a small cap).
+on_both!(counts_stop_at_the_cap, |app: App| async move {
+    let ids = corpus(&app).await;
+    let index = guildhall_search::SearchIndex::open(
+        app.store.clone(),
+        &guildhall_search::IndexConfig::default(),
+    )
+    .unwrap();
+    index.rebuild(&|_, _| {}).await.unwrap();
+    let query = guildhall_search::query::parse(
+        "rust",
+        guildhall_search::query::Limits {
+            max_terms: 32,
+            max_tags: 5,
+        },
+    );
+    let plan = |offset| {
+        guildhall_search::plan::plan(guildhall_search::plan::PlanInput {
+            query: &query,
+            resolved: &Default::default(),
+            sort: Default::default(),
+            offset,
+            limit: 2,
+            now: 2_000_000_000,
+        })
+    };
+    let all = index
+        .search(&plan(0), &guildhall_domain::search::SearchRules::default())
+        .await
+        .unwrap();
+    assert!(
+        all.total > 4 && !all.more,
+        "{all:?} over {} posts",
+        ids.len()
+    );
+    let rules = guildhall_domain::search::SearchRules {
+        max_counted: 3,
+        ..Default::default()
+    };
+    let capped = index.search(&plan(0), &rules).await.unwrap();
+    assert_eq!((capped.total, capped.more), (3, true));
+    assert_eq!(
+        capped.ids, all.ids,
+        "the cap changes the count, not the page"
+    );
+    // A page past the cap still counts as far as itself.
+    let deeper = index.search(&plan(2), &rules).await.unwrap();
+    assert_eq!((deeper.total, deeper.more), (4, true));
+});
