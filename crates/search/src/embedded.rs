@@ -4,11 +4,11 @@
 use crate::analyzer;
 use crate::plan::{Group, Plan, Sort};
 use crate::query::Kind;
-use crate::ranked::{count_upto, Checks, Gate, Ranked, Standing, TopRanked};
+use crate::ranked::{count_upto, Checks, ColumnCache, Gate, Ranked, Standing, TopRanked};
 use crate::{Doc, Found, SearchError};
 use guildhall_domain::search::SearchRules;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use tantivy::collector::TopDocs;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
@@ -113,6 +113,7 @@ pub struct Embedded {
     writer: Mutex<Option<IndexWriter>>,
     heap_bytes: usize,
     f: Fields,
+    columns: Arc<ColumnCache>,
 }
 
 impl Embedded {
@@ -163,6 +164,7 @@ impl Embedded {
                 writer: Mutex::new(None),
                 heap_bytes: heap_bytes.max(15_000_000),
                 f,
+                columns: Arc::default(),
             },
             fresh,
         ))
@@ -480,12 +482,14 @@ impl Embedded {
                 rules: rules.clone(),
                 now: p.now,
             }),
+            columns: self.columns.clone(),
         };
         let counting = Ranked {
             text: counting_text,
             gates: counting_gates,
             checks,
             standing: None,
+            columns: self.columns.clone(),
         };
         (ranking, counting)
     }
@@ -495,6 +499,7 @@ impl Embedded {
             return Ok(Found::default());
         }
         let searcher = self.reader.searcher();
+        self.columns.keep_only(&searcher);
         let (query, counting) = self.ranked(&searcher, p, rules);
         let top = TopDocs::with_limit(p.limit).and_offset(p.offset);
         let hits: Vec<DocAddress> = if query.standing.is_some() {
@@ -507,15 +512,14 @@ impl Embedded {
         } else {
             let rules = rules.clone();
             let (sort, now, text) = (p.sort, p.now, p.has_text());
+            let columns = self.columns.clone();
             let top = top.tweak_score(move |seg: &tantivy::SegmentReader| {
-                let ff = seg.fast_fields();
-                let col = |name: &str| ff.i64(name).map(|c| c.first_or_default_col(0));
-                let score = col("score").expect("score is a fast field");
-                let created = col("created").expect("created is a fast field");
-                let accepted = ff
-                    .u64("accepted")
-                    .map(|c| c.first_or_default_col(0))
-                    .expect("accepted is a fast field");
+                let cols = columns.get(seg).expect("the index has its fast fields");
+                let (score, created, accepted) = (
+                    cols.score.clone(),
+                    cols.created.clone(),
+                    cols.accepted.clone(),
+                );
                 let rules = rules.clone();
                 move |doc: tantivy::DocId, relevance: tantivy::Score| -> f64 {
                     let s = score.get_val(doc);
@@ -545,12 +549,8 @@ impl Embedded {
             doc_id,
         } in hits
         {
-            let col = searcher
-                .segment_reader(segment_ord)
-                .fast_fields()
-                .u64("id")?
-                .first_or_default_col(0);
-            ids.push(col.get_val(doc_id) as i64);
+            let cols = self.columns.get(searcher.segment_reader(segment_ord))?;
+            ids.push(cols.id.get_val(doc_id) as i64);
         }
         Ok(Found { total, more, ids })
     }

@@ -18,10 +18,85 @@
 
 use crate::query::Range;
 use guildhall_domain::search::SearchRules;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use tantivy::columnar::ColumnValues;
+use tantivy::index::SegmentId;
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED};
+
+/// A segment's fast-field columns.
+pub struct Columns {
+    pub id: Arc<dyn ColumnValues<u64>>,
+    pub kind: Arc<dyn ColumnValues<u64>>,
+    pub accepted: Arc<dyn ColumnValues<u64>>,
+    pub closed: Arc<dyn ColumnValues<u64>>,
+    pub score: Arc<dyn ColumnValues<i64>>,
+    pub answers: Arc<dyn ColumnValues<i64>>,
+    pub created: Arc<dyn ColumnValues<i64>>,
+}
+
+impl Columns {
+    fn open(r: &SegmentReader) -> tantivy::Result<Columns> {
+        let ff = r.fast_fields();
+        let u = |name: &str| -> tantivy::Result<Arc<dyn ColumnValues<u64>>> {
+            Ok(ff.u64(name)?.first_or_default_col(0))
+        };
+        let i = |name: &str| -> tantivy::Result<Arc<dyn ColumnValues<i64>>> {
+            Ok(ff.i64(name)?.first_or_default_col(0))
+        };
+        Ok(Columns {
+            id: u("id")?,
+            kind: u("kind")?,
+            accepted: u("accepted")?,
+            closed: u("closed")?,
+            score: i("score")?,
+            answers: i("answers")?,
+            created: i("created")?,
+        })
+    }
+}
+
+/// Columns opened once per segment and kept while the segment lives:
+/// opening a column decodes its block index, which for a million posts
+/// costs more than the lookups a search makes in it. A segment's columns
+/// never change (deletions are kept apart), so its id is the key.
+#[derive(Default)]
+pub struct ColumnCache(Mutex<HashMap<SegmentId, Arc<Columns>>>);
+
+impl ColumnCache {
+    pub fn get(&self, r: &SegmentReader) -> tantivy::Result<Arc<Columns>> {
+        let id = r.segment_id();
+        if let Some(c) = self.0.lock().ok().and_then(|m| m.get(&id).cloned()) {
+            return Ok(c);
+        }
+        let c = Arc::new(Columns::open(r)?);
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(id, c.clone());
+        }
+        Ok(c)
+    }
+
+    /// Forget segments the searcher no longer has (merged away).
+    pub fn keep_only(&self, searcher: &Searcher) {
+        if let Ok(mut m) = self.0.lock() {
+            if m.len() > searcher.segment_readers().len() {
+                let live: std::collections::HashSet<SegmentId> = searcher
+                    .segment_readers()
+                    .iter()
+                    .map(|r| r.segment_id())
+                    .collect();
+                m.retain(|k, _| live.contains(k));
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for ColumnCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ColumnCache")
+    }
+}
 
 /// Posts in a set given by queries: a post is in it when, for some
 /// alternative, it matches every query of that alternative. `negate`
@@ -70,6 +145,7 @@ pub struct Ranked {
     pub checks: Checks,
     /// `None`: keep the text score (the caller orders by something else).
     pub standing: Option<Standing>,
+    pub columns: Arc<ColumnCache>,
 }
 
 impl Clone for Ranked {
@@ -79,6 +155,7 @@ impl Clone for Ranked {
             gates: self.gates.clone(),
             checks: self.checks.clone(),
             standing: self.standing.clone(),
+            columns: self.columns.clone(),
         }
     }
 }
@@ -111,6 +188,7 @@ impl Query for Ranked {
             } else {
                 None
             },
+            columns: self.columns.clone(),
         }))
     }
 
@@ -126,14 +204,7 @@ struct RankedWeight {
     gates: Vec<(bool, GateWeights)>,
     checks: Checks,
     standing: Option<Standing>,
-}
-
-fn i64_col(r: &SegmentReader, name: &str) -> tantivy::Result<Arc<dyn ColumnValues<i64>>> {
-    Ok(r.fast_fields().i64(name)?.first_or_default_col(0))
-}
-
-fn u64_col(r: &SegmentReader, name: &str) -> tantivy::Result<Arc<dyn ColumnValues<u64>>> {
-    Ok(r.fast_fields().u64(name)?.first_or_default_col(0))
+    columns: Arc<ColumnCache>,
 }
 
 /// Whether a posting list holds `doc`, seeking it forward only.
@@ -204,36 +275,34 @@ impl Segment {
             });
         }
         let c = &w.checks;
+        let cols = w.columns.get(r)?;
         let mut u64_checks = Vec::new();
-        for (name, v) in [
-            ("kind", c.kind),
-            ("accepted", c.accepted),
-            ("closed", c.closed),
+        for (col, v) in [
+            (&cols.kind, c.kind),
+            (&cols.accepted, c.accepted),
+            (&cols.closed, c.closed),
         ] {
             if let Some(v) = v {
-                u64_checks.push((u64_col(r, name)?, v));
+                u64_checks.push((col.clone(), v));
             }
         }
         let mut i64_checks = Vec::new();
-        for (name, range) in [
-            ("score", c.score),
-            ("answers", c.answers),
-            ("created", c.created),
+        for (col, range) in [
+            (&cols.score, c.score),
+            (&cols.answers, c.answers),
+            (&cols.created, c.created),
         ] {
             if let Some(range) = range {
-                i64_checks.push((i64_col(r, name)?, range));
+                i64_checks.push((col.clone(), range));
             }
         }
-        let standing = match &w.standing {
-            Some(s) => Some(SegmentStanding {
-                rules: s.rules.clone(),
-                now: s.now,
-                score: i64_col(r, "score")?,
-                accepted: u64_col(r, "accepted")?,
-                created: i64_col(r, "created")?,
-            }),
-            None => None,
-        };
+        let standing = w.standing.as_ref().map(|s| SegmentStanding {
+            rules: s.rules.clone(),
+            now: s.now,
+            score: cols.score.clone(),
+            accepted: cols.accepted.clone(),
+            created: cols.created.clone(),
+        });
         Ok(Segment {
             gates,
             u64_checks,
