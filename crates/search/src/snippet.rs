@@ -22,10 +22,9 @@ pub fn snippet(
         cut -= 1;
     }
     let scanned = &text[..cut];
-    let hits: Vec<(usize, usize, &str)> = analyzer::tokens(a, scanned)
+    let hits: Vec<(usize, usize, &str)> = occurrences(a, scanned, want)
         .into_iter()
-        .filter(|t| want.contains(&t.text))
-        .map(|t| (t.from, t.to, ""))
+        .map(|(from, to)| (from, to, ""))
         .collect();
     // Byte offset of each character, to measure windows in characters.
     let starts: Vec<usize> = scanned.char_indices().map(|(i, _)| i).collect();
@@ -70,12 +69,55 @@ pub fn snippet(
 
 /// The whole text highlighted (for titles).
 pub fn highlight(a: &mut TextAnalyzer, text: &str, want: &HashSet<String>) -> String {
-    let ranges: Vec<(usize, usize)> = analyzer::tokens(a, text)
-        .into_iter()
-        .filter(|t| want.contains(&t.text))
-        .map(|t| (t.from, t.to))
-        .collect();
+    let ranges = occurrences(a, text, want);
     mark(text, 0, text.len(), &ranges)
+}
+
+/// Byte ranges of `text` where a wanted token occurs, in order.
+///
+/// Segmenting every hit's whole text with jieba cost more than the search
+/// itself, so the text is not analyzed as a whole:
+/// - a token that is not plain ASCII (Chinese words) is found where it
+///   stands in the text: the analyzer leaves such tokens as they are;
+/// - ASCII runs of letters and digits are the analyzer's Latin words; a
+///   run is analyzed (lower-cased, stemmed) only when its first letter is
+///   that of some wanted stem, as every English stem keeps the word's
+///   first letter.
+fn occurrences(a: &mut TextAnalyzer, text: &str, want: &HashSet<String>) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let (latin, other): (Vec<&String>, Vec<&String>) = want
+        .iter()
+        .filter(|w| !w.is_empty())
+        .partition(|w| w.bytes().all(|b| b.is_ascii_alphanumeric()));
+    for w in other {
+        out.extend(
+            text.match_indices(w.as_str())
+                .map(|(i, m)| (i, i + m.len())),
+        );
+    }
+    if !latin.is_empty() {
+        let firsts: HashSet<u8> = latin.iter().map(|w| w.as_bytes()[0]).collect();
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if !bytes[i].is_ascii_alphanumeric() {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            if firsts.contains(&bytes[start].to_ascii_lowercase()) {
+                let word = &text[start..i];
+                if analyzer::terms(a, word).iter().any(|t| want.contains(t)) {
+                    out.push((start, i));
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+    out
 }
 
 /// Escape `text[start..end]`, wrapping the (possibly overlapping) ranges.
@@ -157,6 +199,47 @@ mod tests {
         let w = want(&mut a, "pool");
         let h = highlight(&mut a, "Tom & Jerry's pool", &w);
         assert_eq!(h, "Tom &amp; Jerry&#39;s <mark>pool</mark>");
+    }
+
+    /// Every match the analyzer finds in the whole text is found (Chinese
+    /// words may also be found inside a longer word: still a match to show).
+    #[test]
+    fn occurrences_cover_the_analyzers_matches() {
+        let mut a = analyzer();
+        let texts = [
+            "The connection pool in tokio is shared; connections are pooled by deadpool.",
+            "Running runners ran; happy happiness; dying ties; UTF8 utf-8 x86_64 C++ e.g. don't",
+            "如何配置数据库连接池的大小？连接池太小会导致请求排队，数据库连接数过多也不好。",
+            "rust 异步 连接池: tokio::sync::Mutex 与 std::sync::Mutex 的区别 in async code",
+        ];
+        let queries = [
+            "connection pool",
+            "pooled",
+            "run happy die tie",
+            "utf8 x86 c",
+            "连接池 数据库",
+            "异步 mutex",
+            "async rust",
+            "区别 sync",
+            "don",
+        ];
+        for text in texts {
+            for q in queries {
+                let w = want(&mut a, q);
+                let found = occurrences(&mut a, text, &w);
+                for t in crate::analyzer::tokens(&mut a, text) {
+                    if w.contains(&t.text) {
+                        assert!(
+                            found.contains(&(t.from, t.to)),
+                            "{q:?} in {text:?}: {:?} at {}..{} missed, found {found:?}",
+                            t.text,
+                            t.from,
+                            t.to
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
