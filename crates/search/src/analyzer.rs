@@ -55,11 +55,30 @@ impl Tokenizer for Words {
     }
 }
 
+/// The analyzer of indexed text (and of quoted phrases): jieba's search
+/// mode, which also emits the shorter words inside a long one
+/// ("中华人民共和国" gives 中华, 人民, 共和国… and the whole), so a post is
+/// found by any of them.
 pub fn analyzer() -> TextAnalyzer {
+    with_mode(true)
+}
+
+/// The analyzer of the words of a query: jieba's plain mode, one token per
+/// dictionary word ("中华人民共和国" stays whole). Every such token is among the search
+/// mode tokens of the same text, so what matches is what contains the
+/// word, not its pieces; and a query has a third of the terms to look up.
+/// Phrases keep the index's analyzer: their tokens must be consecutive in
+/// the same stream.
+pub fn query_analyzer() -> TextAnalyzer {
+    with_mode(false)
+}
+
+fn with_mode(search_mode: bool) -> TextAnalyzer {
     // Ordinal positions: jieba's default positions are character offsets,
     // which would make every phrase query miss.
     let mut jieba = JiebaTokenizer::new();
     jieba.set_ordinal_position_mode(true);
+    jieba.set_search_mode(search_mode);
     TextAnalyzer::builder(Words(jieba))
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
@@ -117,6 +136,27 @@ mod tests {
         // Offsets point back into the text.
         let text = "rust 异步, 连接池!";
         assert_eq!(&text[mixed[1].from..mixed[1].to], "异步");
+    }
+
+    #[test]
+    fn query_words_are_whole_and_found_in_the_index_tokens() {
+        let (mut index, mut query) = (analyzer(), query_analyzer());
+        for text in [
+            "集成测试",
+            "数据库连接池配置",
+            "rust 异步 连接池",
+            "Connection pooling",
+        ] {
+            let q = terms(&mut query, text);
+            let i = terms(&mut index, text);
+            assert!(
+                q.iter().all(|t| i.contains(t)),
+                "{text}: {q:?} not all in {i:?}"
+            );
+            assert!(q.len() <= i.len());
+        }
+        assert_eq!(terms(&mut query, "中华人民共和国"), vec!["中华人民共和国"]);
+        assert!(terms(&mut index, "中华人民共和国").len() > 1);
     }
 
     #[test]

@@ -462,17 +462,17 @@ impl Embedded {
             answers: p.answers,
             created: p.created,
         };
-        let text: Box<dyn Query> = if scoring.is_empty() {
-            Box::new(AllQuery)
-        } else {
-            Box::new(BooleanQuery::new(scoring))
-        };
         let counting_text: Box<dyn Query> = match required.len() {
             0 => Box::new(AllQuery),
             1 => required.pop().expect("one"),
             _ => Box::new(BooleanQuery::new(
                 required.into_iter().map(|q| (Occur::Must, q)).collect(),
             )),
+        };
+        let text: Box<dyn Query> = if scoring.is_empty() {
+            Box::new(AllQuery)
+        } else {
+            Box::new(BooleanQuery::new(scoring))
         };
         let ranking = Ranked {
             text,
@@ -625,7 +625,12 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::HashMap;
 
-    const WORDS: [&str; 6] = ["alpha", "beta", "gamma", "delta", "omega", "sigma"];
+    /// Six common words, and two rare ones (in about one post in twenty,
+    /// so that a query meets both common and rare words).
+    const WORDS: [&str; 8] = [
+        "alpha", "beta", "gamma", "delta", "omega", "sigma", "kappa", "zeta",
+    ];
+    const COMMON: usize = 6;
     const NOW: i64 = 2_000_000_000;
 
     #[derive(Debug, Clone)]
@@ -641,14 +646,21 @@ mod tests {
 
     fn post() -> impl Strategy<Value = Post> {
         (
-            prop::collection::vec(0..WORDS.len(), 1..5),
-            prop::collection::vec(0..WORDS.len(), 0..30),
-            0..WORDS.len(),
+            prop::collection::vec(0..COMMON, 1..5),
+            prop::collection::vec(0..COMMON, 0..30),
+            prop::option::weighted(0.05, COMMON..WORDS.len()),
+            0..COMMON,
             1..3i64,
             -5..60i64,
             any::<bool>(),
             0..3000i64,
         )
+            .prop_map(
+                |(title, mut body, rare, tag, kind, score, accepted, age_days)| {
+                    body.extend(rare);
+                    (title, body, tag, kind, score, accepted, age_days)
+                },
+            )
             .prop_map(|(title, body, tag, kind, score, accepted, age_days)| Post {
                 title,
                 body,

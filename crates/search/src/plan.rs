@@ -114,12 +114,32 @@ pub fn tag_candidates(q: &Query) -> Vec<String> {
     out
 }
 
-fn group(a: &mut TextAnalyzer, term: &Term, resolved: &Resolved) -> Option<Group> {
+/// The analyzers a query's words and phrases go through (see
+/// [`analyzer::query_analyzer`]).
+struct Analyzers {
+    words: TextAnalyzer,
+    phrases: TextAnalyzer,
+}
+
+impl Analyzers {
+    fn new() -> Analyzers {
+        Analyzers {
+            words: analyzer::query_analyzer(),
+            phrases: analyzer::analyzer(),
+        }
+    }
+}
+
+fn group(a: &mut Analyzers, term: &Term, resolved: &Resolved) -> Option<Group> {
     let (text, phrase) = match term {
         Term::Word(w) => (w.as_str(), false),
         Term::Phrase(p) => (p.as_str(), true),
     };
-    let tokens = terms(a, text);
+    let tokens = if phrase {
+        terms(&mut a.phrases, text)
+    } else {
+        terms(&mut a.words, text)
+    };
     let tag = (!phrase)
         .then(|| resolved.tags.get(&text.to_lowercase()).cloned())
         .flatten();
@@ -154,7 +174,7 @@ pub fn plan(input: PlanInput<'_>) -> Plan {
         limit,
         now,
     } = input;
-    let mut a = analyzer::analyzer();
+    let mut a = Analyzers::new();
     let mut groups: Vec<Group> = q
         .terms
         .iter()
