@@ -173,14 +173,14 @@ impl Query for Ranked {
             for all in &g.any_of {
                 let ws = all
                     .iter()
-                    .map(|q| q.weight(unscored.clone()))
+                    .map(|q| q.weight(unscored))
                     .collect::<tantivy::Result<Vec<_>>>()?;
                 any_of.push(ws);
             }
             gates.push((g.negate, any_of));
         }
         Ok(Box::new(RankedWeight {
-            text: self.text.weight(scoring.clone())?,
+            text: self.text.weight(scoring)?,
             gates,
             checks: self.checks.clone(),
             standing: if scoring.is_scoring_enabled() {
