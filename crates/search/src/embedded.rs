@@ -857,6 +857,14 @@ mod tests {
                     prop_assert!((want - got).abs() <= 1e-4 * want.abs().max(1e-3),
                         "rank {} of {:?}: {} has key {}, the best there is {}", i, a, id, got, want);
                 }
+                // Newest first: the same posts, by date.
+                let newest = e.search(&Plan { sort: Sort::Newest, ..p.clone() }, &rules).unwrap();
+                prop_assert_eq!(newest.total, expected.len());
+                let age = |id: i64| posts[id as usize - 1].age_days;
+                let mut by_date: Vec<i64> = expected.iter().map(|&id| age(id)).collect();
+                by_date.sort();
+                let got: Vec<i64> = newest.ids.iter().map(|&id| age(id)).collect();
+                prop_assert_eq!(&got[..], &by_date[..got.len()], "newest of {:?}", a);
             }
         }
     }
