@@ -8,6 +8,7 @@
 #   - in the same run, on the same database, SQL LIKE (Apache Answer's
 #     default search) for the same words.
 # On PostgreSQL too when BENCH_SEARCH_PG=1 (search_docs rebuild + the same queries).
+# The query part runs BENCH_RUNS times (default 3); medians are printed last.
 #   bench/search.sh 2>&1 | tee bench/results/$(date -u +%F)-search.txt
 source "$(dirname "$0")/lib.sh"
 POSTS="${BENCH_POSTS:-1000000}"
@@ -28,7 +29,29 @@ bench_backend() {
   "$BIN" "${db_args[@]}" bench-seed --questions "$QUESTIONS" --answers-per-question 3 --comments-per-post 0 | grep -v "^benchmark question"
   echo "$name seed seconds: $((SECONDS - t0))"
   /usr/bin/time -f "$name rebuild: %e s wall, %M KB peak memory" "$BIN" "${db_args[@]}" search rebuild 2>&1 | tail -2
-  "$BIN" "${db_args[@]}" search bench --clients "$CLIENTS" --queries "$QUERIES" --like-queries "$LIKE_QUERIES" 2>&1 | grep -v INFO | sed "s/^/$name /"
+  # The query part BENCH_RUNS times (LIKE only in the first: it is slow),
+  # then the median p50/p99 per class over the runs.
+  local runs="$WORK/search-$name-runs.txt" n="$RUNS"
+  # PostgreSQL takes minutes a run at a million posts.
+  [ "$name" = postgres ] && n="${BENCH_PG_RUNS:-1}"
+  : > "$runs"
+  for i in $(seq 1 "$n"); do
+    local like=0
+    [ "$i" = 1 ] && like="$LIKE_QUERIES"
+    "$BIN" "${db_args[@]}" search bench --clients "$CLIENTS" --queries "$QUERIES" --like-queries "$like" 2>&1 \
+      | grep -v "INFO\|WARN" | { [ "$i" = 1 ] && cat || grep -v "^like\|^LIKE"; } | sed "s/^/$name run $i: /" | tee -a "$runs"
+  done
+  python3 - "$runs" "$name" <<'PY'
+import sys, statistics, collections
+runs = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    parts = line.split(": ", 1)[1].split()
+    if parts and parts[0] in ("word", "phrase", "operators"):
+        runs[parts[0]].append((float(parts[2]), float(parts[3]), float(parts[4])))
+for cls, v in runs.items():
+    print(f"{sys.argv[2]} median of {len(v)} runs\t{cls}\tp50 {statistics.median(x[0] for x in v):.2f}\tp99 {statistics.median(x[1] for x in v):.2f}\tqueries/s {statistics.median(x[2] for x in v):.0f}")
+PY
+  rm -f "$runs"
 }
 
 rm -rf "$WORK/search-sqlite"

@@ -217,30 +217,31 @@ impl App {
         }
         let want = p.highlight_terms();
         let rows = self.store.search_hits(&found.ids).await?;
-        let hits = tokio::task::spawn_blocking(move || {
-            let mut a = analyzer::analyzer();
-            rows.into_iter()
-                .map(|r| {
-                    let text = guildhall_markdown::plain_text(&r.body_md, 20_000);
-                    Hit {
-                        id: r.id,
-                        kind: if r.kind == 1 { "question" } else { "answer" },
-                        question_id: r.question_id,
-                        title_html: snippet::highlight(&mut a, &r.title, &want),
-                        snippet_html: snippet::snippet(&mut a, &text, &want, SNIPPET_CHARS),
-                        tags: r.tags,
-                        author: r.author,
-                        score: r.score,
-                        answers: r.answers,
-                        accepted: r.accepted,
-                        closed: r.closed,
-                        created_at: r.created_at,
-                    }
-                })
-                .collect::<Vec<_>>()
-        })
-        .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        // Inline, not on the blocking pool: excerpts are bounded (20,000
+        // characters of text, 64 KiB scanned) and cheap since they no
+        // longer segment whole texts, and the hop between threads cost
+        // more than the work under load.
+        let mut a = analyzer::analyzer();
+        let hits: Vec<Hit> = rows
+            .into_iter()
+            .map(|r| {
+                let text = guildhall_markdown::plain_text(&r.body_md, 20_000);
+                Hit {
+                    id: r.id,
+                    kind: if r.kind == 1 { "question" } else { "answer" },
+                    question_id: r.question_id,
+                    title_html: snippet::highlight(&mut a, &r.title, &want),
+                    snippet_html: snippet::snippet(&mut a, &text, &want, SNIPPET_CHARS),
+                    tags: r.tags,
+                    author: r.author,
+                    score: r.score,
+                    answers: r.answers,
+                    accepted: r.accepted,
+                    closed: r.closed,
+                    created_at: r.created_at,
+                }
+            })
+            .collect();
         let pages = found.total.div_ceil(limit).min(MAX_PAGES);
         Ok(SearchResults {
             query: q.to_string(),
