@@ -4,7 +4,9 @@
 use crate::analyzer;
 use crate::plan::{Group, Plan, Sort};
 use crate::query::Kind;
-use crate::ranked::{count_upto, Checks, ColumnCache, Gate, Ranked, Standing, TopRanked};
+use crate::ranked::{
+    count_upto, Alternatives, Checks, ColumnCache, Gate, Ranked, Standing, TopRanked,
+};
 use crate::{Doc, Found, SearchError};
 use guildhall_domain::search::SearchRules;
 use std::path::Path;
@@ -28,9 +30,6 @@ const SCHEMA_VERSION: &str = "guildhall-search-4";
 /// A `[tag]` or `user:` filter holding fewer than this share of the posts
 /// drives the search; a broader one is checked per candidate.
 const SELECTIVE_SHARE: f64 = 0.05;
-
-/// Alternatives under which a post contains a word: all queries of one.
-type Alternatives = Vec<Vec<Box<dyn Query>>>;
 
 struct Parts {
     scoring: Vec<Box<dyn Query>>,

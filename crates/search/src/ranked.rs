@@ -98,13 +98,16 @@ impl std::fmt::Debug for ColumnCache {
     }
 }
 
-/// Posts in a set given by queries: a post is in it when, for some
-/// alternative, it matches every query of that alternative. `negate`
-/// turns it into "not in the set".
+/// Alternatives under which a post is in a set: it matches every query of
+/// one of them.
+pub type Alternatives = Vec<Vec<Box<dyn Query>>>;
+
+/// Posts in a set given by [`Alternatives`]. `negate` turns it into "not in
+/// the set".
 #[derive(Debug)]
 pub struct Gate {
     pub negate: bool,
-    pub any_of: Vec<Vec<Box<dyn Query>>>,
+    pub any_of: Alternatives,
 }
 
 impl Clone for Gate {
