@@ -226,22 +226,47 @@ pub struct Aggregate {
     /// Per account and month, the days it was active and its actions.
     pub actor_months: FxHashMap<(ActorId, Month), Footsteps>,
     /// Latest name seen for each repository and account, with its time.
-    pub repo_names: FxHashMap<RepoId, (String, Timestamp)>,
-    pub actor_names: FxHashMap<ActorId, (String, Timestamp)>,
+    pub repo_names: FxHashMap<RepoId, Latest>,
+    pub actor_names: FxHashMap<ActorId, Latest>,
     pub events: u64,
 }
 
-fn name_seen(map: &mut FxHashMap<u64, (String, Timestamp)>, n: &Named, at: Timestamp) {
+/// The latest name of a repository or account, and when it was seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Latest {
+    pub name: String,
+    pub at: Timestamp,
+    /// A hash of `name`: nearly every event repeats the name already kept,
+    /// and comparing hashes spares reading the kept string (a cache miss
+    /// on every event of an import).
+    hash: u64,
+}
+
+fn name_hash(name: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(name)
+}
+
+fn name_seen(map: &mut FxHashMap<u64, Latest>, n: &Named, at: Timestamp) {
     match map.get_mut(&n.id) {
-        Some(e) if e.1 >= at => {}
+        Some(e) if e.at >= at => {}
         Some(e) => {
-            if e.0 != n.name {
-                e.0.clone_from(&n.name);
+            let hash = name_hash(&n.name);
+            // Equal hashes count as the same name: two names of one
+            // account colliding in 64 bits would keep the older one shown.
+            if e.hash != hash {
+                e.name.clone_from(&n.name);
+                e.hash = hash;
             }
-            e.1 = at;
+            e.at = at;
         }
         None => {
-            map.insert(n.id, (n.name.clone(), at));
+            let latest = Latest {
+                name: n.name.clone(),
+                at,
+                hash: name_hash(&n.name),
+            };
+            map.insert(n.id, latest);
         }
     }
 }
@@ -388,11 +413,11 @@ impl Aggregate {
         for (k, f) in o.actor_months {
             self.actor_months.entry(k).or_default().add(&f);
         }
-        for (id, (name, at)) in o.repo_names {
-            name_seen(&mut self.repo_names, &Named { id, name }, at);
+        for (id, l) in o.repo_names {
+            name_seen(&mut self.repo_names, &Named { id, name: l.name }, l.at);
         }
-        for (id, (name, at)) in o.actor_names {
-            name_seen(&mut self.actor_names, &Named { id, name }, at);
+        for (id, l) in o.actor_names {
+            name_seen(&mut self.actor_names, &Named { id, name: l.name }, l.at);
         }
         self.events += o.events;
     }

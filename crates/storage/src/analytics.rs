@@ -53,6 +53,41 @@ trait Sink {
 
 struct SqliteSink<'c>(rusqlite::Transaction<'c>);
 
+/// Rows per SQLite statement: one statement's start and finish (cursor,
+/// locks, reset) is shared by this many rows, well under the limit of
+/// bound parameters for the widest table.
+const SQLITE_ROWS_PER_STATEMENT: usize = 64;
+
+impl SqliteSink<'_> {
+    /// Executes the cached `INSERT` for `batch.len()` rows.
+    fn execute<'v, R: AsRef<[Val<'v>]>>(
+        &self,
+        table: &str,
+        columns: &[&str],
+        batch: &[R],
+        suffix: &str,
+    ) -> Result<()> {
+        let one = format!("({})", vec!["?"; columns.len()].join(", "));
+        let marks = vec![one.as_str(); batch.len()].join(", ");
+        let mut stmt = self.0.prepare_cached(&format!(
+            "INSERT INTO {table} ({}) VALUES {marks}{suffix}",
+            columns.join(", ")
+        ))?;
+        let values = batch.iter().flat_map(|r| r.as_ref().iter());
+        for (i, v) in values.enumerate() {
+            match *v {
+                Val::I(x) => stmt.raw_bind_parameter(i + 1, x)?,
+                Val::N(x) => stmt.raw_bind_parameter(i + 1, x)?,
+                Val::S(x) => stmt.raw_bind_parameter(i + 1, x)?,
+                Val::F(x) => stmt.raw_bind_parameter(i + 1, x)?,
+                Val::B(x) => stmt.raw_bind_parameter(i + 1, x)?,
+            }
+        }
+        stmt.raw_execute()?;
+        Ok(())
+    }
+}
+
 impl Sink for SqliteSink<'_> {
     async fn rows<'v, R: AsRef<[Val<'v>]>>(
         &mut self,
@@ -61,22 +96,16 @@ impl Sink for SqliteSink<'_> {
         rows: impl IntoIterator<Item = R>,
         suffix: &str,
     ) -> Result<()> {
-        let marks = vec!["?"; columns.len()].join(", ");
-        let mut stmt = self.0.prepare_cached(&format!(
-            "INSERT INTO {table} ({}) VALUES ({marks}){suffix}",
-            columns.join(", ")
-        ))?;
+        let mut batch = Vec::with_capacity(SQLITE_ROWS_PER_STATEMENT);
         for row in rows {
-            for (i, v) in row.as_ref().iter().enumerate() {
-                match *v {
-                    Val::I(x) => stmt.raw_bind_parameter(i + 1, x)?,
-                    Val::N(x) => stmt.raw_bind_parameter(i + 1, x)?,
-                    Val::S(x) => stmt.raw_bind_parameter(i + 1, x)?,
-                    Val::F(x) => stmt.raw_bind_parameter(i + 1, x)?,
-                    Val::B(x) => stmt.raw_bind_parameter(i + 1, x)?,
-                }
+            batch.push(row);
+            if batch.len() == SQLITE_ROWS_PER_STATEMENT {
+                self.execute(table, columns, &batch, suffix)?;
+                batch.clear();
             }
-            stmt.raw_execute()?;
+        }
+        if !batch.is_empty() {
+            self.execute(table, columns, &batch, suffix)?;
         }
         Ok(())
     }
@@ -223,7 +252,7 @@ async fn write_flush<S: Sink>(
         let col = if table == "gh_repos" { "name" } else { "login" };
         let rows = sorted(names.iter(), |(id, _)| **id)
             .into_iter()
-            .map(|(id, (name, at))| [Val::I(*id as i64), Val::S(name.as_str()), Val::I(*at)]);
+            .map(|(id, l)| [Val::I(*id as i64), Val::S(l.name.as_str()), Val::I(l.at)]);
         let suffix = format!(
             " ON CONFLICT (id) DO UPDATE SET {col} = CASE WHEN excluded.seen_at >= {table}.seen_at THEN excluded.{col} ELSE {table}.{col} END, seen_at = {}",
             pick(&format!("{table}.seen_at"), "excluded.seen_at", ">")

@@ -152,7 +152,35 @@ pub struct ImportProgress {
 struct Block {
     file: Arc<str>,
     first_line: u64,
-    data: Vec<u8>,
+    data: BlockData,
+}
+
+/// A block's bytes: read into a buffer (compressed input, standard input)
+/// or a range of a file mapped into memory, which spares copying every
+/// byte out of the page cache.
+enum BlockData {
+    Read(Vec<u8>),
+    Mapped(Arc<memmap2::Mmap>, std::ops::Range<usize>),
+}
+
+impl BlockData {
+    /// A parsed block's buffer goes back for reuse (a mapped range is
+    /// released by the reader, see [`read_blocks`]).
+    fn done(self, spare: &Spares<Vec<u8>>) {
+        if let BlockData::Read(v) = self {
+            spare.give(v);
+        }
+    }
+}
+
+impl std::ops::Deref for BlockData {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            BlockData::Read(v) => v,
+            BlockData::Mapped(m, r) => &m[r.clone()],
+        }
+    }
 }
 
 struct Parsed {
@@ -219,8 +247,53 @@ fn open(input: &Input, read: Arc<AtomicU64>) -> std::io::Result<Box<dyn BufRead 
     })
 }
 
-/// Reads every input into blocks of whole lines: large reads, cut after
-/// the last newline, the rest carried to the next block (no copy per line).
+/// Blocks sent after one before its range is released: more than the
+/// channels and parsers hold at once.
+const RELEASE_BEHIND: usize = 64;
+
+/// A plain file mapped into memory, or `None` when it is compressed,
+/// empty, or cannot be mapped (it is then read).
+fn mapped(input: &Input) -> Option<Arc<memmap2::Mmap>> {
+    let Input::File(p) = input else { return None };
+    if p.to_string_lossy().ends_with(".gz") {
+        return None;
+    }
+    let file = std::fs::File::open(p).ok()?;
+    if file.metadata().ok()?.len() == 0 {
+        return None;
+    }
+    // SAFETY: the mapping is only read. A file changed by another program
+    // during an import may be seen half-changed (as with `read`); one
+    // truncated under it ends the process (SIGBUS), as it would `grep`.
+    let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+    let _ = map.advise(memmap2::Advice::Sequential);
+    Some(Arc::new(map))
+}
+
+/// Numbers a block's lines (`line_no`: lines before it) and sends it;
+/// false when the parsers have stopped.
+fn send_block(
+    out: &mpsc::SyncSender<Block>,
+    file: &Arc<str>,
+    line_no: &mut u64,
+    data: BlockData,
+) -> bool {
+    let first_line = *line_no + 1;
+    *line_no += memchr::memchr_iter(b'\n', &data).count() as u64;
+    if data.last() != Some(&b'\n') {
+        *line_no += 1;
+    }
+    out.send(Block {
+        file: file.clone(),
+        first_line,
+        data,
+    })
+    .is_ok()
+}
+
+/// Reads every input into blocks of whole lines: large reads (or ranges
+/// of a mapped file), cut after the last newline, the rest carried to the
+/// next block (no copy per line).
 fn read_blocks(
     inputs: &[Input],
     out: mpsc::SyncSender<Block>,
@@ -229,8 +302,54 @@ fn read_blocks(
 ) -> std::result::Result<(), String> {
     for input in inputs {
         let label: Arc<str> = input.label().into();
-        let mut r = open(input, bytes.clone()).map_err(|e| format!("{label}: {e}"))?;
         let mut line_no = 0u64;
+        if let Some(map) = mapped(input) {
+            // Ranges far enough behind the newest block have been parsed:
+            // they leave this process's memory (their pages stay in the
+            // page cache), so the import's resident size stays that of its
+            // aggregates. A range dropped too early is read again.
+            let mut sent = std::collections::VecDeque::new();
+            let mut released = 0;
+            let mut start = 0;
+            while start < map.len() {
+                if sent.len() > RELEASE_BEHIND {
+                    let upto = sent.pop_front().unwrap_or(released);
+                    // SAFETY: the mapping is shared and read-only; a
+                    // dropped page is read again from the file if touched.
+                    let _ = unsafe {
+                        map.unchecked_advise_range(
+                            memmap2::UncheckedAdvice::DontNeed,
+                            released,
+                            upto - released,
+                        )
+                    };
+                    released = upto;
+                }
+                sent.push_back(start);
+                let mut end = (start + BLOCK_BYTES).min(map.len());
+                if end < map.len() {
+                    // A line longer than a block makes the block longer.
+                    end = match memchr::memrchr(b'\n', &map[start..end]) {
+                        Some(k) => start + k + 1,
+                        None => {
+                            memchr::memchr(b'\n', &map[end..]).map_or(map.len(), |k| end + k + 1)
+                        }
+                    };
+                }
+                bytes.fetch_add((end - start) as u64, Ordering::Relaxed);
+                if !send_block(
+                    &out,
+                    &label,
+                    &mut line_no,
+                    BlockData::Mapped(map.clone(), start..end),
+                ) {
+                    return Ok(());
+                }
+                start = end;
+            }
+            continue;
+        }
+        let mut r = open(input, bytes.clone()).map_err(|e| format!("{label}: {e}"))?;
         let mut carry: Vec<u8> = Vec::new();
         let mut eof = false;
         while !eof {
@@ -260,19 +379,7 @@ fn read_blocks(
             if data.is_empty() {
                 break;
             }
-            let first_line = line_no + 1;
-            line_no += memchr::memchr_iter(b'\n', &data).count() as u64;
-            if data.last() != Some(&b'\n') {
-                line_no += 1;
-            }
-            if out
-                .send(Block {
-                    file: label.clone(),
-                    first_line,
-                    data,
-                })
-                .is_err()
-            {
+            if !send_block(&out, &label, &mut line_no, BlockData::Read(data)) {
                 return Ok(());
             }
         }
@@ -490,7 +597,7 @@ fn pipeline(
                         Ok(Ok(b)) => {
                             let events = spare_events.take().unwrap_or_default();
                             let parsed = parse_block(&b, events);
-                            spare_blocks.give(b.data);
+                            b.data.done(spare_blocks);
                             if tx.send(parsed).is_err() {
                                 return;
                             }
@@ -779,34 +886,54 @@ mod tests {
                 text.push('\n');
             }
         }
-        let path =
-            std::env::temp_dir().join(format!("guildhall-blocks-{}.json", std::process::id()));
-        std::fs::write(&path, &text).unwrap();
-        let (tx, rx) = mpsc::sync_channel(1000);
-        let bytes = Arc::new(AtomicU64::new(0));
-        read_blocks(
-            &[Input::File(path.clone())],
-            tx,
-            bytes.clone(),
-            &Spares::new(),
-        )
-        .unwrap();
-        std::fs::remove_file(&path).unwrap();
-        let mut seen = Vec::new();
-        let mut blocks = 0;
-        for b in rx {
-            blocks += 1;
-            let data = b.data.strip_suffix(b"\n").unwrap_or(&b.data);
-            for (k, line) in split_lines(data).enumerate() {
-                seen.push((
-                    b.first_line + k as u64,
-                    String::from_utf8(line.to_vec()).unwrap(),
-                ));
+        // A plain file is mapped; a compressed one is read in blocks.
+        let dir = tempfile_dir();
+        let plain = dir.join("events.json");
+        std::fs::write(&plain, &text).unwrap();
+        let gz = dir.join("events.json.gz");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut enc, text.as_bytes()).unwrap();
+        let packed = enc.finish().unwrap();
+        std::fs::write(&gz, &packed).unwrap();
+        for (path, size) in [(plain, text.len()), (gz, packed.len())] {
+            let (tx, rx) = mpsc::sync_channel(1000);
+            let bytes = Arc::new(AtomicU64::new(0));
+            read_blocks(
+                &[Input::File(path.clone())],
+                tx,
+                bytes.clone(),
+                &Spares::new(),
+            )
+            .unwrap();
+            assert_eq!(
+                mapped(&Input::File(path.clone())).is_some(),
+                size == text.len()
+            );
+            std::fs::remove_file(&path).unwrap();
+            let mut seen = Vec::new();
+            let mut blocks = 0;
+            for b in rx {
+                blocks += 1;
+                let data = b.data.strip_suffix(b"\n").unwrap_or(&b.data);
+                for (k, line) in split_lines(data).enumerate() {
+                    seen.push((
+                        b.first_line + k as u64,
+                        String::from_utf8(line.to_vec()).unwrap(),
+                    ));
+                }
             }
+            assert!(blocks > 3, "{blocks}");
+            assert_eq!(seen.len(), expected.len());
+            assert!(seen == expected, "lines differ");
+            // Progress follows the file as stored.
+            assert_eq!(bytes.load(Ordering::Relaxed), size as u64);
         }
-        assert!(blocks > 3, "{blocks}");
-        assert_eq!(seen.len(), expected.len());
-        assert!(seen == expected, "lines differ");
-        assert_eq!(bytes.load(Ordering::Relaxed), text.len() as u64);
+        let _ = std::fs::remove_dir(&dir);
+    }
+
+    fn tempfile_dir() -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("guildhall-blocks-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
     }
 }
