@@ -151,8 +151,18 @@ pub struct ImportProgress {
 
 struct Block {
     file: Arc<str>,
-    first_line: u64,
+    at: LinesBefore,
     data: BlockData,
+}
+
+/// Where a block's lines start in its file. A read block is numbered as
+/// it is read; a mapped one by its place among its file's blocks, its
+/// line numbers found when the blocks before it have been parsed, which
+/// spares the reader a pass over every byte.
+#[derive(Debug, Clone, Copy)]
+enum LinesBefore {
+    Known(u64),
+    Block { input: usize, seq: usize },
 }
 
 /// A block's bytes: read into a buffer (compressed input, standard input)
@@ -185,8 +195,11 @@ impl std::ops::Deref for BlockData {
 
 struct Parsed {
     events: Vec<Event>,
+    /// Line numbers within the file, or within the block (from 0) when its
+    /// start is not known yet (see [`LinesBefore`]).
     errors: Vec<MalformedLine>,
     lines: u64,
+    at: LinesBefore,
 }
 
 /// Counts the bytes read from the underlying file, so progress follows the
@@ -270,25 +283,79 @@ fn mapped(input: &Input) -> Option<Arc<memmap2::Mmap>> {
     Some(Arc::new(map))
 }
 
-/// Numbers a block's lines (`line_no`: lines before it) and sends it;
-/// false when the parsers have stopped.
-fn send_block(
+/// Numbers a read block's lines (`line_no`: lines before it) and sends
+/// it; false when the parsers have stopped.
+fn send_read_block(
     out: &mpsc::SyncSender<Block>,
     file: &Arc<str>,
     line_no: &mut u64,
-    data: BlockData,
+    data: Vec<u8>,
 ) -> bool {
-    let first_line = *line_no + 1;
+    let before = *line_no;
     *line_no += memchr::memchr_iter(b'\n', &data).count() as u64;
     if data.last() != Some(&b'\n') {
         *line_no += 1;
     }
     out.send(Block {
         file: file.clone(),
-        first_line,
-        data,
+        at: LinesBefore::Known(before),
+        data: BlockData::Read(data),
     })
     .is_ok()
+}
+
+/// The line numbers of mapped blocks, put together as their line counts
+/// arrive (in any order) from the parsers.
+#[derive(Default)]
+struct LineBook {
+    /// Lines per block, per input.
+    lines: Vec<Vec<u64>>,
+    /// Listed errors still numbered within their block.
+    pending: Vec<(usize, usize, usize)>,
+}
+
+impl LineBook {
+    fn record(&mut self, at: LinesBefore, lines: u64) {
+        if let LinesBefore::Block { input, seq } = at {
+            if self.lines.len() <= input {
+                self.lines.resize_with(input + 1, Vec::new);
+            }
+            let blocks = &mut self.lines[input];
+            if blocks.len() <= seq {
+                blocks.resize(seq + 1, 0);
+            }
+            blocks[seq] = lines;
+        }
+    }
+
+    /// Notes that `listed[index]` came from a block at `at`.
+    fn listed(&mut self, at: LinesBefore, index: usize) {
+        if let LinesBefore::Block { input, seq } = at {
+            self.pending.push((index, input, seq));
+        }
+    }
+
+    /// Turns every pending error's line into its line in the file.
+    fn number(self, listed: &mut [MalformedLine]) {
+        let starts: Vec<Vec<u64>> = self
+            .lines
+            .iter()
+            .map(|blocks| {
+                let mut sum = 0;
+                blocks
+                    .iter()
+                    .map(|n| {
+                        let start = sum;
+                        sum += n;
+                        start
+                    })
+                    .collect()
+            })
+            .collect();
+        for (index, input, seq) in self.pending {
+            listed[index].line += starts[input][seq];
+        }
+    }
 }
 
 /// Reads every input into blocks of whole lines: large reads (or ranges
@@ -300,7 +367,7 @@ fn read_blocks(
     bytes: Arc<AtomicU64>,
     spare: &Spares<Vec<u8>>,
 ) -> std::result::Result<(), String> {
-    for input in inputs {
+    for (index, input) in inputs.iter().enumerate() {
         let label: Arc<str> = input.label().into();
         let mut line_no = 0u64;
         if let Some(map) = mapped(input) {
@@ -310,7 +377,7 @@ fn read_blocks(
             // aggregates. A range dropped too early is read again.
             let mut sent = std::collections::VecDeque::new();
             let mut released = 0;
-            let mut start = 0;
+            let (mut start, mut sent_count) = (0, 0);
             while start < map.len() {
                 if sent.len() > RELEASE_BEHIND {
                     let upto = sent.pop_front().unwrap_or(released);
@@ -337,12 +404,16 @@ fn read_blocks(
                     };
                 }
                 bytes.fetch_add((end - start) as u64, Ordering::Relaxed);
-                if !send_block(
-                    &out,
-                    &label,
-                    &mut line_no,
-                    BlockData::Mapped(map.clone(), start..end),
-                ) {
+                let block = Block {
+                    file: label.clone(),
+                    at: LinesBefore::Block {
+                        input: index,
+                        seq: sent_count,
+                    },
+                    data: BlockData::Mapped(map.clone(), start..end),
+                };
+                sent_count += 1;
+                if out.send(block).is_err() {
                     return Ok(());
                 }
                 start = end;
@@ -379,7 +450,7 @@ fn read_blocks(
             if data.is_empty() {
                 break;
             }
-            if !send_block(&out, &label, &mut line_no, BlockData::Read(data)) {
+            if !send_read_block(&out, &label, &mut line_no, data) {
                 return Ok(());
             }
         }
@@ -423,7 +494,10 @@ fn parse_block(b: &Block, mut events: Vec<Event>) -> Parsed {
             Ok(false) => {}
             Err(e) => errors.push(MalformedLine {
                 file: b.file.to_string(),
-                line: b.first_line + i as u64,
+                line: match b.at {
+                    LinesBefore::Known(before) => before + 1 + i as u64,
+                    LinesBefore::Block { .. } => 1 + i as u64,
+                },
                 reason: match e {
                     LineError::Json(m) => format!("not a JSON event: {m}"),
                     other => other.to_string(),
@@ -436,6 +510,7 @@ fn parse_block(b: &Block, mut events: Vec<Event>) -> Parsed {
         events,
         errors,
         lines,
+        at: b.at,
     }
 }
 
@@ -541,6 +616,7 @@ fn pipeline(
     let mut by_kind: FxHashMap<&'static str, u64> = FxHashMap::default();
     let mut tracked: FxHashMap<u64, bool> = FxHashMap::default();
     let mut agg = Aggregate::default();
+    let mut book = LineBook::default();
     let (block_tx, block_rx) = mpsc::sync_channel::<Block>(threads * 2);
     let block_rx = Mutex::new(block_rx);
     let (spare_blocks, spare_events) = (Spares::new(), Spares::new());
@@ -611,10 +687,12 @@ fn pipeline(
         for p in parsed_rx {
             report.lines += p.lines;
             report.malformed += p.errors.len() as u64;
+            book.record(p.at, p.lines);
             let room = MALFORMED_LISTED.saturating_sub(report.malformed_lines.len());
-            report
-                .malformed_lines
-                .extend(p.errors.into_iter().take(room));
+            for e in p.errors.into_iter().take(room) {
+                book.listed(p.at, report.malformed_lines.len());
+                report.malformed_lines.push(e);
+            }
             for e in &p.events {
                 let keep = *tracked
                     .entry(e.repo.id)
@@ -656,6 +734,7 @@ fn pipeline(
             .unwrap_or_else(|_| Err("the reader stopped".into())))
     })?;
     read_result.map_err(ServiceError::Internal)?;
+    book.number(&mut report.malformed_lines);
     report.by_kind = by_kind
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -910,18 +989,33 @@ mod tests {
                 size == text.len()
             );
             std::fs::remove_file(&path).unwrap();
-            let mut seen = Vec::new();
-            let mut blocks = 0;
-            for b in rx {
-                blocks += 1;
+            // Parsers finish blocks in any order: numbered here last first,
+            // each line as if it were an error to be listed.
+            let blocks: Vec<Block> = rx.into_iter().collect();
+            let mut book = LineBook::default();
+            let mut listed = Vec::new();
+            for b in blocks.iter().rev() {
                 let data = b.data.strip_suffix(b"\n").unwrap_or(&b.data);
+                let mut lines = 0;
                 for (k, line) in split_lines(data).enumerate() {
-                    seen.push((
-                        b.first_line + k as u64,
-                        String::from_utf8(line.to_vec()).unwrap(),
-                    ));
+                    lines += 1;
+                    book.listed(b.at, listed.len());
+                    listed.push(MalformedLine {
+                        file: b.file.to_string(),
+                        line: match b.at {
+                            LinesBefore::Known(before) => before + 1 + k as u64,
+                            LinesBefore::Block { .. } => 1 + k as u64,
+                        },
+                        reason: String::from_utf8(line.to_vec()).unwrap(),
+                    });
                 }
+                book.record(b.at, lines);
             }
+            book.number(&mut listed);
+            let mut seen: Vec<(u64, String)> =
+                listed.into_iter().map(|m| (m.line, m.reason)).collect();
+            seen.sort();
+            let blocks = blocks.len();
             assert!(blocks > 3, "{blocks}");
             assert_eq!(seen.len(), expected.len());
             assert!(seen == expected, "lines differ");
