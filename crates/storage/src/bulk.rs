@@ -89,13 +89,23 @@ impl Store {
             return Ok(0);
         }
         if self.backend == Backend::Sqlite {
-            // Lets SQLite sort a new index's entries on more than one core.
+            // Lets SQLite sort a new index's entries on more than one core:
+            // its sorter hands runs to helper threads, but only when they
+            // can be spilled to temporary files (never under
+            // `temp_store = MEMORY`, the pool's setting).
             let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
             sqlx::query(&format!("PRAGMA threads = {}", cores.min(8)))
                 .execute(&self.write)
                 .await?;
+            self.set_temp_store("FILE").await?;
         }
-        for (name, definition) in &saved {
+        let built = self.build_saved(&saved).await;
+        self.set_temp_store(crate::SQLITE_TEMP_STORE).await?;
+        built
+    }
+
+    async fn build_saved(&self, saved: &[(String, String)]) -> Result<usize> {
+        for (name, definition) in saved {
             tracing::info!(index = %name, "building an index a bulk load set aside");
             sqlx::query(&idempotent(definition))
                 .execute(&self.write)

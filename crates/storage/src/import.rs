@@ -992,7 +992,7 @@ impl Store {
 
     /// SQLite's temporary storage on the writing connection (the pool has
     /// one): `MEMORY` or `FILE`.
-    async fn set_temp_store(&self, mode: &str) -> Result<()> {
+    pub(crate) async fn set_temp_store(&self, mode: &str) -> Result<()> {
         if self.backend == Backend::Sqlite {
             sqlx::query(&format!("PRAGMA temp_store = {mode}"))
                 .execute(&self.write)
