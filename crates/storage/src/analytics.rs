@@ -58,21 +58,21 @@ struct SqliteSink<'c>(rusqlite::Transaction<'c>);
 /// bound parameters for the widest table.
 const SQLITE_ROWS_PER_STATEMENT: usize = 64;
 
+/// `INSERT INTO table (columns) VALUES (?, …), … suffix` for `rows` rows.
+fn sqlite_insert(table: &str, columns: &[&str], rows: usize, suffix: &str) -> String {
+    let one = format!("({})", vec!["?"; columns.len()].join(", "));
+    let marks = vec![one.as_str(); rows].join(", ");
+    format!(
+        "INSERT INTO {table} ({}) VALUES {marks}{suffix}",
+        columns.join(", ")
+    )
+}
+
 impl SqliteSink<'_> {
-    /// Executes the cached `INSERT` for `batch.len()` rows.
-    fn execute<'v, R: AsRef<[Val<'v>]>>(
-        &self,
-        table: &str,
-        columns: &[&str],
-        batch: &[R],
-        suffix: &str,
-    ) -> Result<()> {
-        let one = format!("({})", vec!["?"; columns.len()].join(", "));
-        let marks = vec![one.as_str(); batch.len()].join(", ");
-        let mut stmt = self.0.prepare_cached(&format!(
-            "INSERT INTO {table} ({}) VALUES {marks}{suffix}",
-            columns.join(", ")
-        ))?;
+    /// Executes `sql` (from [`sqlite_insert`], prepared once per
+    /// connection) for the rows of `batch`.
+    fn execute<'v, R: AsRef<[Val<'v>]>>(&self, sql: &str, batch: &[R]) -> Result<()> {
+        let mut stmt = self.0.prepare_cached(sql)?;
         let values = batch.iter().flat_map(|r| r.as_ref().iter());
         for (i, v) in values.enumerate() {
             match *v {
@@ -96,16 +96,19 @@ impl Sink for SqliteSink<'_> {
         rows: impl IntoIterator<Item = R>,
         suffix: &str,
     ) -> Result<()> {
+        // The statement's text is made once per table and flush, not per
+        // batch.
+        let full = sqlite_insert(table, columns, SQLITE_ROWS_PER_STATEMENT, suffix);
         let mut batch = Vec::with_capacity(SQLITE_ROWS_PER_STATEMENT);
         for row in rows {
             batch.push(row);
             if batch.len() == SQLITE_ROWS_PER_STATEMENT {
-                self.execute(table, columns, &batch, suffix)?;
+                self.execute(&full, &batch)?;
                 batch.clear();
             }
         }
         if !batch.is_empty() {
-            self.execute(table, columns, &batch, suffix)?;
+            self.execute(&sqlite_insert(table, columns, batch.len(), suffix), &batch)?;
         }
         Ok(())
     }

@@ -118,6 +118,17 @@ impl Store {
         Ok(saved.len())
     }
 
+    /// SQLite's temporary storage on the writing connection (the pool has
+    /// one): `MEMORY` or `FILE`.
+    pub(crate) async fn set_temp_store(&self, mode: &str) -> Result<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query(&format!("PRAGMA temp_store = {mode}"))
+                .execute(&self.write)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// The names of the plain secondary indexes of `tables`, sorted.
     pub async fn index_names(&self, tables: &[&str]) -> Result<Vec<String>> {
         let rows = sqlx::query(&self.plain_indexes_sql(tables))

@@ -990,17 +990,6 @@ impl Store {
         Ok(())
     }
 
-    /// SQLite's temporary storage on the writing connection (the pool has
-    /// one): `MEMORY` or `FILE`.
-    pub(crate) async fn set_temp_store(&self, mode: &str) -> Result<()> {
-        if self.backend == Backend::Sqlite {
-            sqlx::query(&format!("PRAGMA temp_store = {mode}"))
-                .execute(&self.write)
-                .await?;
-        }
-        Ok(())
-    }
-
     /// Remove everything `source` imported. Refused once members have
     /// acted on imported content (votes, flags, reviews, follows), since
     /// removing it would take their work too.

@@ -165,6 +165,17 @@ enum LinesBefore {
     Block { input: usize, seq: usize },
 }
 
+impl LinesBefore {
+    /// The number of the block's line `i` (from 0): in its file when the
+    /// block's start is known, else in the block (see [`LineBook`]).
+    fn line(self, i: usize) -> u64 {
+        match self {
+            LinesBefore::Known(before) => before + 1 + i as u64,
+            LinesBefore::Block { .. } => 1 + i as u64,
+        }
+    }
+}
+
 /// A block's bytes: read into a buffer (compressed input, standard input)
 /// or a range of a file mapped into memory, which spares copying every
 /// byte out of the page cache.
@@ -494,10 +505,7 @@ fn parse_block(b: &Block, mut events: Vec<Event>) -> Parsed {
             Ok(false) => {}
             Err(e) => errors.push(MalformedLine {
                 file: b.file.to_string(),
-                line: match b.at {
-                    LinesBefore::Known(before) => before + 1 + i as u64,
-                    LinesBefore::Block { .. } => 1 + i as u64,
-                },
+                line: b.at.line(i),
                 reason: match e {
                     LineError::Json(m) => format!("not a JSON event: {m}"),
                     other => other.to_string(),
@@ -966,7 +974,8 @@ mod tests {
             }
         }
         // A plain file is mapped; a compressed one is read in blocks.
-        let dir = tempfile_dir();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
         let plain = dir.join("events.json");
         std::fs::write(&plain, &text).unwrap();
         let gz = dir.join("events.json.gz");
@@ -1002,10 +1011,7 @@ mod tests {
                     book.listed(b.at, listed.len());
                     listed.push(MalformedLine {
                         file: b.file.to_string(),
-                        line: match b.at {
-                            LinesBefore::Known(before) => before + 1 + k as u64,
-                            LinesBefore::Block { .. } => 1 + k as u64,
-                        },
+                        line: b.at.line(k),
                         reason: String::from_utf8(line.to_vec()).unwrap(),
                     });
                 }
@@ -1022,12 +1028,5 @@ mod tests {
             // Progress follows the file as stored.
             assert_eq!(bytes.load(Ordering::Relaxed), size as u64);
         }
-        let _ = std::fs::remove_dir(&dir);
-    }
-
-    fn tempfile_dir() -> std::path::PathBuf {
-        let d = std::env::temp_dir().join(format!("guildhall-blocks-{}", std::process::id()));
-        std::fs::create_dir_all(&d).unwrap();
-        d
     }
 }
