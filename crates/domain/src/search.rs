@@ -30,6 +30,12 @@ pub struct SearchRules {
     /// finding the best ones). Never below what the reachable pages
     /// (`MAX_PAGES` × `page_size`) need.
     pub max_counted: u32,
+    /// PostgreSQL ranks at most about this many candidates a query for
+    /// each source (the posts standing strongest for each word in their
+    /// title or tags, and the newest matches) instead of every match; a
+    /// query with fewer matches is ranked exactly. The embedded engine
+    /// prunes exactly and does not need it.
+    pub candidate_limit: u32,
 }
 
 /// Result pages a search can show (deeper pages are refused, as on most
@@ -50,6 +56,7 @@ impl Default for SearchRules {
             max_terms: 32,
             max_tags: 5,
             max_counted: 1_000,
+            candidate_limit: 1_000,
         }
     }
 }
@@ -82,6 +89,7 @@ impl SearchRules {
             max_tags: self.max_tags.clamp(1, 10),
             max_counted: self.max_counted.clamp(MAX_PAGES * page_size, 10_000_000),
             recency_weight: self.recency_weight.clamp(0.0, 1.0),
+            candidate_limit: self.candidate_limit.clamp(1, 1_000_000),
             ..self.clone()
         }
     }

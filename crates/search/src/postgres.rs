@@ -42,10 +42,46 @@ fn tag_lexeme(tag: &str) -> String {
     format!("t:{tag}")
 }
 
+/// A document as PostgreSQL keeps it: the `tsvector` literal, and its
+/// heads (table `search_heads`): each lexeme of its title and tags with
+/// how strongly the post stands for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analyzed {
+    pub tsv: String,
+    pub heads: Vec<(String, f32)>,
+}
+
 /// The `tsvector` literal of a document: title tokens weighted A, tag
 /// names B, body D; positions continue across the parts with a gap, so a
 /// phrase never spans title and body.
 pub fn tsvector(d: &Doc) -> String {
+    analyze(d).tsv
+}
+
+/// A post's impact for one of its lexemes: the occurrences weighted by
+/// field as `ts_rank` weighs them (title 1, tags and body relative to the
+/// title by the default boosts), with diminishing returns (the k-th
+/// counts 1/k²), times the post's standing (votes, acceptance). It orders
+/// candidates only; the ranking itself is computed with the rules in
+/// force when a query runs.
+fn impact(positions: &[(u32, char)], standing: f64) -> f32 {
+    let r = SearchRules::default();
+    let weight = |w: char| match w {
+        'A' => 1.0,
+        'B' => r.tag_boost / r.title_boost,
+        _ => 1.0 / r.title_boost,
+    };
+    let mut ws: Vec<f64> = positions.iter().map(|(_, w)| weight(*w)).collect();
+    ws.sort_by(|a, b| b.total_cmp(a));
+    let sum: f64 = ws
+        .iter()
+        .enumerate()
+        .map(|(k, w)| w / ((k + 1) * (k + 1)) as f64)
+        .sum();
+    (sum * standing) as f32
+}
+
+pub fn analyze(d: &Doc) -> Analyzed {
     let mut a = analyzer::analyzer();
     let mut lexemes: BTreeMap<String, Vec<(u32, char)>> = BTreeMap::new();
     let mut base = 1u32;
@@ -64,23 +100,74 @@ pub fn tsvector(d: &Doc) -> String {
     add(analyzer::tokens(&mut a, &d.title), 'A', &mut base);
     add(analyzer::tokens(&mut a, &d.tags.join(" ")), 'B', &mut base);
     add(analyzer::tokens(&mut a, &d.text), 'D', &mut base);
-    let mut out = String::new();
+    // Age plays no part: it changes by the hour, and the newest matches
+    // are candidates of their own.
+    let standing = SearchRules::default().rank_multiplier(d.score, d.accepted, 0);
+    let mut tsv = String::new();
+    let mut heads = Vec::new();
     for (lex, positions) in &lexemes {
-        quote(lex, &mut out);
-        out.push(':');
+        quote(lex, &mut tsv);
+        tsv.push(':');
         for (i, (p, w)) in positions.iter().enumerate() {
             if i > 0 {
-                out.push(',');
+                tsv.push(',');
             }
-            let _ = write!(out, "{p}{w}");
+            let _ = write!(tsv, "{p}{w}");
         }
-        out.push(' ');
+        tsv.push(' ');
+        if positions.iter().any(|(_, w)| *w != 'D') {
+            heads.push((lex.clone(), impact(positions, standing)));
+        }
     }
+    let tag_weight = SearchRules::default().tag_boost / SearchRules::default().title_boost;
     for t in &d.tags {
-        quote(&tag_lexeme(t), &mut out);
-        out.push(' ');
+        let lex = tag_lexeme(t);
+        quote(&lex, &mut tsv);
+        tsv.push(' ');
+        if !heads.iter().any(|(l, _)| *l == lex) {
+            heads.push((lex, (tag_weight * standing) as f32));
+        }
     }
-    out
+    Analyzed { tsv, heads }
+}
+
+/// A PostgreSQL array literal of texts (`{"a","b"}`), for binding a whole
+/// column of rows as one parameter.
+fn text_array(items: impl Iterator<Item = impl AsRef<str>>, out: &mut String) {
+    out.push('{');
+    for (i, it) in items.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        for c in it.as_ref().chars() {
+            match c {
+                '"' | '\\' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                '\0' => {}
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
+    out.push('}');
+}
+
+/// The lexemes whose heads give a query its candidates: every word of
+/// every group (phrases included: the phrase is checked on the candidates)
+/// and every tag.
+fn head_terms(p: &Plan) -> Vec<String> {
+    let mut terms: Vec<String> = Vec::new();
+    for g in &p.groups {
+        terms.extend(g.tokens.iter().cloned());
+        terms.extend(g.tag.iter().map(|t| tag_lexeme(t)));
+    }
+    terms.extend(p.tags.iter().map(|t| tag_lexeme(t)));
+    terms.sort();
+    terms.dedup();
+    terms
 }
 
 fn group_tsquery(g: &Group) -> Option<String> {
@@ -159,9 +246,11 @@ impl Postgres {
 
     pub async fn clear(&self) -> Result<(), SearchError> {
         let mut tx = self.store.begin().await?;
-        sqlx::query("DELETE FROM search_docs")
-            .execute(&mut *tx)
-            .await?;
+        for table in ["search_heads", "search_docs"] {
+            sqlx::query(&format!("DELETE FROM {table}"))
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -169,12 +258,29 @@ impl Postgres {
     pub async fn apply(&self, docs: &[Doc], remove: &[i64]) -> Result<(), SearchError> {
         // Analysis is CPU work: keep it off the async threads.
         let owned: Vec<Doc> = docs.to_vec();
-        let vectors = tokio::task::spawn_blocking(move || {
-            owned.iter().map(tsvector).collect::<Vec<String>>()
+        let analyzed = tokio::task::spawn_blocking(move || {
+            owned.iter().map(analyze).collect::<Vec<Analyzed>>()
         })
         .await
         .map_err(|e| SearchError::Other(e.to_string()))?;
         let mut tx = self.store.begin().await?;
+        let gone: Vec<i64> = remove
+            .iter()
+            .copied()
+            .chain(docs.iter().map(|d| d.id))
+            .collect();
+        for chunk in gone.chunks(BATCH * 10) {
+            let list = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            sqlx::query(&format!(
+                "DELETE FROM search_heads WHERE post_id IN ({list})"
+            ))
+            .execute(&mut *tx)
+            .await?;
+        }
         if !remove.is_empty() {
             let list = remove
                 .iter()
@@ -187,7 +293,7 @@ impl Postgres {
             .execute(&mut *tx)
             .await?;
         }
-        for (chunk, vecs) in docs.chunks(BATCH).zip(vectors.chunks(BATCH)) {
+        for (chunk, an) in docs.chunks(BATCH).zip(analyzed.chunks(BATCH)) {
             let mut sql = String::from(
                 "INSERT INTO search_docs (post_id, kind, question_id, author_id, score, answers, accepted, closed, created_at, tsv) VALUES ",
             );
@@ -217,7 +323,7 @@ impl Postgres {
                  accepted = excluded.accepted, closed = excluded.closed, created_at = excluded.created_at, tsv = excluded.tsv",
             );
             let mut q = sqlx::query(&sql);
-            for (d, v) in chunk.iter().zip(vecs) {
+            for (d, a) in chunk.iter().zip(an) {
                 q = q
                     .bind(d.id)
                     .bind(d.kind)
@@ -228,9 +334,46 @@ impl Postgres {
                     .bind(i64::from(d.accepted))
                     .bind(i64::from(d.closed))
                     .bind(d.created_at)
-                    .bind(v.clone());
+                    .bind(a.tsv.clone());
             }
             q.execute(&mut *tx).await?;
+            // The chunk's heads as three arrays, one parameter each.
+            let rows = || {
+                chunk
+                    .iter()
+                    .zip(an)
+                    .flat_map(|(d, a)| a.heads.iter().map(move |h| (d.id, h)))
+            };
+            if rows().next().is_none() {
+                continue;
+            }
+            let (mut ids, mut terms, mut impacts) =
+                (String::from("{"), String::new(), String::from("{"));
+            for (i, (id, (_, impact))) in rows().enumerate() {
+                if i > 0 {
+                    ids.push(',');
+                    impacts.push(',');
+                }
+                let _ = write!(ids, "{id}");
+                let _ = write!(
+                    impacts,
+                    "{}",
+                    if impact.is_finite() { *impact } else { 0.0 }
+                );
+            }
+            ids.push('}');
+            impacts.push('}');
+            text_array(rows().map(|(_, (t, _))| t), &mut terms);
+            sqlx::query(
+                "INSERT INTO search_heads (post_id, term, impact) \
+                 SELECT * FROM unnest(CAST($1 AS BIGINT[]), CAST($2 AS TEXT[]), CAST($3 AS REAL[])) \
+                 ON CONFLICT (post_id, term) DO UPDATE SET impact = excluded.impact",
+            )
+            .bind(ids)
+            .bind(terms)
+            .bind(impacts)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -244,8 +387,8 @@ impl Postgres {
         let (matches, rank) = tsqueries(p);
         let mut wh: Vec<String> = Vec::new();
         let mut binds: Vec<String> = Vec::new();
-        if let Some(m) = matches {
-            binds.push(m);
+        if let Some(m) = &matches {
+            binds.push(m.clone());
             wh.push(format!("d.tsv @@ CAST(${} AS tsquery)", binds.len()));
         }
         let relevance = match rank {
@@ -307,55 +450,87 @@ impl Postgres {
         if let Some(r) = &p.created {
             range("created_at", r, &mut wh);
         }
-        let order = match p.sort {
-            Sort::Relevance => "ranked DESC, d.post_id DESC",
-            Sort::Newest => "d.created_at DESC, d.post_id DESC",
-            Sort::Votes => "d.score DESC, ranked DESC, d.post_id DESC",
-        };
         let where_sql = if wh.is_empty() {
             String::new()
         } else {
             format!("WHERE {}", wh.join(" AND "))
         };
-        let sql = format!(
-            "SELECT d.post_id, ({relevance}) * {multiplier} AS ranked, COUNT(*) OVER () AS total
-             FROM search_docs d {where_sql} ORDER BY {order} LIMIT {} OFFSET {}",
-            p.limit, p.offset
+        let page = format!("LIMIT {} OFFSET {}", p.limit, p.offset);
+        let sql = match p.sort {
+            Sort::Newest => {
+                // No ranking: only the match query is bound.
+                binds.truncate(usize::from(matches.is_some()));
+                format!(
+                    "SELECT d.post_id FROM search_docs d {where_sql} \
+                 ORDER BY d.created_at DESC, d.post_id DESC {page}"
+                )
+            }
+            Sort::Relevance | Sort::Votes => {
+                // Candidates instead of every match: the newest matches,
+                // the best-voted when votes order or nothing else ranks,
+                // and each word's strongest posts. A query with fewer
+                // matches than the limit has them all among the newest.
+                let n = (rules.candidate_limit as usize).max(p.offset + p.limit);
+                let mut sources = vec![format!(
+                    "(SELECT d.post_id FROM search_docs d {where_sql} ORDER BY d.created_at DESC LIMIT {n})"
+                )];
+                if p.sort == Sort::Votes || !p.has_text() {
+                    sources.push(format!(
+                        "(SELECT d.post_id FROM search_docs d {where_sql} ORDER BY d.score DESC LIMIT {n})"
+                    ));
+                }
+                for term in head_terms(p) {
+                    binds.push(term);
+                    sources.push(format!(
+                        "(SELECT h.post_id FROM search_heads h WHERE h.term = ${} ORDER BY h.impact DESC LIMIT {n})",
+                        binds.len()
+                    ));
+                }
+                let order = if p.sort == Sort::Votes {
+                    "d.score DESC, ranked DESC, d.post_id DESC"
+                } else {
+                    "ranked DESC, d.post_id DESC"
+                };
+                // The candidates from heads are checked against the whole
+                // query here.
+                format!(
+                    "WITH c AS ({}) SELECT d.post_id, ({relevance}) * {multiplier} AS ranked \
+                     FROM c JOIN search_docs d ON d.post_id = c.post_id {} ORDER BY {order} {page}",
+                    sources.join(" UNION "),
+                    if where_sql.is_empty() { "" } else { &where_sql }
+                )
+            }
+        };
+        // Counted up to the same cap as the embedded engine, so both say
+        // the same thing, and never further: counting every match of a
+        // common word reads most of the table.
+        let cap = (rules.max_counted as usize).max(p.offset + p.limit);
+        let count_sql = format!(
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM search_docs d {where_sql} LIMIT {}) x",
+            cap + 1
         );
         let mut q = sqlx::query(&sql);
-        for b in binds {
-            q = q.bind(b);
+        for b in &binds {
+            q = q.bind(b.as_str());
         }
-        let rows = q.fetch_all(self.store.reader()).await?;
-        let mut total = 0u64;
-        let mut ids = Vec::with_capacity(rows.len());
-        for r in &rows {
-            ids.push(r.try_get::<i64, _>("post_id")?);
-            total = r.try_get::<i64, _>("total")? as u64;
+        let mut count = sqlx::query(&count_sql);
+        if let Some(m) = &matches {
+            count = count.bind(m.as_str());
         }
-        if rows.is_empty() && p.offset > 0 {
-            // Past the last page: count without a window.
-            total = self.count(&where_sql, p).await?;
-        }
-        // Counted up to the same cap as the embedded engine, so both say
-        // the same thing.
-        let cap = (rules.max_counted as usize).max(p.offset + p.limit);
+        let (rows, counted) = tokio::try_join!(
+            q.fetch_all(self.store.reader()),
+            count.fetch_one(self.store.reader())
+        )?;
+        let ids = rows
+            .iter()
+            .map(|r| r.try_get::<i64, _>("post_id"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let total = counted.try_get::<i64, _>("n")? as usize;
         Ok(Found {
-            total: (total as usize).min(cap),
-            more: total as usize > cap,
+            total: total.min(cap),
+            more: total > cap,
             ids,
         })
-    }
-
-    async fn count(&self, where_sql: &str, p: &Plan) -> Result<u64, SearchError> {
-        let (matches, _) = tsqueries(p);
-        let q = format!("SELECT COUNT(*) AS n FROM search_docs d {where_sql}");
-        let mut query = sqlx::query(&q);
-        if let Some(m) = matches {
-            query = query.bind(m);
-        }
-        let n: i64 = query.fetch_one(self.store.reader()).await?.try_get("n")?;
-        Ok(n as u64)
     }
 }
 
@@ -392,5 +567,49 @@ mod tests {
             optional: false,
         };
         assert_eq!(group_tsquery(&g).unwrap(), "(('a''b' <-> 'c') | 't:x')");
+    }
+
+    #[test]
+    fn heads_are_title_and_tag_lexemes_with_their_impact() {
+        let d = Doc {
+            id: 1,
+            kind: 1,
+            question_id: 1,
+            author_id: 1,
+            title: "Tom's pool".into(),
+            text: "pool of 连接".into(),
+            tags: vec!["c++".into()],
+            score: 0,
+            answers: 0,
+            accepted: false,
+            closed: false,
+            created_at: 0,
+        };
+        let heads = |d: &Doc| -> Vec<(String, f32)> { analyze(d).heads };
+        let h = heads(&d);
+        let names: Vec<&str> = h.iter().map(|(t, _)| t.as_str()).collect();
+        // Body-only lexemes ("of", "连接") have no head.
+        assert_eq!(names, ["c++", "pool", "s", "tom", "t:c++"]);
+        let of = |h: &[(String, f32)], t: &str| h.iter().find(|(l, _)| l == t).unwrap().1;
+        // Title once (1) plus body once as the second occurrence: 1 + (1/3)/4.
+        assert!((of(&h, "pool") - (1.0 + 1.0 / 12.0)).abs() < 1e-6);
+        // A tag name weighs tag_boost / title_boost = 2/3.
+        assert!((of(&h, "c++") - 2.0 / 3.0).abs() < 1e-6);
+        assert!((of(&h, "t:c++") - 2.0 / 3.0).abs() < 1e-6);
+        // Standing scales every head: score 3 gives 1 + 0.25 ln 4; accepted 1.3.
+        let voted = heads(&Doc {
+            score: 3,
+            accepted: true,
+            ..d.clone()
+        });
+        let standing = (1.0 + 0.25 * 4f64.ln()) * 1.3;
+        assert!((f64::from(of(&voted, "tom")) - standing).abs() < 1e-5);
+    }
+
+    #[test]
+    fn text_arrays_escape_quotes_and_backslashes() {
+        let mut out = String::new();
+        text_array(["a", "b\"c", "d\\e", "f\0"].iter(), &mut out);
+        assert_eq!(out, r#"{"a","b\"c","d\\e","f"}"#);
     }
 }

@@ -97,6 +97,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 12,
+        name: "search_heads",
+        sql: "",
+        sqlite: "",
+        postgres: include_str!("../migrations/0012_search_heads.postgres.sql"),
+    },
 ];
 
 fn dialect(m: &Migration, backend: Backend) -> String {

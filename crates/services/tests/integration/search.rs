@@ -669,3 +669,88 @@ on_both!(counts_stop_at_the_cap, |app: App| async move {
     let deeper = index.search(&plan(2), &rules).await.unwrap();
     assert_eq!((deeper.total, deeper.more), (4, true));
 });
+
+// PostgreSQL ranks a bounded set of candidates (the newest matches and
+// each word's strongest posts) instead of every match. With a limit far
+// below the matches, the best match — the one post with the word in its
+// title, older than all the others — must still come first, on both
+// engines (the embedded one prunes exactly and ignores the limit).
+on_both!(
+    a_candidate_limit_keeps_the_best_match,
+    |app: App| async move {
+        let a = world(&app).await;
+        app.create_tag(&a, "lighthouses", "").await.unwrap();
+        let asker = user(&app, "asker").await;
+        let ask = |title: &str, body: &str| QuestionForm {
+            title: title.to_string(),
+            body: body.to_string(),
+            tags: "lighthouses".to_string(),
+        };
+        let best = app
+            .ask(
+                &asker,
+                &ask(
+                    "Rotating a foghorn keeper roster",
+                    "Who keeps the foghorn running through the winter storms?",
+                ),
+            )
+            .await
+            .unwrap();
+        let mut others = Vec::new();
+        for i in 0..8 {
+            let body = format!(
+            "Notes number {i} about coastal towers mention the foghorn once, among many other things."
+        );
+            others.push(
+                app.ask(
+                    &asker,
+                    &ask(&format!("Coastal tower notes, part {i}"), &body),
+                )
+                .await
+                .unwrap(),
+            );
+        }
+        // A day older than the rest, so it is not among the newest matches.
+        app.store
+            .exec_raw_for_test(&format!(
+                "UPDATE posts SET created_at = created_at - 86400 WHERE id = {best}"
+            ))
+            .await
+            .unwrap();
+        let index = guildhall_search::SearchIndex::open(
+            app.store.clone(),
+            &guildhall_search::IndexConfig::default(),
+        )
+        .unwrap();
+        index.rebuild(&|_, _| {}).await.unwrap();
+        let query = guildhall_search::query::parse(
+            "foghorn",
+            guildhall_search::query::Limits {
+                max_terms: 32,
+                max_tags: 5,
+            },
+        );
+        let plan = guildhall_search::plan::plan(guildhall_search::plan::PlanInput {
+            query: &query,
+            resolved: &Default::default(),
+            sort: Default::default(),
+            offset: 0,
+            limit: 3,
+            now: 2_000_000_000,
+        });
+        let exact = index
+            .search(&plan, &guildhall_domain::search::SearchRules::default())
+            .await
+            .unwrap();
+        let rules = guildhall_domain::search::SearchRules {
+            candidate_limit: 2,
+            ..Default::default()
+        };
+        let bounded = index.search(&plan, &rules).await.unwrap();
+        assert_eq!(exact.ids[0], best, "{exact:?}");
+        assert_eq!(bounded.ids[0], best, "{bounded:?}");
+        // The count is not bounded by the candidates.
+        assert_eq!((bounded.total, bounded.more), (9, false));
+        assert!(bounded.ids[1..].iter().all(|id| others.contains(id)));
+    }
+);
