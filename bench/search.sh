@@ -7,7 +7,8 @@
 #     BENCH_CLIENTS concurrent clients, through the service layer,
 #   - in the same run, on the same database, SQL LIKE (Apache Answer's
 #     default search) for the same words.
-# On PostgreSQL too when BENCH_SEARCH_PG=1 (search_docs rebuild + the same queries).
+# On PostgreSQL too when BENCH_SEARCH_PG=1 (search_docs rebuild + the same queries);
+# BENCH_SEARCH_SQLITE=0 leaves SQLite out.
 # The query part runs BENCH_RUNS times (default 3); medians are printed last.
 #   bench/search.sh 2>&1 | tee bench/results/$(date -u +%F)-search.txt
 source "$(dirname "$0")/lib.sh"
@@ -36,10 +37,10 @@ bench_backend() {
   [ "$name" = postgres ] && n="${BENCH_PG_RUNS:-1}"
   : > "$runs"
   for i in $(seq 1 "$n"); do
-    local like=0
-    [ "$i" = 1 ] && like="$LIKE_QUERIES"
-    "$BIN" "${db_args[@]}" search bench --clients "$CLIENTS" --queries "$QUERIES" --like-queries "$like" 2>&1 \
-      | grep -v "INFO\|WARN" | { [ "$i" = 1 ] && cat || grep -v "^like\|^LIKE"; } | sed "s/^/$name run $i: /" | tee -a "$runs"
+    local like=0 agree=0
+    [ "$i" = 1 ] && like="$LIKE_QUERIES" && agree="${BENCH_AGREEMENT_QUERIES:-20}"
+    "$BIN" "${db_args[@]}" search bench --clients "$CLIENTS" --queries "$QUERIES" --like-queries "$like" --agreement-queries "$agree" 2>&1 \
+      | grep -v "INFO\|WARN" | { [ "$i" = 1 ] && cat || grep -v "^like\|^LIKE\|^agreement"; } | sed "s/^/$name run $i: /" | tee -a "$runs"
   done
   python3 - "$runs" "$name" <<'PY'
 import sys, statistics, collections
@@ -54,14 +55,16 @@ PY
   rm -f "$runs"
 }
 
-rm -rf "$WORK/search-sqlite"
-bench_backend sqlite --data-dir "$WORK/search-sqlite"
-echo "sqlite database: $(du -sh "$WORK/search-sqlite/guildhall.db" | cut -f1), index: $(du -sh "$WORK/search-sqlite/search" | cut -f1)"
-rm -rf "$WORK/search-sqlite"
+if [ "${BENCH_SEARCH_SQLITE:-1}" = 1 ]; then
+  rm -rf "$WORK/search-sqlite"
+  bench_backend sqlite --data-dir "$WORK/search-sqlite"
+  echo "sqlite database: $(du -sh "$WORK/search-sqlite/guildhall.db" | cut -f1), index: $(du -sh "$WORK/search-sqlite/search" | cut -f1)"
+  rm -rf "$WORK/search-sqlite"
+fi
 
 if [ "${BENCH_SEARCH_PG:-0}" = 1 ]; then
   start_pg
   trap stop_pg EXIT
   bench_backend postgres --database-url "$PG_URL/postgres"
-  echo "postgres search_docs: $($PG_AS psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atc "SELECT pg_size_pretty(pg_total_relation_size('search_docs'))")"
+  echo "postgres search_docs: $($PG_AS psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atc "SELECT pg_size_pretty(pg_total_relation_size('search_docs'))"), search_heads: $($PG_AS psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atc "SELECT pg_size_pretty(pg_total_relation_size('search_heads'))")"
 fi

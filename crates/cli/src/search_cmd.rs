@@ -33,6 +33,10 @@ pub enum SearchAction {
         /// Queries for the LIKE reference (it is slow).
         #[arg(long, default_value_t = 40)]
         like_queries: usize,
+        /// Queries per class whose first page is compared with the exact
+        /// ranking (every match ranked), one at a time after the timed part.
+        #[arg(long, default_value_t = 20)]
+        agreement_queries: usize,
     },
 }
 
@@ -113,7 +117,8 @@ pub async fn run(app: App, action: SearchAction) -> anyhow::Result<()> {
             clients,
             queries,
             like_queries,
-        } => bench(app, clients, queries, like_queries).await,
+            agreement_queries,
+        } => bench(app, clients, queries, like_queries, agreement_queries).await,
     }
 }
 
@@ -160,7 +165,13 @@ where
     Ok(all)
 }
 
-async fn bench(app: App, clients: usize, n: usize, like_n: usize) -> anyhow::Result<()> {
+async fn bench(
+    app: App,
+    clients: usize,
+    n: usize,
+    like_n: usize,
+    agreement_n: usize,
+) -> anyhow::Result<()> {
     app.search_check()
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -237,6 +248,45 @@ async fn bench(app: App, clients: usize, n: usize, like_n: usize) -> anyhow::Res
         );
         if class == "word" {
             medians.push(percentile(&times, 0.5));
+        }
+    }
+    // How much of each first page the candidate limit changes: the same
+    // queries with every match ranked. (The embedded engine prunes
+    // exactly, so it agrees fully by construction.)
+    if agreement_n > 0 {
+        let rules = app.settings().search.clone();
+        let exact = app.with_search_rules(guildhall_domain::search::SearchRules {
+            candidate_limit: u32::MAX,
+            ..rules.clone()
+        });
+        println!("agreement\tclass\tqueries\tshare_of_first_page_as_exact");
+        for (class, qs) in [
+            ("word", &words),
+            ("phrase", &phrases),
+            ("operators", &operators),
+        ] {
+            let step = qs.len().checked_div(agreement_n).unwrap_or(1).max(1);
+            let (mut same, mut all, mut asked) = (0usize, 0usize, 0usize);
+            for q in qs.iter().step_by(step).take(agreement_n) {
+                let ids = |r: guildhall_services::search::SearchResults| -> Vec<i64> {
+                    r.hits.iter().map(|h| h.id).collect()
+                };
+                let want = ids(exact
+                    .search(None, q, None, 1)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?);
+                let got = ids(app
+                    .search(None, q, None, 1)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?);
+                same += want.iter().filter(|id| got.contains(id)).count();
+                all += want.len();
+                asked += 1;
+            }
+            println!(
+                "agreement\t{class}\t{asked}\t{:.1}%",
+                100.0 * same as f64 / all.max(1) as f64
+            );
         }
     }
     // The reference: SQL LIKE on the same database (see `like_search`).

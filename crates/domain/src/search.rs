@@ -89,7 +89,7 @@ impl SearchRules {
             max_tags: self.max_tags.clamp(1, 10),
             max_counted: self.max_counted.clamp(MAX_PAGES * page_size, 10_000_000),
             recency_weight: self.recency_weight.clamp(0.0, 1.0),
-            candidate_limit: self.candidate_limit.clamp(1, 1_000_000),
+            candidate_limit: self.candidate_limit.max(1),
             ..self.clone()
         }
     }

@@ -173,6 +173,17 @@ impl App {
         *self.settings.write().expect("settings lock") = Arc::new(s);
     }
 
+    /// The same app with other search rules in force, in memory only and
+    /// for the returned handle only (the search benchmark compares bounded
+    /// with exact ranking on one database).
+    pub fn with_search_rules(&self, rules: guildhall_domain::search::SearchRules) -> App {
+        let mut s = (*self.settings()).clone();
+        s.search = rules;
+        let mut app = self.clone();
+        app.settings = Arc::new(RwLock::new(Arc::new(s)));
+        app
+    }
+
     /// Re-read settings from the database (other app nodes may have changed them).
     pub async fn reload_settings(&self) -> Result<()> {
         let s = self.store.load_settings().await?;
