@@ -290,6 +290,9 @@ async fn bench(
         }
     }
     // The reference: SQL LIKE on the same database (see `like_search`).
+    if like_n == 0 {
+        return Ok(());
+    }
     let store = app.store.clone();
     let like_words: Vec<String> = words.iter().take(like_n).cloned().collect();
     let started = Instant::now();

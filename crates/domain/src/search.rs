@@ -56,7 +56,7 @@ impl Default for SearchRules {
             max_terms: 32,
             max_tags: 5,
             max_counted: 1_000,
-            candidate_limit: 1_000,
+            candidate_limit: 500,
         }
     }
 }

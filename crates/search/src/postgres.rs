@@ -455,82 +455,113 @@ impl Postgres {
         } else {
             format!("WHERE {}", wh.join(" AND "))
         };
-        let page = format!("LIMIT {} OFFSET {}", p.limit, p.offset);
-        let sql = match p.sort {
-            Sort::Newest => {
-                // No ranking: only the match query is bound.
-                binds.truncate(usize::from(matches.is_some()));
-                format!(
-                    "SELECT d.post_id FROM search_docs d {where_sql} \
-                 ORDER BY d.created_at DESC, d.post_id DESC {page}"
-                )
-            }
-            Sort::Relevance | Sort::Votes => {
-                // Candidates instead of every match: the newest matches,
-                // the best-voted when votes order or nothing else ranks,
-                // and each word's strongest posts. A query with fewer
-                // matches than the limit has them all among the newest.
-                let n = (rules.candidate_limit as usize).max(p.offset + p.limit);
-                let mut sources = vec![format!(
-                    "(SELECT d.post_id FROM search_docs d {where_sql} ORDER BY d.created_at DESC LIMIT {n})"
-                )];
-                if p.sort == Sort::Votes || !p.has_text() {
-                    sources.push(format!(
-                        "(SELECT d.post_id FROM search_docs d {where_sql} ORDER BY d.score DESC LIMIT {n})"
-                    ));
-                }
-                for term in head_terms(p) {
-                    binds.push(term);
-                    sources.push(format!(
-                        "(SELECT h.post_id FROM search_heads h WHERE h.term = ${} ORDER BY h.impact DESC LIMIT {n})",
-                        binds.len()
-                    ));
-                }
-                let order = if p.sort == Sort::Votes {
-                    "d.score DESC, ranked DESC, d.post_id DESC"
-                } else {
-                    "ranked DESC, d.post_id DESC"
-                };
-                // The candidates from heads are checked against the whole
-                // query here.
-                format!(
-                    "WITH c AS ({}) SELECT d.post_id, ({relevance}) * {multiplier} AS ranked \
-                     FROM c JOIN search_docs d ON d.post_id = c.post_id {} ORDER BY {order} {page}",
-                    sources.join(" UNION "),
-                    if where_sql.is_empty() { "" } else { &where_sql }
-                )
-            }
-        };
-        // Counted up to the same cap as the embedded engine, so both say
-        // the same thing, and never further: counting every match of a
-        // common word reads most of the table.
+        // Counted first, up to the same cap as the embedded engine (so both
+        // say the same thing) and never further: counting every match of a
+        // common word reads most of the table. The count also decides how
+        // the page is found.
         let cap = (rules.max_counted as usize).max(p.offset + p.limit);
         let count_sql = format!(
             "SELECT COUNT(*) AS n FROM (SELECT 1 FROM search_docs d {where_sql} LIMIT {}) x",
             cap + 1
         );
-        let mut q = sqlx::query(&sql);
-        for b in &binds {
-            q = q.bind(b.as_str());
-        }
-        let mut count = sqlx::query(&count_sql);
+        let mut count = sqlx::query(&count_sql).persistent(false);
         if let Some(m) = &matches {
             count = count.bind(m.as_str());
         }
-        let (rows, counted) = tokio::try_join!(
-            q.fetch_all(self.store.reader()),
-            count.fetch_one(self.store.reader())
-        )?;
-        let ids = rows
-            .iter()
-            .map(|r| r.try_get::<i64, _>("post_id"))
-            .collect::<Result<Vec<_>, _>>()?;
-        let total = counted.try_get::<i64, _>("n")? as usize;
-        Ok(Found {
+        let total = count
+            .fetch_one(self.store.reader())
+            .await?
+            .try_get::<i64, _>("n")? as usize;
+        let found = |ids: Vec<i64>| Found {
             total: total.min(cap),
             more: total > cap,
             ids,
-        })
+        };
+        if total <= p.offset {
+            return Ok(found(Vec::new()));
+        }
+        let page = format!("LIMIT {} OFFSET {}", p.limit, p.offset);
+        if p.sort == Sort::Newest {
+            // No ranking: only the match query is bound.
+            binds.truncate(usize::from(matches.is_some()));
+            let sql = format!(
+                "SELECT d.post_id FROM search_docs d {where_sql} \
+                 ORDER BY d.created_at DESC, d.post_id DESC {page}"
+            );
+            return Ok(found(self.ids(&sql, &binds).await?));
+        }
+        let order = if p.sort == Sort::Votes {
+            "d.score DESC, ranked DESC, d.post_id DESC"
+        } else {
+            "ranked DESC, d.post_id DESC"
+        };
+        let n = (rules.candidate_limit as usize).max(p.offset + p.limit);
+        // Few matches: rank them all.
+        if total <= n {
+            let sql = format!(
+                "SELECT d.post_id, ({relevance}) * {multiplier} AS ranked \
+                 FROM search_docs d {where_sql} ORDER BY {order} {page}"
+            );
+            return Ok(found(self.ids(&sql, &binds).await?));
+        }
+        // Many: rank candidates, each source bounded by `n` rows read
+        // whatever the words: each word's strongest posts (heads), the
+        // matches among the newest posts, and among the best-voted when
+        // votes order or nothing else ranks. (Asking PostgreSQL for "the n
+        // newest matches" instead reads every match when it underestimates
+        // how many there are, as it does for words that always come
+        // together.)
+        let window = |col: &str| {
+            format!(
+                "(SELECT d.post_id FROM (SELECT * FROM search_docs ORDER BY {col} DESC LIMIT {n}) d {where_sql})"
+            )
+        };
+        let mut sources = vec![window("created_at")];
+        if p.sort == Sort::Votes || !p.has_text() {
+            sources.push(window("score"));
+        }
+        for term in head_terms(p) {
+            binds.push(term);
+            sources.push(format!(
+                "(SELECT h.post_id FROM search_heads h WHERE h.term = ${} ORDER BY h.impact DESC LIMIT {n})",
+                binds.len()
+            ));
+        }
+        // Candidates from heads are checked against the whole query here.
+        let ranked = |sources: &[String]| {
+            format!(
+                "WITH c AS ({}) SELECT d.post_id, ({relevance}) * {multiplier} AS ranked \
+                 FROM c JOIN search_docs d ON d.post_id = c.post_id {where_sql} ORDER BY {order} {page}",
+                sources.join(" UNION ")
+            )
+        };
+        let ids = self.ids(&ranked(&sources), &binds).await?;
+        if ids.len() >= p.limit.min(total - p.offset) {
+            return Ok(found(ids));
+        }
+        // Too few candidates matched (matches that are old, and not in a
+        // title, or a filter that leaves few): the newest matches instead
+        // of the newest posts.
+        sources[0] = format!(
+            "(SELECT d.post_id FROM search_docs d {where_sql} ORDER BY d.created_at DESC LIMIT {n})"
+        );
+        Ok(found(self.ids(&ranked(&sources), &binds).await?))
+    }
+
+    /// Runs a query whose rows have a `post_id`. Not prepared for reuse: a
+    /// reused statement gets a generic plan after a few runs, one plan for
+    /// every word, and the best plan depends on how common a word is. An
+    /// unnamed statement is planned with its parameters.
+    async fn ids(&self, sql: &str, binds: &[String]) -> Result<Vec<i64>, SearchError> {
+        let mut q = sqlx::query(sql).persistent(false);
+        for b in binds {
+            q = q.bind(b.as_str());
+        }
+        let rows = q.fetch_all(self.store.reader()).await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get::<i64, _>("post_id"))
+            .collect::<Result<Vec<_>, _>>()?)
     }
 }
 

@@ -681,39 +681,44 @@ on_both!(
         let a = world(&app).await;
         app.create_tag(&a, "lighthouses", "").await.unwrap();
         let asker = user(&app, "asker").await;
-        let ask = |title: &str, body: &str| QuestionForm {
-            title: title.to_string(),
-            body: body.to_string(),
+        let ask = |title: String, body: String| QuestionForm {
+            title,
+            body,
             tags: "lighthouses".to_string(),
         };
         let best = app
             .ask(
                 &asker,
                 &ask(
-                    "Rotating a foghorn keeper roster",
-                    "Who keeps the foghorn running through the winter storms?",
+                    "Rotating a foghorn keeper roster".into(),
+                    "Who keeps the foghorn running through the winter storms?".into(),
                 ),
             )
             .await
             .unwrap();
+        // Posts with a word only in their bodies.
+        let mut lanterns = Vec::new();
+        for i in 0..4 {
+            let (title, body) = (
+                format!("Supply ledger entry {i}"),
+                format!("Brass lanterns, batch {i}, were cleaned and refilled."),
+            );
+            lanterns.push(app.ask(&asker, &ask(title, body)).await.unwrap());
+        }
         let mut others = Vec::new();
         for i in 0..8 {
-            let body = format!(
-            "Notes number {i} about coastal towers mention the foghorn once, among many other things."
+            let (title, body) = (
+            format!("Coastal tower notes, part {i}"),
+            format!("Notes number {i} about coastal towers mention the foghorn once, among other things."),
         );
-            others.push(
-                app.ask(
-                    &asker,
-                    &ask(&format!("Coastal tower notes, part {i}"), &body),
-                )
-                .await
-                .unwrap(),
-            );
+            others.push(app.ask(&asker, &ask(title, body)).await.unwrap());
         }
-        // A day older than the rest, so it is not among the newest matches.
+        // A day older than the rest, so none is among the newest posts.
+        let old: Vec<String> = lanterns.iter().chain([&best]).map(i64::to_string).collect();
         app.store
             .exec_raw_for_test(&format!(
-                "UPDATE posts SET created_at = created_at - 86400 WHERE id = {best}"
+                "UPDATE posts SET created_at = created_at - 86400 WHERE id IN ({})",
+                old.join(", ")
             ))
             .await
             .unwrap();
@@ -723,34 +728,43 @@ on_both!(
         )
         .unwrap();
         index.rebuild(&|_, _| {}).await.unwrap();
-        let query = guildhall_search::query::parse(
-            "foghorn",
-            guildhall_search::query::Limits {
-                max_terms: 32,
-                max_tags: 5,
-            },
-        );
-        let plan = guildhall_search::plan::plan(guildhall_search::plan::PlanInput {
-            query: &query,
-            resolved: &Default::default(),
-            sort: Default::default(),
-            offset: 0,
-            limit: 3,
-            now: 2_000_000_000,
-        });
-        let exact = index
-            .search(&plan, &guildhall_domain::search::SearchRules::default())
-            .await
-            .unwrap();
-        let rules = guildhall_domain::search::SearchRules {
+        let search = |word: &'static str, rules: guildhall_domain::search::SearchRules| {
+            let index = &index;
+            async move {
+                let query = guildhall_search::query::parse(
+                    word,
+                    guildhall_search::query::Limits {
+                        max_terms: 32,
+                        max_tags: 5,
+                    },
+                );
+                let plan = guildhall_search::plan::plan(guildhall_search::plan::PlanInput {
+                    query: &query,
+                    resolved: &Default::default(),
+                    sort: Default::default(),
+                    offset: 0,
+                    limit: 3,
+                    now: 2_000_000_000,
+                });
+                index.search(&plan, &rules).await.unwrap()
+            }
+        };
+        let bounded = guildhall_domain::search::SearchRules {
             candidate_limit: 2,
             ..Default::default()
         };
-        let bounded = index.search(&plan, &rules).await.unwrap();
+        let exact = search("foghorn", Default::default()).await;
         assert_eq!(exact.ids[0], best, "{exact:?}");
-        assert_eq!(bounded.ids[0], best, "{bounded:?}");
+        // The newest posts are three of the others; the heads bring the best.
+        let r = search("foghorn", bounded.clone()).await;
+        assert_eq!(r.ids[0], best, "{r:?}");
+        assert!(r.ids[1..].iter().all(|id| others.contains(id)), "{r:?}");
         // The count is not bounded by the candidates.
-        assert_eq!((bounded.total, bounded.more), (9, false));
-        assert!(bounded.ids[1..].iter().all(|id| others.contains(id)));
+        assert_eq!((r.total, r.more), (9, false));
+        // No candidate matches (not in a title, not among the newest posts):
+        // the newest matches are ranked instead, and the page is still full.
+        let r = search("lanterns", bounded).await;
+        assert_eq!((r.ids.len(), r.total), (3, 4), "{r:?}");
+        assert!(r.ids.iter().all(|id| lanterns.contains(id)), "{r:?}");
     }
 );
