@@ -235,7 +235,7 @@ impl SearchIndex {
         let total = self.store.count_indexable().await? as u64;
         match &self.engine {
             Engine::Embedded(e) => e.clear()?,
-            Engine::Postgres(p) => p.clear().await?,
+            Engine::Postgres(p) => p.begin_rebuild().await?,
         }
         let mut after = 0;
         let mut done = 0u64;
@@ -254,11 +254,14 @@ impl SearchIndex {
             done += n;
             progress(done, total);
         }
-        if let Engine::Embedded(e) = &self.engine {
-            let e = e.clone();
-            tokio::task::spawn_blocking(move || e.commit().and_then(|_| e.merge_all()))
-                .await
-                .map_err(|e| SearchError::Other(e.to_string()))??;
+        match &self.engine {
+            Engine::Embedded(e) => {
+                let e = e.clone();
+                tokio::task::spawn_blocking(move || e.commit().and_then(|_| e.merge_all()))
+                    .await
+                    .map_err(|e| SearchError::Other(e.to_string()))??;
+            }
+            Engine::Postgres(p) => p.end_rebuild().await?,
         }
         if let Some(upto) = upto {
             self.store.search_outbox_done(upto).await?;

@@ -255,6 +255,31 @@ impl Postgres {
         Ok(())
     }
 
+    /// Empties the tables for a rebuild and sets their secondary indexes
+    /// aside (the GIN index and the heads' ranking index are built once at
+    /// the end, sorted, instead of row by row; a rebuild killed half-way
+    /// gets them back at the next start, see `restore_indexes`).
+    pub async fn begin_rebuild(&self) -> Result<(), SearchError> {
+        self.clear().await?;
+        self.store
+            .defer_indexes(&["search_docs", "search_heads"])
+            .await?;
+        Ok(())
+    }
+
+    /// Builds the indexes set aside and refreshes the planner's
+    /// statistics, which decide between reading an index and walking the
+    /// newest posts.
+    pub async fn end_rebuild(&self) -> Result<(), SearchError> {
+        self.store.restore_indexes().await?;
+        let mut tx = self.store.begin().await?;
+        sqlx::query("ANALYZE search_docs, search_heads")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn apply(&self, docs: &[Doc], remove: &[i64]) -> Result<(), SearchError> {
         // Analysis is CPU work: keep it off the async threads.
         let owned: Vec<Doc> = docs.to_vec();
