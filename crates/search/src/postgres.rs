@@ -97,17 +97,9 @@ pub fn analyze(d: &Doc) -> Analyzed {
         }
         *base = (*base + last + 2).min(MAX_POSITION);
     };
-    let title = analyzer::tokens(&mut a, &d.title);
-    let body = analyzer::tokens(&mut a, &d.text);
-    let (title_pairs, body_pairs) = (pairs(&title), pairs(&body));
-    let at = base;
-    add(title, 'A', &mut base);
-    // Pairs sit at their first word's position, beside the words.
-    add(title_pairs, 'A', &mut at.clone());
+    add(analyzer::tokens(&mut a, &d.title), 'A', &mut base);
     add(analyzer::tokens(&mut a, &d.tags.join(" ")), 'B', &mut base);
-    let at = base;
-    add(body, 'D', &mut base);
-    add(body_pairs, 'D', &mut at.clone());
+    add(analyzer::tokens(&mut a, &d.text), 'D', &mut base);
     // Age plays no part: it changes by the hour, and the newest matches
     // are candidates of their own.
     let standing = SearchRules::default().rank_multiplier(d.score, d.accepted, 0);
@@ -164,16 +156,12 @@ fn text_array(items: impl Iterator<Item = impl AsRef<str>>, out: &mut String) {
 }
 
 /// The lexemes whose heads give a query its candidates: every word of
-/// every group (a phrase's pairs of words) and every tag; candidates are
-/// checked against the whole query.
+/// every group (phrases included: the phrase is checked on the candidates)
+/// and every tag.
 fn head_terms(p: &Plan) -> Vec<String> {
     let mut terms: Vec<String> = Vec::new();
     for g in &p.groups {
-        if g.phrase && g.tokens.len() >= 2 {
-            terms.extend(phrase_pairs(g));
-        } else {
-            terms.extend(g.tokens.iter().cloned());
-        }
+        terms.extend(g.tokens.iter().cloned());
         terms.extend(g.tag.iter().map(|t| tag_lexeme(t)));
     }
     terms.extend(p.tags.iter().map(|t| tag_lexeme(t)));
@@ -182,62 +170,14 @@ fn head_terms(p: &Plan) -> Vec<String> {
     terms
 }
 
-/// A pair of consecutive words as one lexeme (analysis never produces the
-/// separator), as the embedded index's pair fields have them.
-fn pair(a: &str, b: &str) -> String {
-    format!("{a}\u{1f}{b}")
-}
-
-/// Consecutive words of a field (a dropped token leaves a gap in the
-/// positions, which no pair bridges, as no phrase does).
-fn pairs(tokens: &[Tok]) -> Vec<Tok> {
-    tokens
-        .windows(2)
-        .filter(|w| w[1].position == w[0].position + 1)
-        .map(|w| Tok {
-            text: pair(&w[0].text, &w[1].text),
-            position: w[0].position,
-            from: w[0].from,
-            to: w[1].to,
-        })
-        .collect()
-}
-
-/// A phrase's pairs: each is one index lookup, where `a <-> b` makes
-/// PostgreSQL read every post that has both words to check positions.
-fn phrase_pairs(g: &Group) -> Vec<String> {
-    g.tokens.windows(2).map(|w| pair(&w[0], &w[1])).collect()
-}
-
 fn group_tsquery(g: &Group) -> Option<String> {
     let mut parts = Vec::new();
-    if g.phrase && g.tokens.len() >= 2 {
-        // Two words: their pair is the phrase. More: every pair, and the
-        // words in order (pairs alone could lie apart).
-        let mut s = String::from("(");
-        for (i, p) in phrase_pairs(g).iter().enumerate() {
-            if i > 0 {
-                s.push_str(" & ");
-            }
-            quote(p, &mut s);
-        }
-        if g.tokens.len() > 2 {
-            s.push_str(" & (");
-            for (i, t) in g.tokens.iter().enumerate() {
-                if i > 0 {
-                    s.push_str(" <-> ");
-                }
-                quote(t, &mut s);
-            }
-            s.push(')');
-        }
-        s.push(')');
-        parts.push(s);
-    } else if !g.tokens.is_empty() {
+    if !g.tokens.is_empty() {
+        let sep = if g.phrase { " <-> " } else { " & " };
         let mut s = String::from("(");
         for (i, t) in g.tokens.iter().enumerate() {
             if i > 0 {
-                s.push_str(" & ");
+                s.push_str(sep);
             }
             quote(t, &mut s);
         }
@@ -654,9 +594,9 @@ impl Postgres {
 mod tests {
     use super::*;
 
-    /// A title, a body sharing one word with it, and a tag.
-    fn toms_pool() -> Doc {
-        Doc {
+    #[test]
+    fn literals_quote_and_weight() {
+        let d = Doc {
             id: 1,
             kind: 1,
             question_id: 1,
@@ -669,19 +609,12 @@ mod tests {
             accepted: false,
             closed: false,
             created_at: 0,
-        }
-    }
-
-    #[test]
-    fn literals_quote_and_weight() {
-        let d = toms_pool();
+        };
         let v = tsvector(&d);
-        // Title 1–3 (A), tags from 5 (B), body from 7 (D); each pair of
-        // consecutive words at its first word's position.
+        // Title 1–3 (A), tags from 5 (B), body from 7 (D).
         assert_eq!(
             v,
-            "'c++':5B 'of':8D 'of\u{1f}连接':8D 'pool':3A,7D 'pool\u{1f}of':7D 's':2A \
-             's\u{1f}pool':2A 'tom':1A 'tom\u{1f}s':1A '连接':9D 't:c++' "
+            "'c++':5B 'of':8D 'pool':3A,7D 's':2A 'tom':1A '连接':9D 't:c++' "
         );
         let g = Group {
             tokens: vec!["a'b".into(), "c".into()],
@@ -689,38 +622,30 @@ mod tests {
             tag: Some("x".into()),
             optional: false,
         };
-        // A two-word phrase is its pair; a longer one its pairs and order.
-        assert_eq!(group_tsquery(&g).unwrap(), "(('a''b\u{1f}c') | 't:x')");
-        let g = Group {
-            tokens: vec!["a".into(), "b".into(), "c".into()],
-            tag: None,
-            ..g
-        };
-        assert_eq!(
-            group_tsquery(&g).unwrap(),
-            "(('a\u{1f}b' & 'b\u{1f}c' & ('a' <-> 'b' <-> 'c')))"
-        );
+        assert_eq!(group_tsquery(&g).unwrap(), "(('a''b' <-> 'c') | 't:x')");
     }
 
     #[test]
     fn heads_are_title_and_tag_lexemes_with_their_impact() {
-        let d = toms_pool();
+        let d = Doc {
+            id: 1,
+            kind: 1,
+            question_id: 1,
+            author_id: 1,
+            title: "Tom's pool".into(),
+            text: "pool of 连接".into(),
+            tags: vec!["c++".into()],
+            score: 0,
+            answers: 0,
+            accepted: false,
+            closed: false,
+            created_at: 0,
+        };
         let heads = |d: &Doc| -> Vec<(String, f32)> { analyze(d).heads };
         let h = heads(&d);
         let names: Vec<&str> = h.iter().map(|(t, _)| t.as_str()).collect();
         // Body-only lexemes ("of", "连接") have no head.
-        assert_eq!(
-            names,
-            [
-                "c++",
-                "pool",
-                "s",
-                "s\u{1f}pool",
-                "tom",
-                "tom\u{1f}s",
-                "t:c++"
-            ]
-        );
+        assert_eq!(names, ["c++", "pool", "s", "tom", "t:c++"]);
         let of = |h: &[(String, f32)], t: &str| h.iter().find(|(l, _)| l == t).unwrap().1;
         // Title once (1) plus body once as the second occurrence: 1 + (1/3)/4.
         assert!((of(&h, "pool") - (1.0 + 1.0 / 12.0)).abs() < 1e-6);
