@@ -594,9 +594,9 @@ impl Postgres {
 mod tests {
     use super::*;
 
-    #[test]
-    fn literals_quote_and_weight() {
-        let d = Doc {
+    /// A title, a body sharing one word with it, and a tag.
+    fn toms_pool() -> Doc {
+        Doc {
             id: 1,
             kind: 1,
             question_id: 1,
@@ -609,7 +609,12 @@ mod tests {
             accepted: false,
             closed: false,
             created_at: 0,
-        };
+        }
+    }
+
+    #[test]
+    fn literals_quote_and_weight() {
+        let d = toms_pool();
         let v = tsvector(&d);
         // Title 1–3 (A), tags from 5 (B), body from 7 (D).
         assert_eq!(
@@ -627,20 +632,7 @@ mod tests {
 
     #[test]
     fn heads_are_title_and_tag_lexemes_with_their_impact() {
-        let d = Doc {
-            id: 1,
-            kind: 1,
-            question_id: 1,
-            author_id: 1,
-            title: "Tom's pool".into(),
-            text: "pool of 连接".into(),
-            tags: vec!["c++".into()],
-            score: 0,
-            answers: 0,
-            accepted: false,
-            closed: false,
-            created_at: 0,
-        };
+        let d = toms_pool();
         let heads = |d: &Doc| -> Vec<(String, f32)> { analyze(d).heads };
         let h = heads(&d);
         let names: Vec<&str> = h.iter().map(|(t, _)| t.as_str()).collect();
