@@ -226,6 +226,25 @@ fn tsqueries(p: &Plan) -> (Option<String>, Option<String>) {
     (matches, rank)
 }
 
+/// Deletes the rows of `table` for the posts `ids`, a thousand at a time.
+async fn delete_posts(
+    tx: &mut guildhall_storage::Tx<'static>,
+    table: &str,
+    ids: &[i64],
+) -> Result<(), SearchError> {
+    for chunk in ids.chunks(BATCH * 10) {
+        let list = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        sqlx::query(&format!("DELETE FROM {table} WHERE post_id IN ({list})"))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// A number from the settings, safe to write into SQL.
 fn num(v: f64, default: f64) -> String {
     format!("{:.6}", if v.is_finite() { v } else { default })
@@ -294,30 +313,10 @@ impl Postgres {
             .copied()
             .chain(docs.iter().map(|d| d.id))
             .collect();
-        for chunk in gone.chunks(BATCH * 10) {
-            let list = chunk
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
-            sqlx::query(&format!(
-                "DELETE FROM search_heads WHERE post_id IN ({list})"
-            ))
-            .execute(&mut *tx)
-            .await?;
-        }
-        if !remove.is_empty() {
-            let list = remove
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
-            sqlx::query(&format!(
-                "DELETE FROM search_docs WHERE post_id IN ({list})"
-            ))
-            .execute(&mut *tx)
-            .await?;
-        }
+        // Heads of every post written or removed go; the posts written
+        // get theirs again below.
+        delete_posts(&mut tx, "search_heads", &gone).await?;
+        delete_posts(&mut tx, "search_docs", remove).await?;
         for (chunk, an) in docs.chunks(BATCH).zip(analyzed.chunks(BATCH)) {
             let mut sql = String::from(
                 "INSERT INTO search_docs (post_id, kind, question_id, author_id, score, answers, accepted, closed, created_at, tsv) VALUES ",
