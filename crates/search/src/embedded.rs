@@ -494,7 +494,7 @@ impl Embedded {
     }
 
     pub fn search(&self, p: &Plan, rules: &SearchRules) -> Result<Found, SearchError> {
-        if p.impossible || p.limit == 0 {
+        if p.matches_nothing() || p.limit == 0 {
             return Ok(Found::default());
         }
         let searcher = self.reader.searcher();

@@ -66,6 +66,9 @@ pub struct Plan {
     pub any: bool,
     /// Something in the query cannot match (an unknown tag or member).
     pub impossible: bool,
+    /// An exclusion removes every post a required group matches (`a -a`);
+    /// with `any`, posts matching another group still can.
+    pub excluded_all: bool,
     pub sort: Sort,
     pub offset: usize,
     pub limit: usize,
@@ -186,7 +189,7 @@ pub fn plan(input: PlanInput<'_>) -> Plan {
             g.optional = false;
         }
     }
-    let exclude = q
+    let exclude: Vec<Group> = q
         .exclude
         .iter()
         .filter_map(|t| group(&mut a, t, resolved))
@@ -196,6 +199,13 @@ pub fn plan(input: PlanInput<'_>) -> Plan {
             g
         })
         .collect();
+    // "word -word" excludes every post it requires: known now, rather than
+    // found by reading every match of the word.
+    let excluded_all = exclude.iter().any(|x| {
+        groups
+            .iter()
+            .any(|g| !g.optional && g.tag.is_none() && excludes_all(x, g))
+    });
     let mut impossible = false;
     let mut tags = Vec::new();
     for t in &q.tags {
@@ -226,11 +236,24 @@ pub fn plan(input: PlanInput<'_>) -> Plan {
         created: q.created,
         any: false,
         impossible,
+        excluded_all,
         sort,
         offset,
         limit,
         now,
     }
+}
+
+/// Whether every post matching the required group `g` is excluded by `x`:
+/// `x`'s words are all among `g`'s (a post with `g`'s words has them), or
+/// both are the same phrase.
+fn excludes_all(x: &Group, g: &Group) -> bool {
+    !x.tokens.is_empty()
+        && if x.phrase {
+            g.phrase && x.tokens == g.tokens
+        } else {
+            x.tokens.iter().all(|t| g.tokens.contains(t))
+        }
 }
 
 /// Similar questions to a title being typed: any of its words, questions only.
@@ -269,6 +292,11 @@ impl Plan {
             .collect()
     }
 
+    /// Whether nothing can match, known without asking an engine.
+    pub fn matches_nothing(&self) -> bool {
+        self.impossible || (self.excluded_all && !self.any)
+    }
+
     pub fn has_text(&self) -> bool {
         !self.groups.is_empty()
     }
@@ -304,6 +332,22 @@ mod tests {
         assert_eq!(optional, vec![true, true, false, false]);
         let p = build("how to", &Resolved::default());
         assert!(p.groups.iter().all(|g| !g.optional));
+    }
+
+    #[test]
+    fn excluding_what_is_required_matches_nothing() {
+        let none = |q: &str| build(q, &Resolved::default()).matches_nothing();
+        assert!(none("socket -socket"));
+        assert!(none("\"tokio runtime\" -runtime"));
+        assert!(none("\"tokio runtime\" -\"tokio runtime\""));
+        // A phrase excluded does not exclude every post with its words.
+        assert!(!none("tokio runtime -\"tokio runtime\""));
+        assert!(!none("socket -server"));
+        // With any word enough, posts with the other word still match.
+        let mut p = build("socket server -socket", &Resolved::default());
+        assert!(p.matches_nothing());
+        p.any = true;
+        assert!(!p.matches_nothing());
     }
 
     #[test]

@@ -404,7 +404,7 @@ impl Postgres {
     }
 
     pub async fn search(&self, p: &Plan, rules: &SearchRules) -> Result<Found, SearchError> {
-        if p.impossible || p.limit == 0 {
+        if p.matches_nothing() || p.limit == 0 {
             return Ok(Found::default());
         }
         let d = SearchRules::default();
