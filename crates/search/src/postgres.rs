@@ -48,6 +48,8 @@ fn tag_lexeme(tag: &str) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Analyzed {
     pub tsv: String,
+    /// Pairs of consecutive words (a two-word phrase is one lookup).
+    pub pairs: String,
     pub heads: Vec<(String, f32)>,
 }
 
@@ -81,44 +83,71 @@ fn impact(positions: &[(u32, char)], standing: f64) -> f32 {
     (sum * standing) as f32
 }
 
-pub fn analyze(d: &Doc) -> Analyzed {
-    let mut a = analyzer::analyzer();
-    let mut lexemes: BTreeMap<String, Vec<(u32, char)>> = BTreeMap::new();
-    let mut base = 1u32;
-    let mut add = |toks: Vec<Tok>, weight: char, base: &mut u32| {
-        let mut last = 0;
-        for t in toks {
-            let pos = (*base + t.position).min(MAX_POSITION);
-            last = last.max(t.position);
-            let e = lexemes.entry(t.text).or_default();
-            if e.len() < MAX_POSITIONS_PER_LEXEME {
-                e.push((pos, weight));
-            }
+type Lexemes = BTreeMap<String, Vec<(u32, char)>>;
+
+/// Adds a field's tokens to `lexemes` from position `base`; returns the
+/// position after the field and a gap, so no phrase spans two fields.
+fn add_field(lexemes: &mut Lexemes, toks: Vec<Tok>, weight: char, base: u32) -> u32 {
+    let mut last = 0;
+    for t in toks {
+        let pos = (base + t.position).min(MAX_POSITION);
+        last = last.max(t.position);
+        let e = lexemes.entry(t.text).or_default();
+        if e.len() < MAX_POSITIONS_PER_LEXEME {
+            e.push((pos, weight));
         }
-        *base = (*base + last + 2).min(MAX_POSITION);
-    };
-    add(analyzer::tokens(&mut a, &d.title), 'A', &mut base);
-    add(analyzer::tokens(&mut a, &d.tags.join(" ")), 'B', &mut base);
-    add(analyzer::tokens(&mut a, &d.text), 'D', &mut base);
-    // Age plays no part: it changes by the hour, and the newest matches
-    // are candidates of their own.
-    let standing = SearchRules::default().rank_multiplier(d.score, d.accepted, 0);
-    let mut tsv = String::new();
-    let mut heads = Vec::new();
-    for (lex, positions) in &lexemes {
-        quote(lex, &mut tsv);
-        tsv.push(':');
+    }
+    (base + last + 2).min(MAX_POSITION)
+}
+
+/// Writes `lexemes` as a `tsvector` literal, and the heads of those that
+/// occur outside the body.
+fn write_lexemes(
+    lexemes: &Lexemes,
+    standing: f64,
+    out: &mut String,
+    heads: &mut Vec<(String, f32)>,
+) {
+    for (lex, positions) in lexemes {
+        quote(lex, out);
+        out.push(':');
         for (i, (p, w)) in positions.iter().enumerate() {
             if i > 0 {
-                tsv.push(',');
+                out.push(',');
             }
-            let _ = write!(tsv, "{p}{w}");
+            let _ = write!(out, "{p}{w}");
         }
-        tsv.push(' ');
+        out.push(' ');
         if positions.iter().any(|(_, w)| *w != 'D') {
             heads.push((lex.clone(), impact(positions, standing)));
         }
     }
+}
+
+pub fn analyze(d: &Doc) -> Analyzed {
+    let mut a = analyzer::analyzer();
+    let title = analyzer::tokens(&mut a, &d.title);
+    let body = analyzer::tokens(&mut a, &d.text);
+    let (title_pairs, body_pairs) = (pairs(&title), pairs(&body));
+    let (mut words, mut twos) = (Lexemes::new(), Lexemes::new());
+    // Pairs sit at their first word's position, in a column of their own:
+    // only phrase queries read them.
+    add_field(&mut twos, title_pairs, 'A', 1);
+    let base = add_field(&mut words, title, 'A', 1);
+    let base = add_field(
+        &mut words,
+        analyzer::tokens(&mut a, &d.tags.join(" ")),
+        'B',
+        base,
+    );
+    add_field(&mut twos, body_pairs, 'D', base);
+    add_field(&mut words, body, 'D', base);
+    // Age plays no part: it changes by the hour, and the newest matches
+    // are candidates of their own.
+    let standing = SearchRules::default().rank_multiplier(d.score, d.accepted, 0);
+    let (mut tsv, mut pairs_tsv, mut heads) = (String::new(), String::new(), Vec::new());
+    write_lexemes(&words, standing, &mut tsv, &mut heads);
+    write_lexemes(&twos, standing, &mut pairs_tsv, &mut heads);
     let tag_weight = SearchRules::default().tag_boost / SearchRules::default().title_boost;
     for t in &d.tags {
         let lex = tag_lexeme(t);
@@ -128,7 +157,33 @@ pub fn analyze(d: &Doc) -> Analyzed {
             heads.push((lex, (tag_weight * standing) as f32));
         }
     }
-    Analyzed { tsv, heads }
+    Analyzed {
+        tsv,
+        pairs: pairs_tsv,
+        heads,
+    }
+}
+
+/// A pair of consecutive words as one lexeme of the `pairs` column
+/// (analysis never produces the separator), as the embedded index's pair
+/// fields have them.
+fn pair(a: &str, b: &str) -> String {
+    format!("{a}\u{1f}{b}")
+}
+
+/// Consecutive words of a field (a dropped token leaves a gap in the
+/// positions, which no pair bridges, as no phrase does).
+fn pairs(tokens: &[Tok]) -> Vec<Tok> {
+    tokens
+        .windows(2)
+        .filter(|w| w[1].position == w[0].position + 1)
+        .map(|w| Tok {
+            text: pair(&w[0].text, &w[1].text),
+            position: w[0].position,
+            from: w[0].from,
+            to: w[1].to,
+        })
+        .collect()
 }
 
 /// A PostgreSQL array literal of texts (`{"a","b"}`), for binding a whole
@@ -156,12 +211,16 @@ fn text_array(items: impl Iterator<Item = impl AsRef<str>>, out: &mut String) {
 }
 
 /// The lexemes whose heads give a query its candidates: every word of
-/// every group (phrases included: the phrase is checked on the candidates)
-/// and every tag.
+/// every group (a phrase's pairs) and every tag; candidates are checked
+/// against the whole query.
 fn head_terms(p: &Plan) -> Vec<String> {
     let mut terms: Vec<String> = Vec::new();
     for g in &p.groups {
-        terms.extend(g.tokens.iter().cloned());
+        if is_phrase(g) {
+            terms.extend(phrase_pairs(g));
+        } else {
+            terms.extend(g.tokens.iter().cloned());
+        }
         terms.extend(g.tag.iter().map(|t| tag_lexeme(t)));
     }
     terms.extend(p.tags.iter().map(|t| tag_lexeme(t)));
@@ -170,19 +229,35 @@ fn head_terms(p: &Plan) -> Vec<String> {
     terms
 }
 
+/// Whether a group is a phrase of several words, matched by its pairs.
+fn is_phrase(g: &Group) -> bool {
+    g.phrase && g.tokens.len() >= 2
+}
+
+/// A phrase's pairs of consecutive words.
+fn phrase_pairs(g: &Group) -> Vec<String> {
+    g.tokens.windows(2).map(|w| pair(&w[0], &w[1])).collect()
+}
+
+/// `('a' <sep> 'b' …)`.
+fn joined<S: AsRef<str>>(items: &[S], sep: &str) -> String {
+    let mut s = String::from("(");
+    for (i, t) in items.iter().enumerate() {
+        if i > 0 {
+            s.push_str(sep);
+        }
+        quote(t.as_ref(), &mut s);
+    }
+    s.push(')');
+    s
+}
+
+/// A group's query on the `tsv` column: its words, or its tag. A phrase of
+/// several words has none (see [`phrase_sql`]).
 fn group_tsquery(g: &Group) -> Option<String> {
     let mut parts = Vec::new();
-    if !g.tokens.is_empty() {
-        let sep = if g.phrase { " <-> " } else { " & " };
-        let mut s = String::from("(");
-        for (i, t) in g.tokens.iter().enumerate() {
-            if i > 0 {
-                s.push_str(sep);
-            }
-            quote(t, &mut s);
-        }
-        s.push(')');
-        parts.push(s);
+    if !g.tokens.is_empty() && !is_phrase(g) {
+        parts.push(joined(&g.tokens, " & "));
     }
     if let Some(tag) = &g.tag {
         let mut s = String::new();
@@ -192,38 +267,96 @@ fn group_tsquery(g: &Group) -> Option<String> {
     (!parts.is_empty()).then(|| format!("({})", parts.join(" | ")))
 }
 
-/// The query that decides what matches, and the one that ranks (every
-/// word, optional ones included).
-fn tsqueries(p: &Plan) -> (Option<String>, Option<String>) {
-    let mut must: Vec<String> = Vec::new();
-    let mut any: Vec<String> = Vec::new();
-    let mut all: Vec<String> = Vec::new();
+/// Binds a tsquery literal and returns the condition on `column`.
+fn bind_match(binds: &mut Vec<String>, column: &str, q: String) -> String {
+    binds.push(q);
+    format!("d.{column} @@ CAST(${} AS tsquery)", binds.len())
+}
+
+/// The condition for a phrase of several words: all its pairs (one lookup
+/// each, where `a <-> b` makes PostgreSQL read every post with both words
+/// to check their positions), the words in order when there are more than
+/// two (pairs alone could lie apart), or the group's tag.
+fn phrase_sql(g: &Group, binds: &mut Vec<String>) -> String {
+    let mut s = bind_match(binds, "pairs", joined(&phrase_pairs(g), " & "));
+    if g.tokens.len() > 2 {
+        let order = bind_match(binds, "tsv", joined(&g.tokens, " <-> "));
+        s = format!("{s} AND {order}");
+    }
+    match &g.tag {
+        Some(tag) => {
+            let mut t = String::new();
+            quote(&tag_lexeme(tag), &mut t);
+            format!("(({s}) OR {})", bind_match(binds, "tsv", t))
+        }
+        None => format!("({s})"),
+    }
+}
+
+/// The condition that decides what matches, its tsquery literals bound to
+/// `binds` (None when the text restricts nothing).
+fn match_sql(p: &Plan, binds: &mut Vec<String>) -> Option<String> {
+    let (mut tsv_must, mut sql_must) = (Vec::new(), Vec::new());
+    let (mut tsv_any, mut sql_any) = (Vec::new(), Vec::new());
     for g in &p.groups {
-        if let Some(q) = group_tsquery(g) {
-            all.push(q.clone());
-            if p.any || g.optional {
-                any.push(q);
+        // Common words rank but do not restrict, unless any word will do.
+        let any = p.any || g.optional;
+        if any && !p.any {
+            continue;
+        }
+        if is_phrase(g) {
+            let s = phrase_sql(g, binds);
+            if any {
+                sql_any.push(s)
             } else {
-                must.push(q);
+                sql_must.push(s)
+            }
+        } else if let Some(q) = group_tsquery(g) {
+            if any {
+                tsv_any.push(q)
+            } else {
+                tsv_must.push(q)
             }
         }
-    }
-    if p.any && !any.is_empty() {
-        must.push(format!("({})", any.join(" | ")));
     }
     for t in &p.tags {
         let mut s = String::new();
         quote(&tag_lexeme(t), &mut s);
-        must.push(s);
+        tsv_must.push(s);
     }
     for g in &p.exclude {
-        if let Some(q) = group_tsquery(g) {
-            must.push(format!("!{q}"));
+        if is_phrase(g) {
+            sql_must.push(format!("NOT {}", phrase_sql(g, binds)));
+        } else if let Some(q) = group_tsquery(g) {
+            tsv_must.push(format!("!{q}"));
         }
     }
-    let matches = (!must.is_empty()).then(|| must.join(" & "));
-    let rank = (!all.is_empty()).then(|| all.join(" | "));
-    (matches, rank)
+    let mut conds = Vec::new();
+    if !tsv_must.is_empty() {
+        conds.push(bind_match(binds, "tsv", tsv_must.join(" & ")));
+    }
+    conds.extend(sql_must);
+    if !tsv_any.is_empty() {
+        sql_any.push(bind_match(binds, "tsv", tsv_any.join(" | ")));
+    }
+    if !sql_any.is_empty() {
+        conds.push(format!("({})", sql_any.join(" OR ")));
+    }
+    (!conds.is_empty()).then(|| conds.join(" AND "))
+}
+
+/// The rank queries (every group, optional ones included): on the words,
+/// and on the pairs of the phrases.
+fn rank_queries(p: &Plan) -> (Option<String>, Option<String>) {
+    let words: Vec<String> = p.groups.iter().filter_map(group_tsquery).collect();
+    let twos: Vec<String> = p
+        .groups
+        .iter()
+        .filter(|g| is_phrase(g))
+        .map(|g| joined(&phrase_pairs(g), " & "))
+        .collect();
+    let or = |v: Vec<String>| (!v.is_empty()).then(|| v.join(" | "));
+    (or(words), or(twos))
 }
 
 /// Deletes the rows of `table` for the posts `ids`, a thousand at a time.
@@ -319,32 +452,29 @@ impl Postgres {
         delete_posts(&mut tx, "search_docs", remove).await?;
         for (chunk, an) in docs.chunks(BATCH).zip(analyzed.chunks(BATCH)) {
             let mut sql = String::from(
-                "INSERT INTO search_docs (post_id, kind, question_id, author_id, score, answers, accepted, closed, created_at, tsv) VALUES ",
+                "INSERT INTO search_docs (post_id, kind, question_id, author_id, score, answers, accepted, closed, created_at, tsv, pairs) VALUES ",
             );
             for i in 0..chunk.len() {
-                let b = i * 10;
+                let b = i * 11;
                 if i > 0 {
                     sql.push(',');
                 }
+                sql.push('(');
+                for k in 1..=9 {
+                    let _ = write!(sql, "${}, ", b + k);
+                }
                 let _ = write!(
                     sql,
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, CAST(${} AS tsvector))",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8,
-                    b + 9,
-                    b + 10
+                    "CAST(${} AS tsvector), CAST(${} AS tsvector))",
+                    b + 10,
+                    b + 11
                 );
             }
             sql.push_str(
                 " ON CONFLICT (post_id) DO UPDATE SET kind = excluded.kind, question_id = excluded.question_id, \
                  author_id = excluded.author_id, score = excluded.score, answers = excluded.answers, \
-                 accepted = excluded.accepted, closed = excluded.closed, created_at = excluded.created_at, tsv = excluded.tsv",
+                 accepted = excluded.accepted, closed = excluded.closed, created_at = excluded.created_at, tsv = excluded.tsv, \
+                 pairs = excluded.pairs",
             );
             let mut q = sqlx::query(&sql);
             for (d, a) in chunk.iter().zip(an) {
@@ -358,7 +488,8 @@ impl Postgres {
                     .bind(i64::from(d.accepted))
                     .bind(i64::from(d.closed))
                     .bind(d.created_at)
-                    .bind(a.tsv.clone());
+                    .bind(a.tsv.clone())
+                    .bind(a.pairs.clone());
             }
             q.execute(&mut *tx).await?;
             // The chunk's heads as three arrays, one parameter each.
@@ -408,28 +539,37 @@ impl Postgres {
             return Ok(Found::default());
         }
         let d = SearchRules::default();
-        let (matches, rank) = tsqueries(p);
         let mut wh: Vec<String> = Vec::new();
         let mut binds: Vec<String> = Vec::new();
-        if let Some(m) = &matches {
-            binds.push(m.clone());
-            wh.push(format!("d.tsv @@ CAST(${} AS tsquery)", binds.len()));
+        if let Some(m) = match_sql(p, &mut binds) {
+            wh.push(m);
         }
-        let relevance = match rank {
-            Some(r) if p.has_text() => {
-                binds.push(r);
-                // Weights are {D, C, B, A}: body, unused, tags, title.
-                format!(
-                    "ts_rank('{{{}, 0, {}, 1}}', d.tsv, CAST(${} AS tsquery), 1)",
-                    num(1.0 / rules.title_boost.max(0.01), 1.0 / d.title_boost),
-                    num(
-                        rules.tag_boost / rules.title_boost.max(0.01),
-                        d.tag_boost / d.title_boost
-                    ),
+        // The count and the newest-first page bind only the match.
+        let match_binds = binds.len();
+        // Weights are {D, C, B, A}: body, unused, tags, title.
+        let weights = format!(
+            "'{{{}, 0, {}, 1}}'",
+            num(1.0 / rules.title_boost.max(0.01), 1.0 / d.title_boost),
+            num(
+                rules.tag_boost / rules.title_boost.max(0.01),
+                d.tag_boost / d.title_boost
+            )
+        );
+        let (words, twos) = rank_queries(p);
+        let mut ranks = Vec::new();
+        for (column, q) in [("tsv", words), ("pairs", twos)] {
+            if let Some(q) = q.filter(|_| p.has_text()) {
+                binds.push(q);
+                ranks.push(format!(
+                    "ts_rank({weights}, d.{column}, CAST(${} AS tsquery), 1)",
                     binds.len()
-                )
+                ));
             }
-            _ => "1.0".to_string(),
+        }
+        let relevance = if ranks.is_empty() {
+            "1.0".to_string()
+        } else {
+            ranks.join(" + ")
         };
         // SearchRules::rank_multiplier, in SQL.
         let vw = num(rules.vote_weight, d.vote_weight);
@@ -489,8 +629,8 @@ impl Postgres {
             cap + 1
         );
         let mut count = sqlx::query(&count_sql).persistent(false);
-        if let Some(m) = &matches {
-            count = count.bind(m.as_str());
+        for b in &binds[..match_binds] {
+            count = count.bind(b.as_str());
         }
         let total = count
             .fetch_one(self.store.reader())
@@ -507,7 +647,7 @@ impl Postgres {
         let page = format!("LIMIT {} OFFSET {}", p.limit, p.offset);
         if p.sort == Sort::Newest {
             // No ranking: only the match query is bound.
-            binds.truncate(usize::from(matches.is_some()));
+            binds.truncate(match_binds);
             let sql = format!(
                 "SELECT d.post_id FROM search_docs d {where_sql} \
                  ORDER BY d.created_at DESC, d.post_id DESC {page}"
@@ -615,6 +755,12 @@ mod tests {
     fn literals_quote_and_weight() {
         let d = toms_pool();
         let v = tsvector(&d);
+        // Pairs of consecutive words at their first word's position, in
+        // their own column.
+        assert_eq!(
+            analyze(&d).pairs,
+            "'of\u{1f}连接':8D 'pool\u{1f}of':7D 's\u{1f}pool':2A 'tom\u{1f}s':1A "
+        );
         // Title 1–3 (A), tags from 5 (B), body from 7 (D).
         assert_eq!(
             v,
@@ -626,7 +772,43 @@ mod tests {
             tag: Some("x".into()),
             optional: false,
         };
-        assert_eq!(group_tsquery(&g).unwrap(), "(('a''b' <-> 'c') | 't:x')");
+        // A two-word phrase is its pair, in the pairs column; a longer one
+        // all its pairs and its words in order; the tag stays on the words.
+        let mut binds = Vec::new();
+        assert_eq!(
+            phrase_sql(&g, &mut binds),
+            "((d.pairs @@ CAST($1 AS tsquery)) OR d.tsv @@ CAST($2 AS tsquery))"
+        );
+        assert_eq!(binds, ["('a''b\u{1f}c')", "'t:x'"]);
+        let g3 = Group {
+            tokens: vec!["a".into(), "b".into(), "c".into()],
+            tag: None,
+            ..g
+        };
+        let word = Group {
+            tokens: vec!["w".into()],
+            phrase: false,
+            tag: None,
+            optional: false,
+        };
+        let plan = Plan {
+            groups: vec![word.clone(), g3],
+            exclude: vec![word],
+            ..Plan::default()
+        };
+        let mut binds = Vec::new();
+        assert_eq!(
+            match_sql(&plan, &mut binds).unwrap(),
+            "d.tsv @@ CAST($3 AS tsquery) AND (d.pairs @@ CAST($1 AS tsquery) AND d.tsv @@ CAST($2 AS tsquery))"
+        );
+        assert_eq!(
+            binds,
+            [
+                "('a\u{1f}b' & 'b\u{1f}c')",
+                "('a' <-> 'b' <-> 'c')",
+                "(('w')) & !(('w'))"
+            ]
+        );
     }
 
     #[test]
@@ -636,7 +818,18 @@ mod tests {
         let h = heads(&d);
         let names: Vec<&str> = h.iter().map(|(t, _)| t.as_str()).collect();
         // Body-only lexemes ("of", "连接") have no head.
-        assert_eq!(names, ["c++", "pool", "s", "tom", "t:c++"]);
+        assert_eq!(
+            names,
+            [
+                "c++",
+                "pool",
+                "s",
+                "tom",
+                "s\u{1f}pool",
+                "tom\u{1f}s",
+                "t:c++"
+            ]
+        );
         let of = |h: &[(String, f32)], t: &str| h.iter().find(|(l, _)| l == t).unwrap().1;
         // Title once (1) plus body once as the second occurrence: 1 + (1/3)/4.
         assert!((of(&h, "pool") - (1.0 + 1.0 / 12.0)).abs() < 1e-6);

@@ -104,6 +104,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: include_str!("../migrations/0012_search_heads.postgres.sql"),
     },
+    Migration {
+        version: 13,
+        name: "search_pairs",
+        sql: "",
+        sqlite: "",
+        postgres: include_str!("../migrations/0013_search_pairs.postgres.sql"),
+    },
 ];
 
 fn dialect(m: &Migration, backend: Backend) -> String {
