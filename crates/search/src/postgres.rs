@@ -16,6 +16,9 @@ use std::fmt::Write;
 /// PostgreSQL keeps positions up to 16383 and 256 per lexeme.
 const MAX_POSITION: u32 = 16_383;
 const MAX_POSITIONS_PER_LEXEME: usize = 255;
+/// How many times `candidate_limit` newest posts the second window reads
+/// when the first leaves a page short.
+const WIDER_WINDOW: usize = 10;
 /// Rows per INSERT when writing many documents.
 const BATCH: usize = 100;
 
@@ -675,14 +678,14 @@ impl Postgres {
         // newest matches" instead reads every match when it underestimates
         // how many there are, as it does for words that always come
         // together.)
-        let window = |col: &str| {
+        let window = |col: &str, rows: usize| {
             format!(
-                "(SELECT d.post_id FROM (SELECT * FROM search_docs ORDER BY {col} DESC LIMIT {n}) d {where_sql})"
+                "(SELECT d.post_id FROM (SELECT * FROM search_docs ORDER BY {col} DESC LIMIT {rows}) d {where_sql})"
             )
         };
-        let mut sources = vec![window("created_at")];
+        let mut sources = vec![window("created_at", n)];
         if p.sort == Sort::Votes || !p.has_text() {
-            sources.push(window("score"));
+            sources.push(window("score", n));
         }
         for term in head_terms(p) {
             binds.push(term);
@@ -704,8 +707,15 @@ impl Postgres {
             return Ok(found(ids));
         }
         // Too few candidates matched (matches that are old, and not in a
-        // title, or a filter that leaves few): the newest matches instead
-        // of the newest posts.
+        // title, or a filter that leaves few): first a wider window of
+        // newest posts, still a bounded read, then the newest matches,
+        // which PostgreSQL may find by reading every match when it
+        // misjudges how many there are (words that always come together).
+        sources[0] = window("created_at", n * WIDER_WINDOW);
+        let ids = self.ids(&ranked(&sources), &binds).await?;
+        if ids.len() >= p.limit.min(total - p.offset) {
+            return Ok(found(ids));
+        }
         sources[0] = format!(
             "(SELECT d.post_id FROM search_docs d {where_sql} ORDER BY d.created_at DESC LIMIT {n})"
         );
