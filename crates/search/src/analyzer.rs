@@ -112,6 +112,12 @@ pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Tok> {
     out
 }
 
+/// A pair of consecutive words as one term (analysis never produces the
+/// separator): both engines index pairs, so a two-word phrase is one lookup.
+pub fn pair(a: &str, b: &str) -> String {
+    format!("{a}\u{1f}{b}")
+}
+
 /// Just the token texts.
 pub fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     tokens(analyzer, text).into_iter().map(|t| t.text).collect()

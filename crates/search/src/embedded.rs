@@ -302,7 +302,7 @@ impl Embedded {
             implied: true,
         };
         if g.phrase && g.tokens.len() > 1 {
-            let pairs: Vec<String> = g.tokens.windows(2).map(|w| pair(&w[0], &w[1])).collect();
+            let pairs: Vec<String> = g.pairs();
             if let [p] = pairs.as_slice() {
                 for (field, b) in [(f.title_pairs, rules.title_boost), (f.body_pairs, 1.0)] {
                     parts.scoring.push(boost(self.term(field, p, freqs), b));
@@ -576,11 +576,6 @@ fn any_of_query(alternatives: &Alternatives) -> Box<dyn Query> {
     }
 }
 
-/// A pair of consecutive words as one term of the pair fields.
-fn pair(a: &str, b: &str) -> String {
-    format!("{a}\u{1f}{b}")
-}
-
 fn analyze(a: &mut TextAnalyzer, text: &str) -> Vec<Token> {
     let mut out = Vec::new();
     let mut stream = a.token_stream(text);
@@ -600,7 +595,7 @@ fn pairs(tokens: &[Token]) -> Vec<Token> {
             offset_from: w[0].offset_from,
             offset_to: w[1].offset_to,
             position: w[0].position,
-            text: pair(&w[0].text, &w[1].text),
+            text: analyzer::pair(&w[0].text, &w[1].text),
             position_length: 1,
         })
         .collect()

@@ -244,6 +244,16 @@ pub fn plan(input: PlanInput<'_>) -> Plan {
     }
 }
 
+impl Group {
+    /// The pairs of consecutive words of a phrase (see [`analyzer::pair`]).
+    pub fn pairs(&self) -> Vec<String> {
+        self.tokens
+            .windows(2)
+            .map(|w| analyzer::pair(&w[0], &w[1]))
+            .collect()
+    }
+}
+
 /// Whether every post matching the required group `g` is excluded by `x`:
 /// `x`'s words are all among `g`'s (a post with `g`'s words has them), or
 /// both are the same phrase.

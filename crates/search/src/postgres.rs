@@ -45,6 +45,13 @@ fn tag_lexeme(tag: &str) -> String {
     format!("t:{tag}")
 }
 
+/// A tag's lexeme as a tsquery literal.
+fn tag_query(tag: &str) -> String {
+    let mut s = String::new();
+    quote(&tag_lexeme(tag), &mut s);
+    s
+}
+
 /// A document as PostgreSQL keeps it: the `tsvector` literal, and its
 /// heads (table `search_heads`): each lexeme of its title and tags with
 /// how strongly the post stands for it.
@@ -71,12 +78,10 @@ pub fn tsvector(d: &Doc) -> String {
 /// force when a query runs.
 fn impact(positions: &[(u32, char)], standing: f64) -> f32 {
     let r = SearchRules::default();
-    let weight = |w: char| match w {
-        'A' => 1.0,
-        'B' => r.tag_boost / r.title_boost,
-        _ => 1.0 / r.title_boost,
-    };
-    let mut ws: Vec<f64> = positions.iter().map(|(_, w)| weight(*w)).collect();
+    let mut ws: Vec<f64> = positions
+        .iter()
+        .map(|(_, w)| field_weight(&r, *w))
+        .collect();
     ws.sort_by(|a, b| b.total_cmp(a));
     let sum: f64 = ws
         .iter()
@@ -84,6 +89,18 @@ fn impact(positions: &[(u32, char)], standing: f64) -> f32 {
         .map(|(k, w)| w / ((k + 1) * (k + 1)) as f64)
         .sum();
     (sum * standing) as f32
+}
+
+/// How much an occurrence counts by its field's tsvector weight, as
+/// `ts_rank` is told: title (A) 1, tag names (B) and body (D) relative to
+/// the title by the rules' boosts.
+fn field_weight(r: &SearchRules, weight: char) -> f64 {
+    let title = r.title_boost.max(0.01);
+    match weight {
+        'A' => 1.0,
+        'B' => r.tag_boost / title,
+        _ => 1.0 / title,
+    }
 }
 
 type Lexemes = BTreeMap<String, Vec<(u32, char)>>;
@@ -151,13 +168,13 @@ pub fn analyze(d: &Doc) -> Analyzed {
     let (mut tsv, mut pairs_tsv, mut heads) = (String::new(), String::new(), Vec::new());
     write_lexemes(&words, standing, &mut tsv, &mut heads);
     write_lexemes(&twos, standing, &mut pairs_tsv, &mut heads);
-    let tag_weight = SearchRules::default().tag_boost / SearchRules::default().title_boost;
     for t in &d.tags {
         let lex = tag_lexeme(t);
         quote(&lex, &mut tsv);
         tsv.push(' ');
         if !heads.iter().any(|(l, _)| *l == lex) {
-            heads.push((lex, (tag_weight * standing) as f32));
+            // Weighed as one occurrence among the tag names.
+            heads.push((lex, impact(&[(0, 'B')], standing)));
         }
     }
     Analyzed {
@@ -167,13 +184,6 @@ pub fn analyze(d: &Doc) -> Analyzed {
     }
 }
 
-/// A pair of consecutive words as one lexeme of the `pairs` column
-/// (analysis never produces the separator), as the embedded index's pair
-/// fields have them.
-fn pair(a: &str, b: &str) -> String {
-    format!("{a}\u{1f}{b}")
-}
-
 /// Consecutive words of a field (a dropped token leaves a gap in the
 /// positions, which no pair bridges, as no phrase does).
 fn pairs(tokens: &[Tok]) -> Vec<Tok> {
@@ -181,7 +191,7 @@ fn pairs(tokens: &[Tok]) -> Vec<Tok> {
         .windows(2)
         .filter(|w| w[1].position == w[0].position + 1)
         .map(|w| Tok {
-            text: pair(&w[0].text, &w[1].text),
+            text: analyzer::pair(&w[0].text, &w[1].text),
             position: w[0].position,
             from: w[0].from,
             to: w[1].to,
@@ -220,7 +230,7 @@ fn head_terms(p: &Plan) -> Vec<String> {
     let mut terms: Vec<String> = Vec::new();
     for g in &p.groups {
         if is_phrase(g) {
-            terms.extend(phrase_pairs(g));
+            terms.extend(g.pairs());
         } else {
             terms.extend(g.tokens.iter().cloned());
         }
@@ -235,11 +245,6 @@ fn head_terms(p: &Plan) -> Vec<String> {
 /// Whether a group is a phrase of several words, matched by its pairs.
 fn is_phrase(g: &Group) -> bool {
     g.phrase && g.tokens.len() >= 2
-}
-
-/// A phrase's pairs of consecutive words.
-fn phrase_pairs(g: &Group) -> Vec<String> {
-    g.tokens.windows(2).map(|w| pair(&w[0], &w[1])).collect()
 }
 
 /// `('a' <sep> 'b' …)`.
@@ -263,9 +268,7 @@ fn group_tsquery(g: &Group) -> Option<String> {
         parts.push(joined(&g.tokens, " & "));
     }
     if let Some(tag) = &g.tag {
-        let mut s = String::new();
-        quote(&tag_lexeme(tag), &mut s);
-        parts.push(s);
+        parts.push(tag_query(tag));
     }
     (!parts.is_empty()).then(|| format!("({})", parts.join(" | ")))
 }
@@ -281,17 +284,13 @@ fn bind_match(binds: &mut Vec<String>, column: &str, q: String) -> String {
 /// to check their positions), the words in order when there are more than
 /// two (pairs alone could lie apart), or the group's tag.
 fn phrase_sql(g: &Group, binds: &mut Vec<String>) -> String {
-    let mut s = bind_match(binds, "pairs", joined(&phrase_pairs(g), " & "));
+    let mut s = bind_match(binds, "pairs", joined(&g.pairs(), " & "));
     if g.tokens.len() > 2 {
         let order = bind_match(binds, "tsv", joined(&g.tokens, " <-> "));
         s = format!("{s} AND {order}");
     }
     match &g.tag {
-        Some(tag) => {
-            let mut t = String::new();
-            quote(&tag_lexeme(tag), &mut t);
-            format!("(({s}) OR {})", bind_match(binds, "tsv", t))
-        }
+        Some(tag) => format!("(({s}) OR {})", bind_match(binds, "tsv", tag_query(tag))),
         None => format!("({s})"),
     }
 }
@@ -301,10 +300,10 @@ fn phrase_sql(g: &Group, binds: &mut Vec<String>) -> String {
 fn match_sql(p: &Plan, binds: &mut Vec<String>) -> Option<String> {
     let (mut tsv_must, mut sql_must) = (Vec::new(), Vec::new());
     let (mut tsv_any, mut sql_any) = (Vec::new(), Vec::new());
+    let any = p.any;
     for g in &p.groups {
         // Common words rank but do not restrict, unless any word will do.
-        let any = p.any || g.optional;
-        if any && !p.any {
+        if g.optional && !any {
             continue;
         }
         if is_phrase(g) {
@@ -322,11 +321,7 @@ fn match_sql(p: &Plan, binds: &mut Vec<String>) -> Option<String> {
             }
         }
     }
-    for t in &p.tags {
-        let mut s = String::new();
-        quote(&tag_lexeme(t), &mut s);
-        tsv_must.push(s);
-    }
+    tsv_must.extend(p.tags.iter().map(|t| tag_query(t)));
     for g in &p.exclude {
         if is_phrase(g) {
             sql_must.push(format!("NOT {}", phrase_sql(g, binds)));
@@ -356,7 +351,7 @@ fn rank_queries(p: &Plan) -> (Option<String>, Option<String>) {
         .groups
         .iter()
         .filter(|g| is_phrase(g))
-        .map(|g| joined(&phrase_pairs(g), " & "))
+        .map(|g| joined(&g.pairs(), " & "))
         .collect();
     let or = |v: Vec<String>| (!v.is_empty()).then(|| v.join(" | "));
     (or(words), or(twos))
@@ -379,6 +374,21 @@ async fn delete_posts(
             .await?;
     }
     Ok(())
+}
+
+/// A search statement with its tsquery literals bound. Not prepared for
+/// reuse: a reused statement gets a generic plan after a few runs, one plan
+/// for every word, and the best plan depends on how common a word is. An
+/// unnamed statement is planned with its parameters.
+fn bound<'q>(
+    sql: &'q str,
+    binds: &'q [String],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    binds
+        .iter()
+        .fold(sqlx::query(sql).persistent(false), |q, b| {
+            q.bind(b.as_str())
+        })
 }
 
 /// A number from the settings, safe to write into SQL.
@@ -550,14 +560,8 @@ impl Postgres {
         // The count and the newest-first page bind only the match.
         let match_binds = binds.len();
         // Weights are {D, C, B, A}: body, unused, tags, title.
-        let weights = format!(
-            "'{{{}, 0, {}, 1}}'",
-            num(1.0 / rules.title_boost.max(0.01), 1.0 / d.title_boost),
-            num(
-                rules.tag_boost / rules.title_boost.max(0.01),
-                d.tag_boost / d.title_boost
-            )
-        );
+        let weight = |w: char| num(field_weight(rules, w), field_weight(&d, w));
+        let weights = format!("'{{{}, 0, {}, {}}}'", weight('D'), weight('B'), weight('A'));
         let (words, twos) = rank_queries(p);
         let mut ranks = Vec::new();
         for (column, q) in [("tsv", words), ("pairs", twos)] {
@@ -631,11 +635,7 @@ impl Postgres {
             "SELECT COUNT(*) AS n FROM (SELECT 1 FROM search_docs d {where_sql} LIMIT {}) x",
             cap + 1
         );
-        let mut count = sqlx::query(&count_sql).persistent(false);
-        for b in &binds[..match_binds] {
-            count = count.bind(b.as_str());
-        }
-        let total = count
+        let total = bound(&count_sql, &binds[..match_binds])
             .fetch_one(self.store.reader())
             .await?
             .try_get::<i64, _>("n")? as usize;
@@ -702,36 +702,33 @@ impl Postgres {
                 sources.join(" UNION ")
             )
         };
-        let ids = self.ids(&ranked(&sources), &binds).await?;
-        if ids.len() >= p.limit.min(total - p.offset) {
-            return Ok(found(ids));
-        }
-        // Too few candidates matched (matches that are old, and not in a
-        // title, or a filter that leaves few): first a wider window of
-        // newest posts, still a bounded read, then the newest matches,
+        // The first source in turn, while too few candidates match (matches
+        // that are old and not in a title, or a filter that leaves few): the
+        // newest posts; a wider window of them, still a bounded read; the
+        // newest matches,
         // which PostgreSQL may find by reading every match when it
         // misjudges how many there are (words that always come together).
-        sources[0] = window("created_at", n * WIDER_WINDOW);
-        let ids = self.ids(&ranked(&sources), &binds).await?;
-        if ids.len() >= p.limit.min(total - p.offset) {
-            return Ok(found(ids));
+        let firsts = [
+            sources[0].clone(),
+            window("created_at", n * WIDER_WINDOW),
+            format!(
+                "(SELECT d.post_id FROM search_docs d {where_sql} ORDER BY d.created_at DESC LIMIT {n})"
+            ),
+        ];
+        let mut ids = Vec::new();
+        for first in firsts {
+            sources[0] = first;
+            ids = self.ids(&ranked(&sources), &binds).await?;
+            if ids.len() >= p.limit.min(total - p.offset) {
+                break;
+            }
         }
-        sources[0] = format!(
-            "(SELECT d.post_id FROM search_docs d {where_sql} ORDER BY d.created_at DESC LIMIT {n})"
-        );
-        Ok(found(self.ids(&ranked(&sources), &binds).await?))
+        Ok(found(ids))
     }
 
-    /// Runs a query whose rows have a `post_id`. Not prepared for reuse: a
-    /// reused statement gets a generic plan after a few runs, one plan for
-    /// every word, and the best plan depends on how common a word is. An
-    /// unnamed statement is planned with its parameters.
+    /// Runs a query whose rows have a `post_id`.
     async fn ids(&self, sql: &str, binds: &[String]) -> Result<Vec<i64>, SearchError> {
-        let mut q = sqlx::query(sql).persistent(false);
-        for b in binds {
-            q = q.bind(b.as_str());
-        }
-        let rows = q.fetch_all(self.store.reader()).await?;
+        let rows = bound(sql, binds).fetch_all(self.store.reader()).await?;
         Ok(rows
             .iter()
             .map(|r| r.try_get::<i64, _>("post_id"))
