@@ -17,9 +17,10 @@ use guildhall_stackexchange::{
 };
 use guildhall_storage::bulk::worth_deferring;
 use guildhall_storage::import::{
-    ExportQuery, ImpBadge, ImpComment, ImpLink, ImpPost, ImpRevision, ImpState, ImpUser, ImpVote,
-    ImportBatch,
+    Assigned, ExportQuery, ImpBadge, ImpComment, ImpLink, ImpPost, ImpRevision, ImpState, ImpUser,
+    ImpVote, ImportBatch,
 };
+use guildhall_storage::sink::BulkWriter;
 use guildhall_storage::Store;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -198,6 +199,9 @@ fn close_reason_id(reason: &str) -> i64 {
     }
 }
 
+/// A batch written on the import's connection, handed back with it.
+type Written = (BulkWriter, ImportBatch, guildhall_storage::Result<Assigned>);
+
 /// What the reader hands over: a row with its converted text.
 struct Parsed {
     row: Row,
@@ -338,6 +342,16 @@ struct Importer<'a> {
     /// Source ids of the users, posts or comments in the current batch (a
     /// second row with one of them is a duplicate).
     in_batch: rustc_hash::FxHashSet<i64>,
+    /// The batch being written while the next one is gathered (one at
+    /// most: batches commit in file order, so progress stays resumable).
+    writing: Option<tokio::task::JoinHandle<Written>>,
+    /// The import's own connection, here while no batch is being written.
+    writer: Option<BulkWriter>,
+    /// Source ids of the batch being written (still duplicates).
+    in_flight: rustc_hash::FxHashSet<i64>,
+    /// Ghosts the batch being written creates: a row naming one waits for
+    /// that write, to learn its id.
+    ghosts_in_flight: rustc_hash::FxHashSet<i64>,
     /// Question local id → its asker (who accepted its answer).
     askers: HashMap<i64, i64>,
     /// The GUID of the revision being gathered.
@@ -536,6 +550,10 @@ pub async fn import(
         accepted: store.import_map(source.id, "accepted").await?,
         ghost_pending: HashMap::new(),
         in_batch: Default::default(),
+        writing: None,
+        writer: Some(store.import_writer().await?),
+        in_flight: Default::default(),
+        ghosts_in_flight: Default::default(),
         askers: HashMap::new(),
         last_guid: String::new(),
         done_guid: String::new(),
@@ -714,6 +732,14 @@ impl Pass {
             _ => None,
         }
     }
+    /// The attributes naming a row's author: user id and display name.
+    fn author_attrs(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Pass::Questions | Pass::Answers => Some(("OwnerUserId", "OwnerDisplayName")),
+            Pass::Comments | Pass::History => Some(("UserId", "UserDisplayName")),
+            _ => None,
+        }
+    }
     fn wanted(self) -> fn(&Row) -> bool {
         match self {
             Pass::Questions => |r| !matches!(r.int("PostTypeId"), Ok(Some(post_type::ANSWER))),
@@ -773,6 +799,13 @@ impl Importer<'_> {
     /// Read one file, writing a batch every `opts.batch` rows; progress
     /// goes with each batch, so a resumed import starts after the last one.
     async fn pass(&mut self, pass: Pass) -> Result<()> {
+        let read = self.read_pass(pass).await;
+        // Whatever happened, the write under way lands (or fails) first.
+        let written = self.settle().await;
+        read.and(written)
+    }
+
+    async fn read_pass(&mut self, pass: Pass) -> Result<()> {
         let file = pass.file();
         let Some(path) = self.path(file) else {
             if pass == Pass::Answers {
@@ -843,6 +876,7 @@ impl Importer<'_> {
         let done = if self.report.stopped { last } else { u64::MAX };
         batch.progress = Some((key.to_string(), done));
         self.flush(&mut batch).await?;
+        self.settle().await?;
         self.report.steps.push(Step {
             step: key.to_string(),
             rows: prog.rows,
@@ -860,6 +894,9 @@ impl Importer<'_> {
     }
 
     async fn row(&mut self, pass: Pass, p: Parsed, b: &mut ImportBatch) -> Result<RowResult> {
+        if self.needs_written_ghost(pass, &p.row) {
+            self.settle().await?;
+        }
         Ok(match pass {
             Pass::Users => self.user_row(p, b),
             Pass::Questions | Pass::Answers => return self.post_row(p, b).await,
@@ -888,15 +925,49 @@ impl Importer<'_> {
         })
     }
 
-    /// Write the batch and learn the ids it was given.
+    /// Start writing the batch, once the one before it is written: the
+    /// next batch is gathered while this one is written (on SQLite the
+    /// writer is one thread, and gathering used to wait for it).
     async fn flush(&mut self, batch: &mut ImportBatch) -> Result<()> {
         let b = std::mem::take(batch);
-        self.ghost_pending.clear();
+        self.settle().await?;
+        self.ghosts_in_flight = self.ghost_pending.drain().map(|(gid, _)| gid).collect();
+        std::mem::swap(&mut self.in_flight, &mut self.in_batch);
         self.in_batch.clear();
         if b.is_empty() && b.progress.is_none() {
             return Ok(());
         }
-        let assigned = self.store.apply_import_batch(self.source, &b).await?;
+        // Known without the write: a later row of the same id is a repeat.
+        for r in &b.revisions {
+            self.revisions.insert(r.source_id, r.post_id);
+        }
+        let (store, source) = (self.store.clone(), self.source);
+        let mut writer = self
+            .writer
+            .take()
+            .ok_or_else(|| ServiceError::Internal("the import's writer was lost".into()))?;
+        // SQLite's writes block (and its connection cannot be shared across
+        // awaits on other threads): the write gets a thread of its own.
+        let handle = tokio::runtime::Handle::current();
+        self.writing = Some(tokio::task::spawn_blocking(move || {
+            let assigned = handle.block_on(store.apply_import_batch(&mut writer, source, &b));
+            (writer, b, assigned)
+        }));
+        Ok(())
+    }
+
+    /// Wait for the batch being written and learn the ids it was given.
+    async fn settle(&mut self) -> Result<()> {
+        let Some(writing) = self.writing.take() else {
+            return Ok(());
+        };
+        let (writer, b, assigned) = writing
+            .await
+            .map_err(|e| ServiceError::Internal(format!("writing a batch failed: {e}")))?;
+        self.writer = Some(writer);
+        let assigned = assigned?;
+        self.in_flight.clear();
+        self.ghosts_in_flight.clear();
         for (u, id) in b.users.iter().zip(&assigned.users) {
             if u.ghost {
                 self.ghosts.insert(u.source_id, *id);
@@ -914,9 +985,6 @@ impl Importer<'_> {
         for (c, id) in b.comments.iter().zip(&assigned.comments) {
             self.comments.insert(c.source_id, *id);
         }
-        for r in &b.revisions {
-            self.revisions.insert(r.source_id, r.post_id);
-        }
         let i = &mut self.report.imported;
         i.users += b.users.iter().filter(|u| !u.ghost).count() as u64;
         i.questions += b.posts.iter().filter(|p| p.kind == 1).count() as u64;
@@ -933,6 +1001,11 @@ impl Importer<'_> {
         Ok(())
     }
 
+    /// A repeated source id: in this batch or the one being written.
+    fn repeated(&self, id: i64) -> bool {
+        self.in_batch.contains(&id) || self.in_flight.contains(&id)
+    }
+
     /// The local author of a row: the member, or a stand-in for a deleted
     /// account the dump names only by display name, queued in the batch
     /// (a negative placeholder the batch resolves) when new.
@@ -943,15 +1016,10 @@ impl Importer<'_> {
         first_seen: i64,
         b: &mut ImportBatch,
     ) -> i64 {
-        if let Some(local) = id.and_then(|i| self.users.get(&i)) {
-            return *local;
-        }
-        let name = match (display, id) {
-            (Some(d), _) if !d.trim().is_empty() => d.trim().to_string(),
-            (_, Some(i)) => format!("user{i}"),
-            _ => "anonymous".to_string(),
+        let (gid, name) = match self.member_or_ghost(id, display) {
+            Ok(local) => return local,
+            Err(ghost) => ghost,
         };
-        let gid = ghost_id(&name);
         if let Some(local) = self
             .ghosts
             .get(&gid)
@@ -974,6 +1042,40 @@ impl Importer<'_> {
         placeholder
     }
 
+    /// The member's local id, or the name id and name of the stand-in a
+    /// row without a known member is credited to.
+    fn member_or_ghost(
+        &self,
+        id: Option<i64>,
+        display: Option<&str>,
+    ) -> std::result::Result<i64, (i64, String)> {
+        if let Some(local) = id.and_then(|i| self.users.get(&i)) {
+            return Ok(*local);
+        }
+        let name = match (display, id) {
+            (Some(d), _) if !d.trim().is_empty() => d.trim().to_string(),
+            (_, Some(i)) => format!("user{i}"),
+            _ => "anonymous".to_string(),
+        };
+        Err((ghost_id(&name), name))
+    }
+
+    /// Whether `row` is credited to a stand-in the batch being written
+    /// creates (the row then waits for its id).
+    fn needs_written_ghost(&self, pass: Pass, row: &Row) -> bool {
+        if self.ghosts_in_flight.is_empty() {
+            return false;
+        }
+        let Some((id_attr, name_attr)) = pass.author_attrs() else {
+            return false;
+        };
+        let id = row.int(id_attr).ok().flatten();
+        match self.member_or_ghost(id, row.get(name_attr)) {
+            Ok(_) => false,
+            Err((gid, _)) => self.ghosts_in_flight.contains(&gid),
+        }
+    }
+
     fn post_of(&self, row: &Row, attr: &str) -> std::result::Result<i64, String> {
         let pid = row.required_int(attr)?;
         match self.posts.get(&pid) {
@@ -989,7 +1091,7 @@ impl Importer<'_> {
             self.report.already_imported += 1;
             return Ok(());
         }
-        if self.in_batch.contains(&id) {
+        if self.repeated(id) {
             return Err(format!("duplicate Id {id}"));
         }
         let created = p.row.required_date("CreationDate")?;
@@ -1023,7 +1125,7 @@ impl Importer<'_> {
             self.report.already_imported += 1;
             return Ok(());
         }
-        if self.in_batch.contains(&id) {
+        if self.repeated(id) {
             return Err(format!("duplicate Id {id}"));
         }
         let post_id = self.post_of(&p.row, "PostId")?;
@@ -1228,7 +1330,7 @@ impl Importer<'_> {
             self.report.already_imported += 1;
             return Ok(Ok(()));
         }
-        if self.in_batch.contains(&id) {
+        if self.repeated(id) {
             return Ok(Err(format!("duplicate Id {id}")));
         }
         let Some((body_md, body_html)) = p.body else {

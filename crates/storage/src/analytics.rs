@@ -2,7 +2,8 @@
 //! is there, in one transaction with the ids of the events they came
 //! from), and the metrics `compute` stores per month.
 
-use crate::import::{insert_rows, Val};
+use crate::import::insert_rows;
+use crate::sink::{BulkWriter, CopySink, Sink, SqliteSink, Val};
 use crate::{now, Backend, Result, RowExt, Store, StoreError};
 use futures_util::TryStreamExt;
 use guildhall_analytics::aggregate::{Aggregate, Counts, Item, ItemActivity};
@@ -36,84 +37,6 @@ fn opt(t: Option<Timestamp>) -> Val<'static> {
     Val::N(t)
 }
 
-/// Where a flush's rows go: `INSERT … ON CONFLICT …` statements the same on
-/// both engines, executed by an import's own SQLite connection (prepared
-/// single-row statements) or PostgreSQL connection (`COPY`, then one
-/// merging statement).
-trait Sink {
-    /// Upserts `rows` (values of `columns`, in order) into `table`.
-    async fn rows<'v, R: AsRef<[Val<'v>]>>(
-        &mut self,
-        table: &str,
-        columns: &[&str],
-        rows: impl IntoIterator<Item = R>,
-        suffix: &str,
-    ) -> Result<()>;
-}
-
-struct SqliteSink<'c>(rusqlite::Transaction<'c>);
-
-/// Rows per SQLite statement: one statement's start and finish (cursor,
-/// locks, reset) is shared by this many rows, well under the limit of
-/// bound parameters for the widest table.
-const SQLITE_ROWS_PER_STATEMENT: usize = 64;
-
-/// `INSERT INTO table (columns) VALUES (?, …), … suffix` for `rows` rows.
-fn sqlite_insert(table: &str, columns: &[&str], rows: usize, suffix: &str) -> String {
-    let one = format!("({})", vec!["?"; columns.len()].join(", "));
-    let marks = vec![one.as_str(); rows].join(", ");
-    format!(
-        "INSERT INTO {table} ({}) VALUES {marks}{suffix}",
-        columns.join(", ")
-    )
-}
-
-impl SqliteSink<'_> {
-    /// Executes `sql` (from [`sqlite_insert`], prepared once per
-    /// connection) for the rows of `batch`.
-    fn execute<'v, R: AsRef<[Val<'v>]>>(&self, sql: &str, batch: &[R]) -> Result<()> {
-        let mut stmt = self.0.prepare_cached(sql)?;
-        let values = batch.iter().flat_map(|r| r.as_ref().iter());
-        for (i, v) in values.enumerate() {
-            match *v {
-                Val::I(x) => stmt.raw_bind_parameter(i + 1, x)?,
-                Val::N(x) => stmt.raw_bind_parameter(i + 1, x)?,
-                Val::S(x) => stmt.raw_bind_parameter(i + 1, x)?,
-                Val::F(x) => stmt.raw_bind_parameter(i + 1, x)?,
-                Val::B(x) => stmt.raw_bind_parameter(i + 1, x)?,
-            }
-        }
-        stmt.raw_execute()?;
-        Ok(())
-    }
-}
-
-impl Sink for SqliteSink<'_> {
-    async fn rows<'v, R: AsRef<[Val<'v>]>>(
-        &mut self,
-        table: &str,
-        columns: &[&str],
-        rows: impl IntoIterator<Item = R>,
-        suffix: &str,
-    ) -> Result<()> {
-        // The statement's text is made once per table and flush, not per
-        // batch.
-        let full = sqlite_insert(table, columns, SQLITE_ROWS_PER_STATEMENT, suffix);
-        let mut batch = Vec::with_capacity(SQLITE_ROWS_PER_STATEMENT);
-        for row in rows {
-            batch.push(row);
-            if batch.len() == SQLITE_ROWS_PER_STATEMENT {
-                self.execute(&full, &batch)?;
-                batch.clear();
-            }
-        }
-        if !batch.is_empty() {
-            self.execute(&sqlite_insert(table, columns, batch.len(), suffix), &batch)?;
-        }
-        Ok(())
-    }
-}
-
 /// The aggregate tables a large import fills. It sets their plain indexes
 /// aside and builds them again at its end (see [`crate::bulk`]): sorting a
 /// table once is several times faster than keeping its indexes up to date
@@ -129,106 +52,6 @@ pub const GH_WRITTEN_TABLES: &[&str] = &[
 /// The SQLite writer's page cache, in KiB: flushes add to rows all over
 /// the aggregate tables, whose pages then stay in memory between flushes.
 const WRITER_CACHE_KIB: i64 = 64 * 1024;
-
-/// Writes an import's flushes on a connection of its own. On SQLite,
-/// statements stay prepared and pages cached from one flush to the next,
-/// and rows are bound straight to SQLite (a pool connection hands every
-/// value through its driver's thread); on PostgreSQL, rows are streamed
-/// with `COPY` into staging tables and merged with one statement per table.
-pub enum GhWriter {
-    Sqlite(rusqlite::Connection),
-    Postgres(sqlx::PgConnection),
-}
-
-/// PostgreSQL: each table's rows are copied into a temporary staging table
-/// (emptied at commit) and merged into the table with the same `ON
-/// CONFLICT` clause the other sinks use.
-struct CopySink<'c>(sqlx::Transaction<'c, sqlx::Postgres>);
-
-/// A value in `COPY … FROM STDIN`'s text format.
-fn copy_text(out: &mut String, v: &Val<'_>) {
-    use std::fmt::Write;
-    match *v {
-        Val::I(x) | Val::N(Some(x)) => {
-            let _ = write!(out, "{x}");
-        }
-        Val::N(None) => out.push_str("\\N"),
-        Val::F(x) => {
-            let _ = write!(out, "{x}");
-        }
-        Val::S(s) => {
-            for c in s.chars() {
-                match c {
-                    '\\' => out.push_str("\\\\"),
-                    '\t' => out.push_str("\\t"),
-                    '\n' => out.push_str("\\n"),
-                    '\r' => out.push_str("\\r"),
-                    '\0' => {}
-                    c => out.push(c),
-                }
-            }
-        }
-        Val::B(b) => {
-            out.push_str("\\\\x");
-            for byte in b {
-                let _ = write!(out, "{byte:02x}");
-            }
-        }
-    }
-}
-
-impl Sink for CopySink<'_> {
-    async fn rows<'v, R: AsRef<[Val<'v>]>>(
-        &mut self,
-        table: &str,
-        columns: &[&str],
-        rows: impl IntoIterator<Item = R>,
-        suffix: &str,
-    ) -> Result<()> {
-        let cols = columns.join(", ");
-        let stage = format!("stage_{table}");
-        sqlx::query(&format!(
-            "CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS SELECT {cols} FROM {table} WITH NO DATA"
-        ))
-        .execute(&mut *self.0)
-        .await?;
-        let mut copy = self
-            .0
-            .copy_in_raw(&format!("COPY {stage} ({cols}) FROM STDIN"))
-            .await?;
-        let mut buf = String::with_capacity(1 << 20);
-        let mut any = false;
-        for row in rows {
-            any = true;
-            for (i, v) in row.as_ref().iter().enumerate() {
-                if i > 0 {
-                    buf.push('\t');
-                }
-                copy_text(&mut buf, v);
-            }
-            buf.push('\n');
-            if buf.len() >= 1 << 20 {
-                copy.send(buf.as_bytes()).await?;
-                buf.clear();
-            }
-        }
-        if !buf.is_empty() {
-            copy.send(buf.as_bytes()).await?;
-        }
-        copy.finish().await?;
-        if any {
-            sqlx::query(&format!(
-                "INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage}{suffix}"
-            ))
-            .execute(&mut *self.0)
-            .await?;
-            sqlx::query(&format!("TRUNCATE {stage}"))
-                .execute(&mut *self.0)
-                .await?;
-        }
-        Ok(())
-    }
-}
 
 /// One flush: the ids' bitmaps, names, and every aggregate table, each in
 /// its key order (SQLite then appends to its B-trees instead of touching
@@ -499,30 +322,9 @@ impl Store {
     }
 
     /// A writer for an import's flushes, on a connection of its own (see
-    /// [`GhWriter`]).
-    pub async fn gh_writer(&self) -> Result<GhWriter> {
-        match (&self.sqlite_path, &self.pg_url) {
-            (Some(path), _) if self.backend == Backend::Sqlite => {
-                let c = rusqlite::Connection::open(path)?;
-                // The log is copied back once at the end rather than after
-                // every flush (flushes rewrite the same pages; up to ~800 MB).
-                for pragma in crate::SQLITE_PRAGMAS {
-                    c.execute_batch(pragma)?;
-                }
-                c.execute_batch(&format!(
-                    "PRAGMA cache_size = -{WRITER_CACHE_KIB}; PRAGMA wal_autocheckpoint = 200000;"
-                ))?;
-                c.set_prepared_statement_cache_capacity(32);
-                Ok(GhWriter::Sqlite(c))
-            }
-            (_, Some(url)) if self.backend == Backend::Postgres => {
-                use sqlx::Connection;
-                Ok(GhWriter::Postgres(sqlx::PgConnection::connect(url).await?))
-            }
-            _ => Err(StoreError::Migration(
-                "an analytics import needs a database file or a PostgreSQL URL (not an in-memory database)".into(),
-            )),
-        }
+    /// [`crate::sink`]).
+    pub async fn gh_writer(&self) -> Result<BulkWriter> {
+        self.bulk_writer(WRITER_CACHE_KIB).await
     }
 
     /// Adds an aggregate to the tables and records the bitmaps of the
@@ -530,12 +332,12 @@ impl Store {
     /// either all of a flush or none of it.
     pub async fn gh_apply(
         &self,
-        writer: &mut GhWriter,
+        writer: &mut BulkWriter,
         agg: &Aggregate,
         seen: &[(Month, Vec<u8>)],
     ) -> Result<()> {
         match writer {
-            GhWriter::Sqlite(conn) => {
+            BulkWriter::Sqlite(conn) => {
                 // Taking the write lock up front: a deferred transaction
                 // that finds another writer on its first write cannot wait.
                 let tx =
@@ -544,7 +346,7 @@ impl Store {
                 write_flush(&mut sink, agg, seen).await?;
                 sink.0.commit()?;
             }
-            GhWriter::Postgres(conn) => {
+            BulkWriter::Postgres(conn) => {
                 use sqlx::Connection;
                 let mut sink = CopySink(conn.begin().await?);
                 write_flush(&mut sink, agg, seen).await?;
@@ -1264,26 +1066,5 @@ fn rank_row(r: &sqlx::any::AnyRow) -> RankRow {
         activity: r.try_get::<f64, _>("activity").unwrap_or(0.0),
         participants: r.i("participants"),
         openrank: r.try_get::<Option<f64>, _>("openrank").ok().flatten(),
-    }
-}
-
-#[cfg(test)]
-mod copy_tests {
-    use super::*;
-
-    #[test]
-    fn copy_text_escapes_what_the_format_reserves() {
-        let mut out = String::new();
-        for v in [
-            Val::I(-5),
-            Val::N(None),
-            Val::N(Some(7)),
-            Val::S("a\tb\\c\nd\re\0f"),
-            Val::B(&[0, 0xab]),
-        ] {
-            copy_text(&mut out, &v);
-            out.push('|');
-        }
-        assert_eq!(out, "-5|\\N|7|a\\tb\\\\c\\nd\\ref|\\\\x00ab|");
     }
 }

@@ -10,6 +10,7 @@
 //! takes). Counters are set once at the end from the rows (`finish_import`),
 //! exactly as `recompute` would.
 
+use crate::sink::{BulkWriter, CopySink, Sink, SqliteSink};
 use crate::{Backend, Result, RowExt, Store, StoreError, Tx};
 use std::collections::HashMap;
 
@@ -17,15 +18,7 @@ use std::collections::HashMap;
 /// a dump gave no history.
 pub const NO_HISTORY: &str = "(imported without history)";
 
-/// A bound value of a bulk insert.
-#[derive(Clone, Copy)]
-pub(crate) enum Val<'a> {
-    I(i64),
-    N(Option<i64>),
-    S(&'a str),
-    F(f64),
-    B(&'a [u8]),
-}
+pub(crate) use crate::sink::Val;
 
 /// `INSERT … VALUES (…), (…)` in chunks, with bound parameters. Rows are
 /// taken from the iterator a chunk at a time (arrays need no allocation
@@ -272,6 +265,572 @@ pub struct ImportSource {
     pub progress: HashMap<String, u64>,
 }
 
+/// The SQLite import writer's page cache, in KiB (the upper levels of the
+/// tables' B-trees, which every batch walks to append).
+const IMPORT_WRITER_CACHE_KIB: i64 = 64 * 1024;
+
+/// `n` new ids for `table`: PostgreSQL's sequence; on SQLite, after the
+/// highest id (the batch holds the write lock).
+async fn reserve<S: Sink>(
+    sink: &mut S,
+    backend: Backend,
+    table: &str,
+    n: usize,
+) -> Result<Vec<i64>> {
+    if n == 0 {
+        return Ok(vec![]);
+    }
+    Ok(match backend {
+        Backend::Postgres => sink
+            .fetch(
+                &format!("SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id FROM generate_series(1, $1)"),
+                &[Val::I(n as i64)],
+            )
+            .await?
+            .iter()
+            .map(|r| r[0].int())
+            .collect(),
+        Backend::Sqlite => {
+            let max = sink
+                .fetch(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"), &[])
+                .await?
+                .first()
+                .map_or(0, |r| r[0].int());
+            (max + 1..=max + n as i64).collect()
+        }
+    })
+}
+
+/// One batch's rows, the import map entries of their source ids and the
+/// source's progress, in the sink's transaction.
+async fn write_batch<S: Sink>(
+    sink: &mut S,
+    backend: Backend,
+    source: i64,
+    b: &ImportBatch,
+) -> Result<Assigned> {
+    let t = crate::now();
+    match &b.progress {
+        Some((file, rows)) => {
+            let cur = sink
+                .fetch(
+                    "SELECT progress FROM import_sources WHERE id = $1",
+                    &[Val::I(source)],
+                )
+                .await?;
+            let cur = cur.first().map_or("", |r| r[0].text());
+            let mut p: HashMap<String, u64> = serde_json::from_str(cur).unwrap_or_default();
+            p.insert(file.clone(), *rows);
+            let p = serde_json::to_string(&p).unwrap_or_default();
+            sink.execute(
+                "UPDATE import_sources SET progress = $1, updated_at = $2 WHERE id = $3",
+                &[Val::S(&p), Val::I(t), Val::I(source)],
+            )
+            .await?;
+        }
+        None => {
+            sink.execute(
+                "UPDATE import_sources SET updated_at = $1 WHERE id = $2",
+                &[Val::I(t), Val::I(source)],
+            )
+            .await?;
+        }
+    }
+    let mut out = Assigned::default();
+    let mut map: Vec<(&'static str, i64, i64)> = Vec::new();
+
+    if !b.users.is_empty() {
+        out.users = reserve(sink, backend, "users", b.users.len()).await?;
+        let emails: Vec<String> = b
+            .users
+            .iter()
+            .map(|u| {
+                let kind = if u.ghost { "ghost" } else { "user" };
+                format!("{kind}-{source}-{}@import.invalid", u.source_id)
+            })
+            .collect();
+        let keys: Vec<String> = b.users.iter().map(|u| u.username.to_lowercase()).collect();
+        let texts: Vec<[std::borrow::Cow<str>; 3]> = b
+            .users
+            .iter()
+            .map(|u| [clean(&u.about), clean(&u.location), clean(&u.website)])
+            .collect();
+        let rows = b.users.iter().enumerate().map(|(i, u)| {
+            [
+                Val::I(out.users[i]),
+                Val::S(&u.username),
+                Val::S(&keys[i]),
+                Val::S(&emails[i]),
+                // Not an argon2 hash: nobody can log in as an imported member.
+                Val::S("!"),
+                Val::S(&texts[i][0]),
+                Val::S(&texts[i][1]),
+                Val::S(&texts[i][2]),
+                Val::I(u.created_at),
+                Val::I(u.created_at),
+                Val::I(u.shown),
+            ]
+        });
+        sink.rows(
+            "users",
+            &[
+                "id",
+                "username",
+                "username_key",
+                "email",
+                "password_hash",
+                "about",
+                "location",
+                "website",
+                "created_at",
+                "activated_at",
+                "reputation",
+            ],
+            rows,
+            "",
+        )
+        .await?;
+        let src = format!("import:{source}");
+        let ledger = b
+            .users
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| u.reputation != 0)
+            .map(|(i, u)| {
+                [
+                    Val::I(out.users[i]),
+                    Val::I(u.reputation),
+                    Val::I(u.reputation),
+                    Val::I(0),
+                    Val::S("imported_balance"),
+                    Val::N(None),
+                    Val::S(&src),
+                    Val::I(u.source_id),
+                    Val::N(None),
+                    Val::I(t / 86_400),
+                    Val::I(t),
+                ]
+            });
+        sink.rows(
+            "reputation_ledger",
+            &[
+                "user_id",
+                "amount",
+                "requested",
+                "capped",
+                "reason",
+                "post_id",
+                "source",
+                "source_id",
+                "reverses_id",
+                "day",
+                "created_at",
+            ],
+            ledger,
+            "",
+        )
+        .await?;
+        for (u, id) in b.users.iter().zip(&out.users) {
+            map.push((if u.ghost { "ghost" } else { "user" }, u.source_id, *id));
+        }
+    }
+
+    // Authors below zero are members created in this batch (-1: the first).
+    let users = out.users.clone();
+    let who = |a: i64| -> i64 {
+        if a < 0 {
+            users.get((-a - 1) as usize).copied().unwrap_or(a)
+        } else {
+            a
+        }
+    };
+    if !b.posts.is_empty() {
+        out.posts = reserve(sink, backend, "posts", b.posts.len()).await?;
+        let texts: Vec<[std::borrow::Cow<str>; 3]> = b
+            .posts
+            .iter()
+            .map(|p| [clean(&p.title), clean(&p.body_md), clean(&p.body_html)])
+            .collect();
+        let rows = b.posts.iter().enumerate().map(|(i, p)| {
+            [
+                Val::I(out.posts[i]),
+                Val::I(p.kind),
+                Val::N(p.question_id),
+                Val::I(who(p.author_id)),
+                Val::S(&texts[i][0]),
+                Val::S(&texts[i][1]),
+                Val::S(&texts[i][2]),
+                Val::S(&p.tags),
+                Val::I(p.view_count),
+                Val::I(p.created_at),
+                Val::N(p.edited_at),
+                Val::I(p.last_activity_at),
+                Val::N(p.closed_at),
+                Val::I(p.upvotes - p.downvotes),
+                Val::I(p.upvotes),
+                Val::I(p.downvotes),
+                Val::I(p.comment_count),
+            ]
+        });
+        sink.rows(
+            "posts",
+            &[
+                "id",
+                "kind",
+                "question_id",
+                "author_id",
+                "title",
+                "body_md",
+                "body_html",
+                "tags",
+                "view_count",
+                "created_at",
+                "edited_at",
+                "last_activity_at",
+                "closed_at",
+                "score",
+                "upvotes",
+                "downvotes",
+                "comment_count",
+            ],
+            rows,
+            "",
+        )
+        .await?;
+        let mut pt = Vec::new();
+        let mut accepts = Vec::new();
+        for (p, id) in b.posts.iter().zip(&out.posts) {
+            let mut seen = Vec::new();
+            for tag in &p.tag_ids {
+                if !seen.contains(tag) {
+                    seen.push(*tag);
+                    pt.push([Val::I(*id), Val::I(*tag)]);
+                }
+            }
+            if let (true, Some(q)) = (p.accepted, p.question_id) {
+                accepts.push([
+                    Val::I(q),
+                    Val::I(*id),
+                    Val::I(who(p.accepted_by)),
+                    Val::I(p.created_at),
+                ]);
+            }
+            map.push(("post", p.source_id, *id));
+        }
+        sink.rows("post_tags", &["post_id", "tag_id"], &pt, "")
+            .await?;
+        sink.rows(
+            "accept_events",
+            &["question_id", "answer_id", "actor_id", "created_at"],
+            &accepts,
+            "",
+        )
+        .await?;
+    }
+
+    for (tag, desc) in &b.tag_descriptions {
+        sink.execute(
+            "UPDATE tags SET description = $1 WHERE id = $2",
+            &[Val::S(&clean(desc)), Val::I(*tag)],
+        )
+        .await?;
+    }
+
+    if !b.comments.is_empty() {
+        out.comments = reserve(sink, backend, "comments", b.comments.len()).await?;
+        let texts: Vec<[std::borrow::Cow<str>; 2]> = b
+            .comments
+            .iter()
+            .map(|c| [clean(&c.body_md), clean(&c.body_html)])
+            .collect();
+        let rows = b.comments.iter().enumerate().map(|(i, c)| {
+            [
+                Val::I(out.comments[i]),
+                Val::I(c.post_id),
+                Val::I(who(c.author_id)),
+                Val::S(&texts[i][0]),
+                Val::S(&texts[i][1]),
+                Val::I(c.created_at),
+            ]
+        });
+        sink.rows(
+            "comments",
+            &[
+                "id",
+                "post_id",
+                "author_id",
+                "body_md",
+                "body_html",
+                "created_at",
+            ],
+            rows,
+            "",
+        )
+        .await?;
+        for (c, id) in b.comments.iter().zip(&out.comments) {
+            map.push(("comment", c.source_id, *id));
+        }
+    }
+
+    if !b.votes.is_empty() {
+        let rows = b.votes.iter().map(|v| {
+            [
+                Val::I(source),
+                Val::I(v.source_id),
+                Val::I(v.post_id),
+                Val::I(v.vote_type),
+                Val::I(v.value),
+                Val::N(v.user_id),
+                Val::N(v.bounty),
+                Val::I(v.created_at),
+            ]
+        });
+        out.votes = sink
+            .rows(
+                "imported_votes",
+                &[
+                    "source",
+                    "source_id",
+                    "post_id",
+                    "vote_type",
+                    "value",
+                    "user_id",
+                    "bounty",
+                    "created_at",
+                ],
+                rows,
+                " ON CONFLICT DO NOTHING",
+            )
+            .await?;
+        let marks = b
+            .votes
+            .iter()
+            .filter_map(|v| match (v.bookmark, v.user_id) {
+                (true, Some(u)) => Some([Val::I(u), Val::I(v.post_id), Val::I(v.created_at)]),
+                _ => None,
+            });
+        sink.rows(
+            "bookmarks",
+            &["user_id", "post_id", "created_at"],
+            marks,
+            " ON CONFLICT DO NOTHING",
+        )
+        .await?;
+    }
+
+    if !b.revisions.is_empty() {
+        // Revision numbers continue each post's history.
+        let mut next: HashMap<i64, i64> = HashMap::new();
+        let mut posts: Vec<i64> = b.revisions.iter().map(|r| r.post_id).collect();
+        posts.sort_unstable();
+        posts.dedup();
+        for chunk in posts.chunks(500) {
+            let list = chunk
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(",");
+            // The dump's history replaces a first version made up when an
+            // earlier run had none.
+            sink.execute(
+                &format!(
+                    "DELETE FROM revisions WHERE post_id IN ({list}) AND rev = 1 AND comment = $1"
+                ),
+                &[Val::S(NO_HISTORY)],
+            )
+            .await?;
+            let found = sink
+                .fetch(
+                    &format!("SELECT post_id, MAX(rev) FROM revisions WHERE post_id IN ({list}) GROUP BY post_id"),
+                    &[],
+                )
+                .await?;
+            for r in found {
+                next.insert(r[0].int(), r[1].int());
+            }
+        }
+        let ids = reserve(sink, backend, "revisions", b.revisions.len()).await?;
+        let texts: Vec<[std::borrow::Cow<str>; 4]> = b
+            .revisions
+            .iter()
+            .map(|r| {
+                [
+                    clean(&r.title),
+                    clean(&r.body_md),
+                    clean(&r.tags),
+                    clean(&r.comment),
+                ]
+            })
+            .collect();
+        let mut revs = Vec::with_capacity(b.revisions.len());
+        for r in &b.revisions {
+            let n = next.entry(r.post_id).or_insert(0);
+            *n += 1;
+            revs.push(*n);
+        }
+        let rows = b.revisions.iter().enumerate().map(|(i, r)| {
+            [
+                Val::I(ids[i]),
+                Val::I(r.post_id),
+                Val::I(revs[i]),
+                Val::I(who(r.author_id)),
+                Val::S(r.kind),
+                Val::S(&texts[i][0]),
+                Val::S(&texts[i][1]),
+                Val::S(&texts[i][2]),
+                Val::S(&texts[i][3]),
+                Val::I(r.created_at),
+            ]
+        });
+        sink.rows(
+            "revisions",
+            &[
+                "id",
+                "post_id",
+                "rev",
+                "author_id",
+                "kind",
+                "title",
+                "body_md",
+                "tags",
+                "comment",
+                "created_at",
+            ],
+            rows,
+            "",
+        )
+        .await?;
+        for (r, id) in b.revisions.iter().zip(&ids) {
+            map.push(("revision", r.source_id, *id));
+        }
+    }
+
+    for s in &b.states {
+        if let Some((at, reason)) = &s.closed {
+            sink.execute(
+                "UPDATE posts SET closed_at = $1, close_reason = $2 WHERE id = $3",
+                &[Val::N(*at), Val::S(reason), Val::I(s.post_id)],
+            )
+            .await?;
+        }
+        if let Some(at) = s.deleted {
+            sink.execute(
+                "UPDATE posts SET deleted_at = $1 WHERE id = $2",
+                &[Val::N(at), Val::I(s.post_id)],
+            )
+            .await?;
+        }
+        if let Some(at) = s.locked {
+            sink.execute(
+                "UPDATE posts SET locked_at = $1 WHERE id = $2",
+                &[Val::N(at), Val::I(s.post_id)],
+            )
+            .await?;
+        }
+    }
+
+    if !b.links.is_empty() {
+        let rows = b.links.iter().map(|l| {
+            [
+                Val::I(l.post_id),
+                Val::I(l.related_id),
+                Val::I(l.link_type),
+                Val::I(l.created_at),
+                Val::I(source),
+                Val::I(l.source_id),
+            ]
+        });
+        out.links = sink
+            .rows(
+                "post_links",
+                &[
+                    "post_id",
+                    "related_post_id",
+                    "link_type",
+                    "created_at",
+                    "source",
+                    "source_id",
+                ],
+                rows,
+                " ON CONFLICT DO NOTHING",
+            )
+            .await?;
+        for l in b.links.iter().filter(|l| l.link_type == 3) {
+            sink.execute(
+                "UPDATE posts SET duplicate_of = $1 WHERE id = $2",
+                &[Val::I(l.related_id), Val::I(l.post_id)],
+            )
+            .await?;
+        }
+    }
+
+    if !b.badges.is_empty() {
+        let keys: Vec<String> = b
+            .badges
+            .iter()
+            .map(|x| format!("import:{source}:{}", x.source_id))
+            .collect();
+        let matched = b.badges.iter().enumerate().filter_map(|(i, x)| {
+            x.matched.as_deref().map(|m| {
+                [
+                    Val::I(x.user_id),
+                    Val::S(m),
+                    Val::S(&keys[i]),
+                    Val::I(x.awarded_at),
+                ]
+            })
+        });
+        out.badges = sink
+            .rows(
+                "badge_awards",
+                &["user_id", "badge", "source_key", "awarded_at"],
+                matched,
+                " ON CONFLICT DO NOTHING",
+            )
+            .await?;
+        let kept = b.badges.iter().filter(|x| x.matched.is_none()).map(|x| {
+            [
+                Val::I(source),
+                Val::I(x.source_id),
+                Val::I(x.user_id),
+                Val::S(&x.name),
+                Val::I(x.class),
+                Val::I(i64::from(x.tag_based)),
+                Val::I(x.awarded_at),
+            ]
+        });
+        out.badges += sink
+            .rows(
+                "imported_badges",
+                &[
+                    "source",
+                    "source_id",
+                    "user_id",
+                    "name",
+                    "class",
+                    "tag_based",
+                    "awarded_at",
+                ],
+                kept,
+                " ON CONFLICT DO NOTHING",
+            )
+            .await?;
+    }
+
+    map.extend(b.notes.iter().copied());
+    let rows = map
+        .iter()
+        .map(|(k, s, l)| [Val::I(source), Val::S(k), Val::I(*s), Val::I(*l)]);
+    sink.rows(
+        "import_map",
+        &["source", "kind", "source_id", "local_id"],
+        rows,
+        "",
+    )
+    .await?;
+    Ok(out)
+}
+
 impl Store {
     async fn reserve_ids(&self, tx: &mut Tx<'_>, table: &str, n: usize) -> Result<Vec<i64>> {
         if n == 0 {
@@ -441,468 +1000,37 @@ impl Store {
         Ok(known)
     }
 
-    /// Write one batch in one transaction.
-    pub async fn apply_import_batch(&self, source: i64, b: &ImportBatch) -> Result<Assigned> {
-        let mut tx = self.begin().await?;
-        let t = crate::now();
-        // First statement a write: on SQLite the batch holds the write lock
-        // from here, so the ids read below stay free.
-        match &b.progress {
-            Some((file, rows)) => {
-                let cur: String = sqlx::query("SELECT progress FROM import_sources WHERE id = $1")
-                    .bind(source)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .s("progress");
-                let mut p: HashMap<String, u64> = serde_json::from_str(&cur).unwrap_or_default();
-                p.insert(file.clone(), *rows);
-                sqlx::query(
-                    "UPDATE import_sources SET progress = $1, updated_at = $2 WHERE id = $3",
-                )
-                .bind(serde_json::to_string(&p).unwrap_or_default())
-                .bind(t)
-                .bind(source)
-                .execute(&mut *tx)
-                .await?;
+    /// A connection of its own for an import's batches (see
+    /// [`crate::sink`]).
+    pub async fn import_writer(&self) -> Result<BulkWriter> {
+        self.bulk_writer(IMPORT_WRITER_CACHE_KIB).await
+    }
+
+    /// Write one batch in one transaction on the import's own connection.
+    pub async fn apply_import_batch(
+        &self,
+        writer: &mut BulkWriter,
+        source: i64,
+        b: &ImportBatch,
+    ) -> Result<Assigned> {
+        match writer {
+            BulkWriter::Sqlite(conn) => {
+                // The write lock from the start: the ids read below stay free.
+                let tx =
+                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let mut sink = SqliteSink(tx);
+                let out = write_batch(&mut sink, Backend::Sqlite, source, b).await?;
+                sink.0.commit()?;
+                Ok(out)
             }
-            None => {
-                sqlx::query("UPDATE import_sources SET updated_at = $1 WHERE id = $2")
-                    .bind(t)
-                    .bind(source)
-                    .execute(&mut *tx)
-                    .await?;
+            BulkWriter::Postgres(conn) => {
+                use sqlx::Connection;
+                let mut sink = CopySink(conn.begin().await?);
+                let out = write_batch(&mut sink, Backend::Postgres, source, b).await?;
+                sink.0.commit().await?;
+                Ok(out)
             }
         }
-        let mut out = Assigned::default();
-        let mut map: Vec<(&'static str, i64, i64)> = Vec::new();
-
-        if !b.users.is_empty() {
-            out.users = self.reserve_ids(&mut tx, "users", b.users.len()).await?;
-            let emails: Vec<String> = b
-                .users
-                .iter()
-                .map(|u| {
-                    if u.ghost {
-                        format!("ghost-{source}-{}@import.invalid", u.source_id)
-                    } else {
-                        format!("user-{source}-{}@import.invalid", u.source_id)
-                    }
-                })
-                .collect();
-            let keys: Vec<String> = b.users.iter().map(|u| u.username.to_lowercase()).collect();
-            let texts: Vec<[std::borrow::Cow<str>; 3]> = b
-                .users
-                .iter()
-                .map(|u| [clean(&u.about), clean(&u.location), clean(&u.website)])
-                .collect();
-            let rows: Vec<Vec<Val>> = b
-                .users
-                .iter()
-                .enumerate()
-                .map(|(i, u)| {
-                    vec![
-                        Val::I(out.users[i]),
-                        Val::S(&u.username),
-                        Val::S(&keys[i]),
-                        Val::S(&emails[i]),
-                        // Not an argon2 hash: nobody can log in as an imported member.
-                        Val::S("!"),
-                        Val::S(&texts[i][0]),
-                        Val::S(&texts[i][1]),
-                        Val::S(&texts[i][2]),
-                        Val::I(u.created_at),
-                        Val::I(u.created_at),
-                        Val::I(u.shown),
-                    ]
-                })
-                .collect();
-            insert_rows(self.backend, &mut tx, "INSERT INTO users (id, username, username_key, email, password_hash, about, location, website, created_at, activated_at, reputation)", 11, &rows, "").await?;
-            let src = format!("import:{source}");
-            let ledger: Vec<Vec<Val>> = b
-                .users
-                .iter()
-                .enumerate()
-                .filter(|(_, u)| u.reputation != 0)
-                .map(|(i, u)| {
-                    vec![
-                        Val::I(out.users[i]),
-                        Val::I(u.reputation),
-                        Val::I(u.reputation),
-                        Val::I(0),
-                        Val::S("imported_balance"),
-                        Val::N(None),
-                        Val::S(&src),
-                        Val::I(u.source_id),
-                        Val::N(None),
-                        Val::I(t / 86_400),
-                        Val::I(t),
-                    ]
-                })
-                .collect();
-            insert_rows(self.backend, &mut tx, "INSERT INTO reputation_ledger (user_id, amount, requested, capped, reason, post_id, source, source_id, reverses_id, day, created_at)", 11, &ledger, "").await?;
-            for (u, id) in b.users.iter().zip(&out.users) {
-                map.push((if u.ghost { "ghost" } else { "user" }, u.source_id, *id));
-            }
-        }
-
-        // Authors below zero are members created in this batch (-1: the first).
-        let who = |a: i64| -> i64 {
-            if a < 0 {
-                out.users.get((-a - 1) as usize).copied().unwrap_or(a)
-            } else {
-                a
-            }
-        };
-        let who = &who;
-        if !b.posts.is_empty() {
-            out.posts = self.reserve_ids(&mut tx, "posts", b.posts.len()).await?;
-            let texts: Vec<[std::borrow::Cow<str>; 3]> = b
-                .posts
-                .iter()
-                .map(|p| [clean(&p.title), clean(&p.body_md), clean(&p.body_html)])
-                .collect();
-            let rows: Vec<Vec<Val>> = b
-                .posts
-                .iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    vec![
-                        Val::I(out.posts[i]),
-                        Val::I(p.kind),
-                        Val::N(p.question_id),
-                        Val::I(who(p.author_id)),
-                        Val::S(&texts[i][0]),
-                        Val::S(&texts[i][1]),
-                        Val::S(&texts[i][2]),
-                        Val::S(&p.tags),
-                        Val::I(p.view_count),
-                        Val::I(p.created_at),
-                        Val::N(p.edited_at),
-                        Val::I(p.last_activity_at),
-                        Val::N(p.closed_at),
-                        Val::I(p.upvotes - p.downvotes),
-                        Val::I(p.upvotes),
-                        Val::I(p.downvotes),
-                        Val::I(p.comment_count),
-                    ]
-                })
-                .collect();
-            insert_rows(self.backend, &mut tx, "INSERT INTO posts (id, kind, question_id, author_id, title, body_md, body_html, tags, view_count, created_at, edited_at, last_activity_at, closed_at, score, upvotes, downvotes, comment_count)", 17, &rows, "").await?;
-            let mut pt: Vec<Vec<Val>> = Vec::new();
-            let mut accepts: Vec<Vec<Val>> = Vec::new();
-            for (p, id) in b.posts.iter().zip(&out.posts) {
-                let mut seen = Vec::new();
-                for tag in &p.tag_ids {
-                    if !seen.contains(tag) {
-                        seen.push(*tag);
-                        pt.push(vec![Val::I(*id), Val::I(*tag)]);
-                    }
-                }
-                if let (true, Some(q)) = (p.accepted, p.question_id) {
-                    accepts.push(vec![
-                        Val::I(q),
-                        Val::I(*id),
-                        Val::I(who(p.accepted_by)),
-                        Val::I(p.created_at),
-                    ]);
-                }
-                map.push(("post", p.source_id, *id));
-            }
-            insert_rows(
-                self.backend,
-                &mut tx,
-                "INSERT INTO post_tags (post_id, tag_id)",
-                2,
-                &pt,
-                "",
-            )
-            .await?;
-            insert_rows(
-                self.backend,
-                &mut tx,
-                "INSERT INTO accept_events (question_id, answer_id, actor_id, created_at)",
-                4,
-                &accepts,
-                "",
-            )
-            .await?;
-        }
-
-        for (tag, desc) in &b.tag_descriptions {
-            sqlx::query("UPDATE tags SET description = $1 WHERE id = $2")
-                .bind(clean(desc).as_ref())
-                .bind(tag)
-                .execute(&mut *tx)
-                .await?;
-        }
-
-        if !b.comments.is_empty() {
-            out.comments = self
-                .reserve_ids(&mut tx, "comments", b.comments.len())
-                .await?;
-            let texts: Vec<[std::borrow::Cow<str>; 2]> = b
-                .comments
-                .iter()
-                .map(|c| [clean(&c.body_md), clean(&c.body_html)])
-                .collect();
-            let rows: Vec<Vec<Val>> = b
-                .comments
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    vec![
-                        Val::I(out.comments[i]),
-                        Val::I(c.post_id),
-                        Val::I(who(c.author_id)),
-                        Val::S(&texts[i][0]),
-                        Val::S(&texts[i][1]),
-                        Val::I(c.created_at),
-                    ]
-                })
-                .collect();
-            insert_rows(
-                self.backend,
-                &mut tx,
-                "INSERT INTO comments (id, post_id, author_id, body_md, body_html, created_at)",
-                6,
-                &rows,
-                "",
-            )
-            .await?;
-            for (c, id) in b.comments.iter().zip(&out.comments) {
-                map.push(("comment", c.source_id, *id));
-            }
-        }
-
-        if !b.votes.is_empty() {
-            let rows: Vec<Vec<Val>> = b
-                .votes
-                .iter()
-                .map(|v| {
-                    vec![
-                        Val::I(source),
-                        Val::I(v.source_id),
-                        Val::I(v.post_id),
-                        Val::I(v.vote_type),
-                        Val::I(v.value),
-                        Val::N(v.user_id),
-                        Val::N(v.bounty),
-                        Val::I(v.created_at),
-                    ]
-                })
-                .collect();
-            out.votes = insert_rows(self.backend, &mut tx, "INSERT INTO imported_votes (source, source_id, post_id, vote_type, value, user_id, bounty, created_at)", 8, &rows, " ON CONFLICT DO NOTHING").await?;
-            let marks: Vec<Vec<Val>> = b
-                .votes
-                .iter()
-                .filter_map(|v| match (v.bookmark, v.user_id) {
-                    (true, Some(u)) => {
-                        Some(vec![Val::I(u), Val::I(v.post_id), Val::I(v.created_at)])
-                    }
-                    _ => None,
-                })
-                .collect();
-            insert_rows(
-                self.backend,
-                &mut tx,
-                "INSERT INTO bookmarks (user_id, post_id, created_at)",
-                3,
-                &marks,
-                " ON CONFLICT DO NOTHING",
-            )
-            .await?;
-        }
-
-        if !b.revisions.is_empty() {
-            // Revision numbers continue each post's history.
-            let mut next: HashMap<i64, i64> = HashMap::new();
-            let mut posts: Vec<i64> = b.revisions.iter().map(|r| r.post_id).collect();
-            posts.sort_unstable();
-            posts.dedup();
-            for chunk in posts.chunks(500) {
-                let list = chunk
-                    .iter()
-                    .map(|i| i.to_string())
-                    .collect::<Vec<_>>()
-                    .join(",");
-                // The dump's history replaces a first version made up when
-                // an earlier run had none.
-                sqlx::query(&format!(
-                    "DELETE FROM revisions WHERE post_id IN ({list}) AND rev = 1 AND comment = $1"
-                ))
-                .bind(NO_HISTORY)
-                .execute(&mut *tx)
-                .await?;
-                for r in sqlx::query(&format!(
-                    "SELECT post_id, MAX(rev) AS m FROM revisions WHERE post_id IN ({list}) GROUP BY post_id"
-                ))
-                .fetch_all(&mut *tx)
-                .await?
-                {
-                    next.insert(r.i("post_id"), r.i("m"));
-                }
-            }
-            let ids = self
-                .reserve_ids(&mut tx, "revisions", b.revisions.len())
-                .await?;
-            let texts: Vec<[std::borrow::Cow<str>; 4]> = b
-                .revisions
-                .iter()
-                .map(|r| {
-                    [
-                        clean(&r.title),
-                        clean(&r.body_md),
-                        clean(&r.tags),
-                        clean(&r.comment),
-                    ]
-                })
-                .collect();
-            let mut revs = Vec::with_capacity(b.revisions.len());
-            for r in &b.revisions {
-                let n = next.entry(r.post_id).or_insert(0);
-                *n += 1;
-                revs.push(*n);
-            }
-            let rows: Vec<Vec<Val>> = b
-                .revisions
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    vec![
-                        Val::I(ids[i]),
-                        Val::I(r.post_id),
-                        Val::I(revs[i]),
-                        Val::I(who(r.author_id)),
-                        Val::S(r.kind),
-                        Val::S(&texts[i][0]),
-                        Val::S(&texts[i][1]),
-                        Val::S(&texts[i][2]),
-                        Val::S(&texts[i][3]),
-                        Val::I(r.created_at),
-                    ]
-                })
-                .collect();
-            insert_rows(self.backend, &mut tx, "INSERT INTO revisions (id, post_id, rev, author_id, kind, title, body_md, tags, comment, created_at)", 10, &rows, "").await?;
-            for (r, id) in b.revisions.iter().zip(&ids) {
-                map.push(("revision", r.source_id, *id));
-            }
-        }
-
-        for s in &b.states {
-            if let Some((at, reason)) = &s.closed {
-                sqlx::query("UPDATE posts SET closed_at = $1, close_reason = $2 WHERE id = $3")
-                    .bind(*at)
-                    .bind(reason)
-                    .bind(s.post_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            if let Some(at) = s.deleted {
-                sqlx::query("UPDATE posts SET deleted_at = $1 WHERE id = $2")
-                    .bind(at)
-                    .bind(s.post_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            if let Some(at) = s.locked {
-                sqlx::query("UPDATE posts SET locked_at = $1 WHERE id = $2")
-                    .bind(at)
-                    .bind(s.post_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
-
-        if !b.links.is_empty() {
-            let rows: Vec<Vec<Val>> = b
-                .links
-                .iter()
-                .map(|l| {
-                    vec![
-                        Val::I(l.post_id),
-                        Val::I(l.related_id),
-                        Val::I(l.link_type),
-                        Val::I(l.created_at),
-                        Val::I(source),
-                        Val::I(l.source_id),
-                    ]
-                })
-                .collect();
-            out.links = insert_rows(self.backend, &mut tx, "INSERT INTO post_links (post_id, related_post_id, link_type, created_at, source, source_id)", 6, &rows, " ON CONFLICT DO NOTHING").await?;
-            for l in b.links.iter().filter(|l| l.link_type == 3) {
-                sqlx::query("UPDATE posts SET duplicate_of = $1 WHERE id = $2")
-                    .bind(l.related_id)
-                    .bind(l.post_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
-
-        if !b.badges.is_empty() {
-            let keys: Vec<String> = b
-                .badges
-                .iter()
-                .map(|x| format!("import:{source}:{}", x.source_id))
-                .collect();
-            let matched: Vec<Vec<Val>> = b
-                .badges
-                .iter()
-                .enumerate()
-                .filter_map(|(i, x)| {
-                    x.matched.as_deref().map(|m| {
-                        vec![
-                            Val::I(x.user_id),
-                            Val::S(m),
-                            Val::S(&keys[i]),
-                            Val::I(x.awarded_at),
-                        ]
-                    })
-                })
-                .collect();
-            out.badges = insert_rows(
-                self.backend,
-                &mut tx,
-                "INSERT INTO badge_awards (user_id, badge, source_key, awarded_at)",
-                4,
-                &matched,
-                " ON CONFLICT DO NOTHING",
-            )
-            .await?;
-            let kept: Vec<Vec<Val>> = b
-                .badges
-                .iter()
-                .filter(|x| x.matched.is_none())
-                .map(|x| {
-                    vec![
-                        Val::I(source),
-                        Val::I(x.source_id),
-                        Val::I(x.user_id),
-                        Val::S(&x.name),
-                        Val::I(x.class),
-                        Val::I(i64::from(x.tag_based)),
-                        Val::I(x.awarded_at),
-                    ]
-                })
-                .collect();
-            out.badges += insert_rows(self.backend, &mut tx, "INSERT INTO imported_badges (source, source_id, user_id, name, class, tag_based, awarded_at)", 7, &kept, " ON CONFLICT DO NOTHING").await?;
-        }
-
-        map.extend(b.notes.iter().copied());
-        let rows: Vec<Vec<Val>> = map
-            .iter()
-            .map(|(k, s, l)| vec![Val::I(source), Val::S(k), Val::I(*s), Val::I(*l)])
-            .collect();
-        insert_rows(
-            self.backend,
-            &mut tx,
-            "INSERT INTO import_map (source, kind, source_id, local_id)",
-            4,
-            &rows,
-            "",
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(out)
     }
 
     /// Set every counter of what `source` imported from the rows (the same

@@ -27,6 +27,7 @@ pub mod recompute;
 pub mod review;
 pub mod search;
 pub mod settings;
+pub mod sink;
 pub mod users;
 
 use guildhall_domain::DomainError;
@@ -96,7 +97,7 @@ pub fn now() -> i64 {
 }
 
 /// What every SQLite connection is opened with: the pool's and the ones a
-/// bulk import opens for itself (`analytics::GhWriter`).
+/// bulk import opens for itself (`sink::BulkWriter`).
 pub(crate) const SQLITE_PRAGMAS: &[&str] = &[
     "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = NORMAL",
