@@ -146,50 +146,75 @@ fn language(node: &Handle) -> Option<String> {
         .find_map(|c| attr(c, "class").and_then(from))
 }
 
-/// Escape text so Markdown reads it as text.
+/// Escape text so Markdown reads it as text. Every character it escapes
+/// is ASCII, so the text is copied in runs between them.
 fn escape_text(s: &str, out: &mut String) {
-    let chars: Vec<char> = s.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        match c {
-            '\\' | '`' | '*' | '[' | ']' | '<' | '~' | '|' => {
-                out.push('\\');
-                out.push(c);
-            }
+    let bytes = s.as_bytes();
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let mut copied = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape = match b {
+            b'\\' | b'`' | b'*' | b'[' | b']' | b'<' | b'~' | b'|' => true,
             // Inside a word `_` is literal already (snake_case stays readable).
-            '_' => {
-                let prev = i.checked_sub(1).and_then(|j| chars.get(j));
-                let next = chars.get(i + 1);
-                let word = |c: Option<&char>| c.is_some_and(|c| c.is_alphanumeric());
-                if !(word(prev) && word(next)) {
-                    out.push('\\');
-                }
-                out.push('_');
-            }
-            '&' if chars
+            b'_' => !(word(s[..i].chars().next_back()) && word(s[i + 1..].chars().next())),
+            b'&' => bytes
                 .get(i + 1)
-                .is_some_and(|n| n.is_ascii_alphanumeric() || *n == '#') =>
-            {
-                out.push_str("\\&");
-            }
-            _ => out.push(c),
+                .is_some_and(|n| n.is_ascii_alphanumeric() || *n == b'#'),
+            _ => false,
+        };
+        if escape {
+            out.push_str(&s[copied..i]);
+            out.push('\\');
+            copied = i;
         }
+    }
+    out.push_str(&s[copied..]);
+}
+
+/// Whether the character starting at byte `i` of `s` is whitespace to
+/// collapse (all of Unicode's but the no-break space), and its length.
+/// Only a few lead bytes can start a non-ASCII space, so most text (CJK
+/// included) is judged by its first byte.
+fn space_at(s: &str, i: usize) -> Option<usize> {
+    match s.as_bytes()[i] {
+        b'\t'..=b'\r' | b' ' => Some(1),
+        0xC2 | 0xE1 | 0xE2 | 0xE3 => s[i..]
+            .chars()
+            .next()
+            .filter(|c| c.is_whitespace() && *c != '\u{a0}')
+            .map(char::len_utf8),
+        _ => None,
     }
 }
 
 /// Collapse HTML whitespace (runs of spaces, tabs and newlines) to one space.
 fn collapse(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    // Where the run of text being passed over began, and whether a space
+    // is owed before the next one.
+    let mut run = None;
     let mut space = false;
-    for c in s.chars() {
-        if c.is_whitespace() && c != '\u{a0}' {
+    let mut i = 0;
+    while i < s.len() {
+        if let Some(len) = space_at(s, i) {
+            if let Some(r) = run.take() {
+                out.push_str(&s[r..i]);
+            }
             space = true;
-        } else {
+            i += len;
+            continue;
+        }
+        if run.is_none() {
             if space {
                 out.push(' ');
                 space = false;
             }
-            out.push(c);
+            run = Some(i);
         }
+        i += 1;
+    }
+    if let Some(r) = run {
+        out.push_str(&s[r..]);
     }
     if space {
         out.push(' ');
@@ -589,18 +614,12 @@ impl Conv {
 /// nodes meets at element edges).
 fn collapse_lines(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut prev_space = false;
-    for c in s.chars() {
-        if c == ' ' {
-            if !prev_space {
-                out.push(c);
-            }
-            prev_space = true;
-        } else {
-            prev_space = false;
-            out.push(c);
-        }
+    let mut rest = s;
+    while let Some(i) = rest.as_bytes().windows(2).position(|w| w == b"  ") {
+        out.push_str(&rest[..=i]);
+        rest = rest[i + 1..].trim_start_matches(' ');
     }
+    out.push_str(rest);
     out
 }
 
@@ -660,5 +679,70 @@ fn push_title(out: &mut String, title: Option<String>) {
             }
         }
         out.push('"');
+    }
+}
+
+#[cfg(test)]
+mod text_tests {
+    //! The text helpers copy runs of text; each must say what a plain
+    //! character-by-character reading of its rule says.
+    use super::*;
+
+    fn escape_by_char(s: &str) -> String {
+        let chars: Vec<char> = s.chars().collect();
+        let word = |c: Option<&char>| c.is_some_and(|c| c.is_alphanumeric());
+        let mut out = String::new();
+        for (i, &c) in chars.iter().enumerate() {
+            let next = chars.get(i + 1);
+            let escape = match c {
+                '\\' | '`' | '*' | '[' | ']' | '<' | '~' | '|' => true,
+                '_' => !(word(i.checked_sub(1).and_then(|j| chars.get(j))) && word(next)),
+                '&' => next.is_some_and(|n| n.is_ascii_alphanumeric() || *n == '#'),
+                _ => false,
+            };
+            if escape {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    fn collapse_by_char(s: &str, space: impl Fn(char) -> bool) -> String {
+        let mut out = String::new();
+        let mut pending = false;
+        for c in s.chars() {
+            if space(c) {
+                pending = true;
+            } else {
+                if pending {
+                    out.push(' ');
+                    pending = false;
+                }
+                out.push(c);
+            }
+        }
+        if pending {
+            out.push(' ');
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn helpers_follow_their_rules(s in "[a_é\\\\`*&#<|~ \t\n\u{b}\u{85}\u{a0}\u{2003}\u{3000}中1]{0,24}") {
+            let mut escaped = String::new();
+            escape_text(&s, &mut escaped);
+            proptest::prop_assert_eq!(escaped, escape_by_char(&s));
+            proptest::prop_assert_eq!(
+                collapse(&s),
+                collapse_by_char(&s, |c| c.is_whitespace() && c != '\u{a0}')
+            );
+            // Runs of spaces only, each kept as one; a space at the start
+            // stays where it is.
+            let lines = collapse_lines(&s);
+            proptest::prop_assert!(!lines.contains("  "));
+            proptest::prop_assert_eq!(lines.replace(' ', ""), s.replace(' ', ""));
+        }
     }
 }
