@@ -199,6 +199,10 @@ fn close_reason_id(reason: &str) -> i64 {
     }
 }
 
+fn lost_writer() -> ServiceError {
+    ServiceError::Internal("the import's connection was lost".into())
+}
+
 /// A batch written on the import's connection, handed back with it.
 type Written = (BulkWriter, ImportBatch, guildhall_storage::Result<Assigned>);
 
@@ -444,27 +448,17 @@ struct Tally {
 /// (by source post id), so posts are written with their counters: the
 /// closing step then corrects only the few a skipped row made wrong rather
 /// than rewriting every post. Reading the two files costs a few seconds on
-/// a thread of its own; a million posts' tallies take some 30 MB.
+/// threads of their own; a million posts' tallies take some 30 MB.
 fn tally(dir: &Path, max_body: usize) -> FxHashMap<i64, Tally> {
-    let mut out: FxHashMap<i64, Tally> = FxHashMap::default();
-    let mut each = |file: &str, f: &mut dyn FnMut(&Row, &mut FxHashMap<i64, Tally>)| {
-        let Ok(mut r) = DumpReader::open(&dir.join(file)) else {
-            return;
-        };
-        while let Some(row) = r.next_row() {
-            if let Ok(row) = row {
-                f(&row, &mut out);
-            }
-        }
-    };
+    type Count = fn(&Row, usize, &mut FxHashMap<i64, Tally>);
     // The same checks the passes make (their rows would be skipped).
-    let valid = |row: &Row, attrs: &[&str]| {
+    fn valid(row: &Row, attrs: &[&str]) -> bool {
         row.required_int("Id").is_ok()
             && row.required_int("PostId").is_ok()
             && row.required_date("CreationDate").is_ok()
             && attrs.iter().all(|a| row.required_int(a).is_ok())
-    };
-    each("Votes.xml", &mut |row, out| {
+    }
+    let votes: Count = |row, _, out| {
         if !valid(row, &["VoteTypeId"]) {
             return;
         }
@@ -474,14 +468,35 @@ fn tally(dir: &Path, max_body: usize) -> FxHashMap<i64, Tally> {
             Ok(vote_type::DOWN) => out.entry(post).or_default().down += 1,
             _ => {}
         }
-    });
-    each("Comments.xml", &mut |row, out| {
+    };
+    let comments: Count = |row, max_body, out| {
         if valid(row, &[]) && row.get("Text").is_some_and(|t| t.len() <= max_body) {
             let post = row.required_int("PostId").unwrap_or_default();
             out.entry(post).or_default().comments += 1;
         }
-    });
-    out
+    };
+    let count = |file: &str, f: Count| {
+        let mut out = FxHashMap::default();
+        if let Ok(mut r) = DumpReader::open(&dir.join(file)) {
+            while let Some(row) = r.next_row() {
+                if let Ok(row) = row {
+                    f(&row, max_body, &mut out);
+                }
+            }
+        }
+        out
+    };
+    // The two files on two threads: the posts pass waits for both.
+    std::thread::scope(|scope| {
+        let voted = scope.spawn(|| count("Votes.xml", votes));
+        let mut out = count("Comments.xml", comments);
+        for (post, t) in voted.join().unwrap_or_default() {
+            let o = out.entry(post).or_default();
+            o.up += t.up;
+            o.down += t.down;
+        }
+        out
+    })
 }
 
 /// The tables an import fills; on a bulk import their secondary indexes
@@ -663,7 +678,8 @@ impl Importer<'_> {
             }
         }
         let before = self.store.tag_ids().await?.len();
-        self.tags = self.store.import_tags(self.source, &names).await?;
+        let writer = self.writer.as_mut().ok_or_else(lost_writer)?;
+        self.tags = self.store.import_tags(writer, self.source, &names).await?;
         self.report.imported.tags += (self.tags.len() - before) as u64;
         Ok(())
     }
@@ -942,10 +958,7 @@ impl Importer<'_> {
             self.revisions.insert(r.source_id, r.post_id);
         }
         let (store, source) = (self.store.clone(), self.source);
-        let mut writer = self
-            .writer
-            .take()
-            .ok_or_else(|| ServiceError::Internal("the import's writer was lost".into()))?;
+        let mut writer = self.writer.take().ok_or_else(lost_writer)?;
         // SQLite's writes block (and its connection cannot be shared across
         // awaits on other threads): the write gets a thread of its own.
         let handle = tokio::runtime::Handle::current();
@@ -1408,7 +1421,13 @@ impl Importer<'_> {
             .collect();
         if !missing.is_empty() {
             let before = self.tags.len();
-            self.tags = self.store.import_tags(self.source, &missing).await?;
+            // On the import's connection, after the batch being written.
+            self.settle().await?;
+            let writer = self.writer.as_mut().ok_or_else(lost_writer)?;
+            self.tags = self
+                .store
+                .import_tags(writer, self.source, &missing)
+                .await?;
             self.report.imported.tags += (self.tags.len() - before) as u64;
         }
         let tag_ids = names

@@ -3,7 +3,7 @@
 //! from), and the metrics `compute` stores per month.
 
 use crate::import::insert_rows;
-use crate::sink::{BulkWriter, CopySink, Sink, SqliteSink, Val};
+use crate::sink::{BulkWriter, Sink, Val};
 use crate::{now, Backend, Result, RowExt, Store, StoreError};
 use futures_util::TryStreamExt;
 use guildhall_analytics::aggregate::{Aggregate, Counts, Item, ItemActivity};
@@ -336,24 +336,9 @@ impl Store {
         agg: &Aggregate,
         seen: &[(Month, Vec<u8>)],
     ) -> Result<()> {
-        match writer {
-            BulkWriter::Sqlite(conn) => {
-                // Taking the write lock up front: a deferred transaction
-                // that finds another writer on its first write cannot wait.
-                let tx =
-                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-                let mut sink = SqliteSink(tx);
-                write_flush(&mut sink, agg, seen).await?;
-                sink.0.commit()?;
-            }
-            BulkWriter::Postgres(conn) => {
-                use sqlx::Connection;
-                let mut sink = CopySink(conn.begin().await?);
-                write_flush(&mut sink, agg, seen).await?;
-                sink.0.commit().await?;
-            }
-        }
-        Ok(())
+        let mut tx = writer.begin().await?;
+        write_flush(&mut tx, agg, seen).await?;
+        tx.commit().await
     }
 
     pub async fn gh_import_started(&self, source: &str) -> Result<i64> {

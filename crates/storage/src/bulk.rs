@@ -107,9 +107,11 @@ impl Store {
     async fn build_saved(&self, saved: &[(String, String)]) -> Result<usize> {
         for (name, definition) in saved {
             tracing::info!(index = %name, "building an index a bulk load set aside");
+            let t0 = std::time::Instant::now();
             sqlx::query(&idempotent(definition))
                 .execute(&self.write)
                 .await?;
+            tracing::debug!(index = %name, seconds = t0.elapsed().as_secs_f64(), "index built");
             sqlx::query("DELETE FROM deferred_indexes WHERE name = $1")
                 .bind(name)
                 .execute(&self.write)

@@ -81,6 +81,75 @@ impl Store {
     }
 }
 
+impl BulkWriter {
+    /// A transaction on the connection. On SQLite it takes the write lock
+    /// at once: ids read in it stay free, and a transaction that found
+    /// another writer on its first write could not wait for it.
+    pub(crate) async fn begin(&mut self) -> Result<WriterTx<'_>> {
+        Ok(match self {
+            BulkWriter::Sqlite(c) => WriterTx::Sqlite(SqliteSink(
+                c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?,
+            )),
+            BulkWriter::Postgres(c) => {
+                use sqlx::Connection;
+                WriterTx::Postgres(CopySink(c.begin().await?))
+            }
+        })
+    }
+}
+
+/// A transaction on a [`BulkWriter`], whichever the engine.
+pub(crate) enum WriterTx<'c> {
+    Sqlite(SqliteSink<'c>),
+    Postgres(CopySink<'c>),
+}
+
+impl WriterTx<'_> {
+    pub(crate) fn backend(&self) -> crate::Backend {
+        match self {
+            WriterTx::Sqlite(_) => crate::Backend::Sqlite,
+            WriterTx::Postgres(_) => crate::Backend::Postgres,
+        }
+    }
+
+    pub(crate) async fn commit(self) -> Result<()> {
+        match self {
+            WriterTx::Sqlite(s) => s.0.commit()?,
+            WriterTx::Postgres(s) => s.0.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+impl Sink for WriterTx<'_> {
+    async fn rows<'v, R: AsRef<[Val<'v>]>>(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: impl IntoIterator<Item = R>,
+        suffix: &str,
+    ) -> Result<u64> {
+        match self {
+            WriterTx::Sqlite(s) => s.rows(table, columns, rows, suffix).await,
+            WriterTx::Postgres(s) => s.rows(table, columns, rows, suffix).await,
+        }
+    }
+
+    async fn execute(&mut self, sql: &str, params: &[Val<'_>]) -> Result<u64> {
+        match self {
+            WriterTx::Sqlite(s) => s.execute(sql, params).await,
+            WriterTx::Postgres(s) => s.execute(sql, params).await,
+        }
+    }
+
+    async fn fetch(&mut self, sql: &str, params: &[Val<'_>]) -> Result<Vec<Vec<Cell>>> {
+        match self {
+            WriterTx::Sqlite(s) => s.fetch(sql, params).await,
+            WriterTx::Postgres(s) => s.fetch(sql, params).await,
+        }
+    }
+}
+
 /// One transaction of an import on its own connection.
 pub(crate) trait Sink {
     /// Inserts `rows` (values of `columns`, in order) into `table`, with
