@@ -267,7 +267,7 @@ pub struct ImportSource {
 
 /// The SQLite import writer's page cache, in KiB (the upper levels of the
 /// tables' B-trees, which every batch walks to append).
-const IMPORT_WRITER_CACHE_KIB: i64 = 64 * 1024;
+const IMPORT_WRITER_CACHE_KIB: i64 = 32 * 1024;
 
 /// `n` new ids for `table`: PostgreSQL's sequence; on SQLite, after the
 /// highest id (the batch holds the write lock).
