@@ -17,8 +17,8 @@ use guildhall_stackexchange::{
 };
 use guildhall_storage::bulk::worth_deferring;
 use guildhall_storage::import::{
-    Assigned, ExportQuery, ImpBadge, ImpComment, ImpLink, ImpPost, ImpRevision, ImpState, ImpUser,
-    ImpVote, ImportBatch,
+    Assigned, Closing, Counters, ExportQuery, ImpBadge, ImpComment, ImpLink, ImpPost, ImpRevision,
+    ImpState, ImpUser, ImpVote, ImportBatch,
 };
 use guildhall_storage::sink::BulkWriter;
 use guildhall_storage::Store;
@@ -373,6 +373,13 @@ struct Importer<'a> {
     taken: HashSet<String>,
     /// Each post's votes and comments as the dump has them (see [`tally`]).
     tallies: FxHashMap<i64, Tally>,
+    /// Whether the posts' vote and comment counters, written from the
+    /// tallies, are borne out by every vote and comment row written: none
+    /// of those rows skipped or found already there, in one run. The
+    /// closing step then computes only questions' answers from the rows.
+    tallies_exact: bool,
+    /// This run is the source's first: the maps hold only what it wrote.
+    fresh: bool,
     on_progress: &'a (dyn Fn(&Progress) + Sync),
 }
 
@@ -580,8 +587,13 @@ pub async fn import(
         wiki_text: HashMap::new(),
         taken: store.username_keys().await?,
         tallies: FxHashMap::default(),
+        tallies_exact: false,
+        fresh: false,
         on_progress,
     };
+    // A first run of this source: what it writes is all the source has.
+    im.fresh = !resuming && im.users.is_empty() && im.posts.is_empty() && im.revisions.is_empty();
+    im.tallies_exact = im.fresh;
     store.set_import_state(source.id, "running", "").await?;
     let bulk = match im.opts.bulk {
         Some(b) => b,
@@ -607,7 +619,8 @@ pub async fn import(
     match result {
         Ok(()) if !im.report.stopped => {
             let t = Instant::now();
-            store.finish_import(source.id).await?;
+            let closing = im.closing();
+            store.finish_import(source.id, closing).await?;
             im.report.steps.push(Step {
                 step: "finish".into(),
                 rows: 0,
@@ -627,7 +640,25 @@ pub async fn import(
 }
 
 impl Importer<'_> {
+    /// What the closing step must still do, from what this run saw.
+    fn closing(&self) -> Closing {
+        let with_history: rustc_hash::FxHashSet<i64> = self.revisions.values().copied().collect();
+        Closing {
+            counters: if self.tallies_exact {
+                Counters::Answers
+            } else {
+                Counters::All
+            },
+            // Only this run's revisions say which post they belong to.
+            every_post_has_history: self.fresh
+                && self.posts.values().all(|p| with_history.contains(p)),
+        }
+    }
+
     fn skip(&mut self, file: &str, row: u64, reason: impl Into<String>) {
+        if file == Pass::Votes.file() || file == Pass::Comments.file() {
+            self.tallies_exact = false;
+        }
         self.report.skipped_total += 1;
         if self.report.skipped.len() < SKIPPED_KEPT {
             self.report.skipped.push(Skipped {
@@ -791,8 +822,12 @@ impl Importer<'_> {
         if !self.report.stopped {
             self.tags_pass().await?;
         }
-        if let Some(t) = tallies {
-            self.tallies = t.await.unwrap_or_default();
+        match tallies {
+            Some(t) => match t.await {
+                Ok(t) => self.tallies = t,
+                Err(_) => self.tallies_exact = false,
+            },
+            None => self.tallies_exact = false,
         }
         for p in [
             Pass::Questions,
@@ -1007,6 +1042,9 @@ impl Importer<'_> {
         i.revisions += b.revisions.len() as u64;
         i.badges += assigned.badges;
         i.links += assigned.links;
+        if assigned.votes < b.votes.len() as u64 {
+            self.tallies_exact = false;
+        }
         self.report.already_imported += (b.votes.len() as u64 - assigned.votes)
             + (b.badges.len() as u64 - assigned.badges)
             + (b.links.len() as u64 - assigned.links);
@@ -1135,6 +1173,7 @@ impl Importer<'_> {
     fn comment_row(&mut self, p: Parsed, b: &mut ImportBatch) -> RowResult {
         let id = p.row.required_int("Id")?;
         if self.comments.contains_key(&id) {
+            self.tallies_exact = false;
             self.report.already_imported += 1;
             return Ok(());
         }

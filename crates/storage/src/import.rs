@@ -14,6 +14,26 @@ use crate::sink::{BulkWriter, Sink, WriterTx};
 use crate::{Backend, Result, RowExt, Store, StoreError, Tx};
 use std::collections::HashMap;
 
+/// Which counters an import's closing step computes from the rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counters {
+    /// Every counter of every imported post.
+    All,
+    /// Questions' answer counts and accepted answers only: the posts were
+    /// written with vote and comment counts that every vote and comment
+    /// row the import wrote bears out (none skipped, none already there).
+    Answers,
+}
+
+/// What an import's closing step must do, from what the import saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Closing {
+    pub counters: Counters,
+    /// Every imported post has a revision from the dump's history (none
+    /// needs one made from the post itself).
+    pub every_post_has_history: bool,
+}
+
 /// The comment of a first revision made from the post itself, for posts
 /// a dump gave no history.
 pub const NO_HISTORY: &str = "(imported without history)";
@@ -981,16 +1001,16 @@ impl Store {
         Ok(out)
     }
 
-    /// Set every counter of what `source` imported from the rows (the same
-    /// truth `recompute` checks), give posts without history a first
-    /// revision, and settle tags' counts.
-    pub async fn finish_import(&self, source: i64) -> Result<()> {
+    /// Set the counters of what `source` imported from the rows (the same
+    /// truth `recompute` checks; `counters` says which), give posts without
+    /// history a first revision, and settle tags' counts.
+    pub async fn finish_import(&self, source: i64, closing: Closing) -> Result<()> {
         // These statements change a million rows each, with triggers: their
         // statement journals (the pages to restore if one fails half-way)
         // would be held in memory under `temp_store = MEMORY` (1.8 GB for a
         // million posts); on disk for the length of them.
         self.set_temp_store("FILE").await?;
-        let result = self.finish_import_counts(source).await;
+        let result = self.finish_import_counts(source, closing).await;
         self.set_temp_store(crate::SQLITE_TEMP_STORE).await?;
         result?;
         if self.backend == Backend::Postgres {
@@ -1011,27 +1031,34 @@ impl Store {
     }
 
     /// Counters and first revisions of an import, in one transaction.
-    /// Posts arrive with counters counted ahead from the dump; here every
-    /// counter is computed from the rows in one pass over the posts (each
+    /// Posts arrive with counters counted ahead from the dump; here the
+    /// counters are computed from the rows in one pass over the posts (each
     /// pass reads the whole table, bodies and all), and only the posts whose
     /// cached values differ are written (rewriting a million posts, one
     /// counter at a time, took most of an import's closing time).
-    async fn finish_import_counts(&self, source: i64) -> Result<()> {
+    async fn finish_import_counts(&self, source: i64, closing: Closing) -> Result<()> {
         let mut tx = self.begin().await?;
         let mine = "SELECT local_id FROM import_map WHERE source = $1 AND kind = 'post'";
         let distinct = match self.backend {
             Backend::Sqlite => "IS NOT",
             Backend::Postgres => "IS DISTINCT FROM",
         };
-        for sql in [
-            format!("INSERT INTO revisions (post_id, rev, author_id, kind, title, body_md, tags, comment, created_at)
-             SELECT p.id, 1, p.author_id, 'initial', p.title, p.body_md, p.tags, '{NO_HISTORY}', p.created_at FROM posts p
-             WHERE p.id IN ({mine}) AND NOT EXISTS (SELECT 1 FROM revisions r WHERE r.post_id = p.id)"),
-            // Votes are members' and the dump's; a question's accepted answer
-            // is what its latest accept event says.
-            format!("UPDATE posts SET score = x.score, upvotes = x.up, downvotes = x.down, comment_count = x.comments,
-                answer_count = CASE WHEN posts.kind = 1 THEN x.answers ELSE posts.answer_count END,
-                accepted_answer_id = CASE WHEN posts.kind = 1 THEN x.accepted ELSE posts.accepted_answer_id END
+        // A question's answers, and its accepted answer: what its latest
+        // accept event says.
+        let answers = "LEFT JOIN (SELECT question_id, COUNT(*) AS n FROM posts
+                              WHERE kind = 2 AND deleted_at IS NULL AND status = 0 GROUP BY question_id) a
+                     ON a.question_id = p.id
+                   LEFT JOIN (SELECT l.question_id, ae.answer_id FROM accept_events ae
+                              JOIN (SELECT question_id, MAX(id) AS m FROM accept_events GROUP BY question_id) l
+                              ON ae.id = l.m) e ON e.question_id = p.id";
+        let answers_differ = format!(
+            "(p.kind = 1 AND (p.answer_count <> COALESCE(a.n, 0) OR p.accepted_answer_id {distinct} e.answer_id))"
+        );
+        let set_answers = "answer_count = CASE WHEN posts.kind = 1 THEN x.answers ELSE posts.answer_count END,
+                accepted_answer_id = CASE WHEN posts.kind = 1 THEN x.accepted ELSE posts.accepted_answer_id END";
+        let counters_sql = match closing.counters {
+            // Votes are members' and the dump's.
+            Counters::All => format!("UPDATE posts SET score = x.score, upvotes = x.up, downvotes = x.down, comment_count = x.comments, {set_answers}
              FROM (SELECT p.id,
                     CAST(COALESCE(v.score, 0) AS BIGINT) AS score, CAST(COALESCE(v.up, 0) AS BIGINT) AS up,
                     CAST(COALESCE(v.down, 0) AS BIGINT) AS down, CAST(COALESCE(c.n, 0) AS BIGINT) AS comments,
@@ -1044,25 +1071,33 @@ impl Store {
                               GROUP BY u.post_id) v ON v.post_id = p.id
                    LEFT JOIN (SELECT post_id, COUNT(*) AS n FROM comments WHERE deleted_at IS NULL GROUP BY post_id) c
                      ON c.post_id = p.id
-                   LEFT JOIN (SELECT question_id, COUNT(*) AS n FROM posts
-                              WHERE kind = 2 AND deleted_at IS NULL AND status = 0 GROUP BY question_id) a
-                     ON a.question_id = p.id
-                   LEFT JOIN (SELECT l.question_id, ae.answer_id FROM accept_events ae
-                              JOIN (SELECT question_id, MAX(id) AS m FROM accept_events GROUP BY question_id) l
-                              ON ae.id = l.m) e ON e.question_id = p.id
+                   {answers}
                    WHERE p.id IN ({mine})
                      AND (p.score <> COALESCE(v.score, 0) OR p.upvotes <> COALESCE(v.up, 0)
                           OR p.downvotes <> COALESCE(v.down, 0) OR p.comment_count <> COALESCE(c.n, 0)
-                          OR (p.kind = 1 AND (p.answer_count <> COALESCE(a.n, 0)
-                                              OR p.accepted_answer_id {distinct} e.answer_id)))) x
+                          OR {answers_differ})) x
              WHERE posts.id = x.id"),
+            Counters::Answers => format!("UPDATE posts SET {set_answers}
+             FROM (SELECT p.id, CAST(COALESCE(a.n, 0) AS BIGINT) AS answers, e.answer_id AS accepted
+                   FROM posts p
+                   {answers}
+                   WHERE p.kind = 1 AND p.id IN ({mine}) AND {answers_differ}) x
+             WHERE posts.id = x.id"),
+        };
+        // Looking for posts without history reads every post (seconds for
+        // a million); skipped when the import saw history for each.
+        let first_revisions = (!closing.every_post_has_history).then(|| format!("INSERT INTO revisions (post_id, rev, author_id, kind, title, body_md, tags, comment, created_at)
+             SELECT p.id, 1, p.author_id, 'initial', p.title, p.body_md, p.tags, '{NO_HISTORY}', p.created_at FROM posts p
+             WHERE p.id IN ({mine}) AND NOT EXISTS (SELECT 1 FROM revisions r WHERE r.post_id = p.id)"));
+        for sql in first_revisions.into_iter().chain([
+            counters_sql,
             // Counted in one pass over the posts' tags in post order (`+`
             // keeps SQLite from walking them tag by tag, a random read of
             // a post for each).
             "WITH c AS MATERIALIZED (SELECT +pt.tag_id AS tag_id, COUNT(*) AS n FROM post_tags pt JOIN posts p ON p.id = pt.post_id
                                      WHERE p.deleted_at IS NULL AND p.status = 0 GROUP BY +pt.tag_id)
              UPDATE tags SET question_count = COALESCE((SELECT c.n FROM c WHERE c.tag_id = tags.id), 0)".to_string(),
-        ] {
+        ]) {
             let q = sqlx::query(&sql);
             let q = if sql.contains("$1") { q.bind(source) } else { q };
             let t0 = std::time::Instant::now();

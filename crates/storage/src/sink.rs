@@ -338,15 +338,23 @@ impl Sink for CopySink<'_> {
             return Ok(0);
         }
         let cols = columns.join(", ");
+        // Plain rows go straight into the table; rows that may conflict
+        // through a staging table (emptied at commit), merged with the
+        // clause.
         let stage = format!("stage_{table}");
-        sqlx::query(&format!(
-            "CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS SELECT {cols} FROM {table} WITH NO DATA"
-        ))
-        .execute(&mut *self.0)
-        .await?;
+        let target = if suffix.is_empty() {
+            table
+        } else {
+            sqlx::query(&format!(
+                "CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS SELECT {cols} FROM {table} WITH NO DATA"
+            ))
+            .execute(&mut *self.0)
+            .await?;
+            &stage
+        };
         let mut copy = self
             .0
-            .copy_in_raw(&format!("COPY {stage} ({cols}) FROM STDIN"))
+            .copy_in_raw(&format!("COPY {target} ({cols}) FROM STDIN"))
             .await?;
         let mut buf = String::with_capacity(1 << 20);
         for row in rows {
@@ -365,14 +373,19 @@ impl Sink for CopySink<'_> {
         if !buf.is_empty() {
             copy.send(buf.as_bytes()).await?;
         }
-        copy.finish().await?;
+        let copied = copy.finish().await?;
+        if suffix.is_empty() {
+            return Ok(copied);
+        }
         let changed = sqlx::query(&format!(
             "INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage}{suffix}"
         ))
         .execute(&mut *self.0)
         .await?
         .rows_affected();
-        sqlx::query(&format!("TRUNCATE {stage}"))
+        // Not TRUNCATE: that gives the table a new file each time, a cost
+        // paid per batch.
+        sqlx::query(&format!("DELETE FROM {stage}"))
             .execute(&mut *self.0)
             .await?;
         Ok(changed)
