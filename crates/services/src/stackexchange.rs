@@ -106,6 +106,8 @@ pub struct ImportReport {
     /// Where the time went: each pass over a file, then the closing
     /// counters (`finish`), in order.
     pub steps: Vec<Step>,
+    /// What the closing step computed from the rows (absent until it ran).
+    pub closing: Option<Closing>,
 }
 
 /// One step of an import and its wall time.
@@ -591,8 +593,12 @@ pub async fn import(
         fresh: false,
         on_progress,
     };
-    // A first run of this source: what it writes is all the source has.
-    im.fresh = !resuming && im.users.is_empty() && im.posts.is_empty() && im.revisions.is_empty();
+    // A first run of this source (or a rerun of one that committed
+    // nothing): what it writes is all the source has.
+    im.fresh = im.progress_done.values().all(|rows| *rows == 0)
+        && im.users.is_empty()
+        && im.posts.is_empty()
+        && im.revisions.is_empty();
     im.tallies_exact = im.fresh;
     store.set_import_state(source.id, "running", "").await?;
     let bulk = match im.opts.bulk {
@@ -621,6 +627,7 @@ pub async fn import(
             let t = Instant::now();
             let closing = im.closing();
             store.finish_import(source.id, closing).await?;
+            im.report.closing = Some(closing);
             im.report.steps.push(Step {
                 step: "finish".into(),
                 rows: 0,

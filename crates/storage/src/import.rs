@@ -15,7 +15,8 @@ use crate::{Backend, Result, RowExt, Store, StoreError, Tx};
 use std::collections::HashMap;
 
 /// Which counters an import's closing step computes from the rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Counters {
     /// Every counter of every imported post.
     All,
@@ -26,7 +27,7 @@ pub enum Counters {
 }
 
 /// What an import's closing step must do, from what the import saw.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Closing {
     pub counters: Counters,
     /// Every imported post has a revision from the dump's history (none

@@ -5,6 +5,7 @@ use crate::on_both;
 use guildhall_services::stackexchange::{self, ImportOptions, ImportReport, OnError};
 use guildhall_services::App;
 use guildhall_stackexchange::{DumpReader, Row};
+use guildhall_storage::import::Counters;
 use guildhall_storage::Backend;
 use std::path::{Path, PathBuf};
 
@@ -341,6 +342,7 @@ on_both!(
         ]);
         let report = run(&app, &d, ImportOptions::for_dir(&d)).await;
         assert_eq!(report.imported.votes, 3);
+        assert_eq!(report.closing.map(|c| c.counters), Some(Counters::All));
         assert_eq!(
             count(
                 &app,
@@ -376,6 +378,11 @@ on_both!(
         opts.batch = 1;
         let report = run(&app, &d, opts).await;
         assert_eq!(report.imported.questions, 3);
+        // Every row read was written as counted ahead: only answers are
+        // counted again; no history, so first revisions are made.
+        let closing = report.closing.unwrap();
+        assert_eq!(closing.counters, Counters::Answers);
+        assert!(!closing.every_post_has_history);
         assert_eq!(report.skipped_total + report.already_imported, 1);
         assert_eq!(count(&app, "SELECT COUNT(*) FROM posts").await, 3);
         assert_eq!(
