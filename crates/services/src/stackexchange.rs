@@ -627,6 +627,10 @@ pub async fn import(
             let t = Instant::now();
             let closing = im.closing();
             store.finish_import(source.id, closing).await?;
+            // The import's connection lets the log grow (up to ~800 MB);
+            // copied back and emptied here, as part of the import's time.
+            drop(im.writer.take());
+            store.checkpoint().await?;
             im.report.closing = Some(closing);
             im.report.steps.push(Step {
                 step: "finish".into(),
