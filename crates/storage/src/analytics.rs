@@ -3,7 +3,7 @@
 //! from), and the metrics `compute` stores per month.
 
 use crate::import::insert_rows;
-use crate::sink::{BulkWriter, Sink, Val};
+use crate::sink::{BulkWriter, Val, WriterTx};
 use crate::{now, Backend, Result, RowExt, Store, StoreError};
 use futures_util::TryStreamExt;
 use guildhall_analytics::aggregate::{Aggregate, Counts, Item, ItemActivity};
@@ -56,8 +56,8 @@ const WRITER_CACHE_KIB: i64 = 64 * 1024;
 /// One flush: the ids' bitmaps, names, and every aggregate table, each in
 /// its key order (SQLite then appends to its B-trees instead of touching
 /// pages all over them).
-async fn write_flush<S: Sink>(
-    sink: &mut S,
+async fn write_flush(
+    sink: &mut WriterTx<'_>,
     agg: &Aggregate,
     seen: &[(Month, Vec<u8>)],
 ) -> Result<()> {

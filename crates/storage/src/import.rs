@@ -10,7 +10,7 @@
 //! takes). Counters are set once at the end from the rows (`finish_import`),
 //! exactly as `recompute` would.
 
-use crate::sink::{BulkWriter, Sink, WriterTx};
+use crate::sink::{BulkWriter, WriterTx};
 use crate::{Backend, Result, RowExt, Store, StoreError, Tx};
 use std::collections::HashMap;
 
@@ -292,16 +292,11 @@ const IMPORT_WRITER_CACHE_KIB: i64 = 32 * 1024;
 
 /// `n` new ids for `table`: PostgreSQL's sequence; on SQLite, after the
 /// highest id (the batch holds the write lock).
-async fn reserve<S: Sink>(
-    sink: &mut S,
-    backend: Backend,
-    table: &str,
-    n: usize,
-) -> Result<Vec<i64>> {
+async fn reserve(sink: &mut WriterTx<'_>, table: &str, n: usize) -> Result<Vec<i64>> {
     if n == 0 {
         return Ok(vec![]);
     }
-    Ok(match backend {
+    Ok(match sink.backend() {
         Backend::Postgres => sink
             .fetch(
                 &format!("SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id FROM generate_series(1, $1)"),
@@ -325,7 +320,6 @@ async fn reserve<S: Sink>(
 /// One batch's rows, the import map entries of their source ids and the
 /// source's progress, in the sink's transaction.
 async fn write_batch(sink: &mut WriterTx<'_>, source: i64, b: &ImportBatch) -> Result<Assigned> {
-    let backend = sink.backend();
     let t = crate::now();
     match &b.progress {
         Some((file, rows)) => {
@@ -357,7 +351,7 @@ async fn write_batch(sink: &mut WriterTx<'_>, source: i64, b: &ImportBatch) -> R
     let mut map: Vec<(&'static str, i64, i64)> = Vec::new();
 
     if !b.users.is_empty() {
-        out.users = reserve(sink, backend, "users", b.users.len()).await?;
+        out.users = reserve(sink, "users", b.users.len()).await?;
         let emails: Vec<String> = b
             .users
             .iter()
@@ -462,7 +456,7 @@ async fn write_batch(sink: &mut WriterTx<'_>, source: i64, b: &ImportBatch) -> R
         }
     };
     if !b.posts.is_empty() {
-        out.posts = reserve(sink, backend, "posts", b.posts.len()).await?;
+        out.posts = reserve(sink, "posts", b.posts.len()).await?;
         let texts: Vec<[std::borrow::Cow<str>; 3]> = b
             .posts
             .iter()
@@ -554,7 +548,7 @@ async fn write_batch(sink: &mut WriterTx<'_>, source: i64, b: &ImportBatch) -> R
     }
 
     if !b.comments.is_empty() {
-        out.comments = reserve(sink, backend, "comments", b.comments.len()).await?;
+        out.comments = reserve(sink, "comments", b.comments.len()).await?;
         let texts: Vec<[std::borrow::Cow<str>; 2]> = b
             .comments
             .iter()
@@ -666,7 +660,7 @@ async fn write_batch(sink: &mut WriterTx<'_>, source: i64, b: &ImportBatch) -> R
                 next.insert(r[0].int(), r[1].int());
             }
         }
-        let ids = reserve(sink, backend, "revisions", b.revisions.len()).await?;
+        let ids = reserve(sink, "revisions", b.revisions.len()).await?;
         let texts: Vec<[std::borrow::Cow<str>; 4]> = b
             .revisions
             .iter()
@@ -950,8 +944,7 @@ impl Store {
             return Ok(known);
         }
         let mut tx = writer.begin().await?;
-        let backend = tx.backend();
-        let ids = reserve(&mut tx, backend, "tags", missing.len()).await?;
+        let ids = reserve(&mut tx, "tags", missing.len()).await?;
         let t = crate::now();
         let rows = missing
             .iter()

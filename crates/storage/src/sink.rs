@@ -5,7 +5,7 @@
 //! its driver's thread); on PostgreSQL, rows are streamed with `COPY` into
 //! staging tables and merged with one statement per table.
 //!
-//! A [`Sink`] is one transaction on such a connection. The statements it
+//! A [`WriterTx`] is one transaction on such a connection. The statements it
 //! runs are the SQL both engines share, as everywhere in this crate.
 
 use crate::{Result, Store, StoreError};
@@ -21,7 +21,7 @@ pub(crate) enum Val<'a> {
     B(&'a [u8]),
 }
 
-/// A value read back by [`Sink::fetch`].
+/// A value read back by [`WriterTx::fetch`].
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Cell {
     Null,
@@ -119,10 +119,11 @@ impl WriterTx<'_> {
         }
         Ok(())
     }
-}
 
-impl Sink for WriterTx<'_> {
-    async fn rows<'v, R: AsRef<[Val<'v>]>>(
+    /// Inserts `rows` (values of `columns`, in order) into `table`, with
+    /// `suffix` (an `ON CONFLICT …` clause) after the values; returns the
+    /// rows it inserted or changed.
+    pub(crate) async fn rows<'v, R: AsRef<[Val<'v>]>>(
         &mut self,
         table: &str,
         columns: &[&str],
@@ -130,48 +131,32 @@ impl Sink for WriterTx<'_> {
         suffix: &str,
     ) -> Result<u64> {
         match self {
-            WriterTx::Sqlite(s) => s.rows(table, columns, rows, suffix).await,
+            WriterTx::Sqlite(s) => s.rows(table, columns, rows, suffix),
             WriterTx::Postgres(s) => s.rows(table, columns, rows, suffix).await,
         }
     }
 
-    async fn execute(&mut self, sql: &str, params: &[Val<'_>]) -> Result<u64> {
+    /// Runs one statement (`$n` parameters); returns the rows it changed.
+    pub(crate) async fn execute(&mut self, sql: &str, params: &[Val<'_>]) -> Result<u64> {
         match self {
-            WriterTx::Sqlite(s) => s.execute(sql, params).await,
+            // `$n` are numbered in order of first use, as SQLite counts them.
+            WriterTx::Sqlite(s) => s.run(sql, params.iter()),
             WriterTx::Postgres(s) => s.execute(sql, params).await,
         }
     }
 
-    async fn fetch(&mut self, sql: &str, params: &[Val<'_>]) -> Result<Vec<Vec<Cell>>> {
+    /// Runs one query (`$n` parameters) and returns its rows; integer and
+    /// text columns only.
+    pub(crate) async fn fetch(&mut self, sql: &str, params: &[Val<'_>]) -> Result<Vec<Vec<Cell>>> {
         match self {
-            WriterTx::Sqlite(s) => s.fetch(sql, params).await,
+            WriterTx::Sqlite(s) => s.fetch(sql, params),
             WriterTx::Postgres(s) => s.fetch(sql, params).await,
         }
     }
 }
 
-/// One transaction of an import on its own connection.
-pub(crate) trait Sink {
-    /// Inserts `rows` (values of `columns`, in order) into `table`, with
-    /// `suffix` (an `ON CONFLICT …` clause) after the values; returns the
-    /// rows it inserted or changed.
-    async fn rows<'v, R: AsRef<[Val<'v>]>>(
-        &mut self,
-        table: &str,
-        columns: &[&str],
-        rows: impl IntoIterator<Item = R>,
-        suffix: &str,
-    ) -> Result<u64>;
-
-    /// Runs one statement (`$n` parameters); returns the rows it changed.
-    async fn execute(&mut self, sql: &str, params: &[Val<'_>]) -> Result<u64>;
-
-    /// Runs one query (`$n` parameters) and returns its rows; integer and
-    /// text columns only.
-    async fn fetch(&mut self, sql: &str, params: &[Val<'_>]) -> Result<Vec<Vec<Cell>>>;
-}
-
-pub(crate) struct SqliteSink<'c>(pub(crate) rusqlite::Transaction<'c>);
+/// SQLite: multi-row `INSERT`s and statements prepared once per connection.
+pub(crate) struct SqliteSink<'c>(rusqlite::Transaction<'c>);
 
 /// Rows per SQLite statement: one statement's start and finish (cursor,
 /// locks, reset) is shared by this many rows, well under the limit of
@@ -216,11 +201,9 @@ impl SqliteSink<'_> {
     fn insert<'v, R: AsRef<[Val<'v>]>>(&self, sql: &str, batch: &[R]) -> Result<u64> {
         self.run(sql, batch.iter().flat_map(|r| r.as_ref().iter()))
     }
-}
 
-impl Sink for SqliteSink<'_> {
-    async fn rows<'v, R: AsRef<[Val<'v>]>>(
-        &mut self,
+    fn rows<'v, R: AsRef<[Val<'v>]>>(
+        &self,
         table: &str,
         columns: &[&str],
         rows: impl IntoIterator<Item = R>,
@@ -243,12 +226,7 @@ impl Sink for SqliteSink<'_> {
         Ok(changed)
     }
 
-    async fn execute(&mut self, sql: &str, params: &[Val<'_>]) -> Result<u64> {
-        // `$n` are numbered in order of first use, as SQLite counts them.
-        self.run(sql, params.iter())
-    }
-
-    async fn fetch(&mut self, sql: &str, params: &[Val<'_>]) -> Result<Vec<Vec<Cell>>> {
+    fn fetch(&self, sql: &str, params: &[Val<'_>]) -> Result<Vec<Vec<Cell>>> {
         use rusqlite::types::ValueRef;
         let mut stmt = self.0.prepare_cached(sql)?;
         bind_sqlite(&mut stmt, params.iter())?;
@@ -271,10 +249,9 @@ impl Sink for SqliteSink<'_> {
     }
 }
 
-/// PostgreSQL: each table's rows are copied into a temporary staging table
-/// (emptied at commit) and merged into the table with the same `ON
-/// CONFLICT` clause the other sinks use.
-pub(crate) struct CopySink<'c>(pub(crate) sqlx::Transaction<'c, sqlx::Postgres>);
+/// PostgreSQL: rows are copied into their table, or, with an `ON CONFLICT`
+/// clause, into a temporary staging table merged with it.
+pub(crate) struct CopySink<'c>(sqlx::Transaction<'c, sqlx::Postgres>);
 
 /// A value in `COPY … FROM STDIN`'s text format (PostgreSQL text cannot
 /// hold NUL, which is dropped).
@@ -325,7 +302,7 @@ fn bind_pg<'q>(
     q
 }
 
-impl Sink for CopySink<'_> {
+impl CopySink<'_> {
     async fn rows<'v, R: AsRef<[Val<'v>]>>(
         &mut self,
         table: &str,
