@@ -2,10 +2,10 @@
 //! import and the Stack Exchange import). On SQLite, statements stay
 //! prepared and pages cached from one batch to the next, and rows are
 //! bound straight to SQLite (a pool connection hands every value through
-//! its driver's thread); on PostgreSQL, rows are streamed with `COPY` into
-//! staging tables and merged with one statement per table.
+//! its driver's thread); on PostgreSQL, rows are streamed with `COPY`,
+//! through a staging table merged with one statement when they may conflict.
 //!
-//! A [`WriterTx`] is one transaction on such a connection. The statements it
+//! A `WriterTx` is one transaction on such a connection. The statements it
 //! runs are the SQL both engines share, as everywhere in this crate.
 
 use crate::{Result, Store, StoreError};
