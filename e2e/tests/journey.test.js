@@ -142,6 +142,15 @@ test('a newcomer registers, activates by mail, asks; another member answers and 
   await asker.click('button.accept');
   await asker.waitForSelector('article.post.accepted');
   await asker.screenshot({ path: join(shots, 'question-en.png'), fullPage: true });
+  // The asker's delete button is a red link, its label readable (it was
+  // red on a red button).
+  const del = await asker.$eval('article.post >> nth=0 >> button.link.danger', (b) => {
+    const s = getComputedStyle(b);
+    return { text: b.textContent.trim(), color: s.color, background: s.backgroundColor };
+  });
+  assert.equal(del.text, 'Delete');
+  assert.notEqual(del.color, del.background);
+  assert.equal(del.background, 'rgba(0, 0, 0, 0)');
 
   // Both profiles show what the table gives: +10 up-vote, +2 for accepting, +15 accepted.
   assert.equal(await reputation(asker, 'newcomer'), 1 + 10 + 2);
