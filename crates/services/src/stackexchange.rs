@@ -382,6 +382,13 @@ struct Importer<'a> {
     tallies_exact: bool,
     /// This run is the source's first: the maps hold only what it wrote.
     fresh: bool,
+    /// Question local id → the answers this run wrote to it and the last
+    /// of them it wrote as accepted, for each question it wrote. On a
+    /// first run that hides no post (`hid_posts`) these are the questions'
+    /// counters, and the closing step need not count them from the rows.
+    answers_written: FxHashMap<i64, (i64, Option<i64>)>,
+    /// A history row of this run deleted or undeleted a post.
+    hid_posts: bool,
     on_progress: &'a (dyn Fn(&Progress) + Sync),
 }
 
@@ -590,6 +597,8 @@ pub async fn import(
         taken: store.username_keys().await?,
         tallies: FxHashMap::default(),
         tallies_exact: false,
+        answers_written: FxHashMap::default(),
+        hid_posts: false,
         fresh: false,
         on_progress,
     };
@@ -626,6 +635,16 @@ pub async fn import(
         Ok(()) if !im.report.stopped => {
             let t = Instant::now();
             let closing = im.closing();
+            if closing.counters == Counters::Known {
+                let mut counts: Vec<(i64, i64, Option<i64>)> = im
+                    .answers_written
+                    .iter()
+                    .map(|(q, (n, accepted))| (*q, *n, *accepted))
+                    .collect();
+                counts.sort_unstable();
+                let writer = im.writer.as_mut().ok_or_else(lost_writer)?;
+                store.write_answer_counts(writer, &counts).await?;
+            }
             store.finish_import(source.id, closing).await?;
             // The import's connection lets the log grow (up to ~800 MB);
             // copied back and emptied here, as part of the import's time.
@@ -655,7 +674,9 @@ impl Importer<'_> {
     fn closing(&self) -> Closing {
         let with_history: rustc_hash::FxHashSet<i64> = self.revisions.values().copied().collect();
         Closing {
-            counters: if self.tallies_exact {
+            counters: if self.tallies_exact && self.fresh && !self.hid_posts {
+                Counters::Known
+            } else if self.tallies_exact {
                 Counters::Answers
             } else {
                 Counters::All
@@ -1039,6 +1060,14 @@ impl Importer<'_> {
             if p.kind == 1 {
                 self.askers
                     .insert(*id, resolve(p.author_id, &assigned.users));
+                self.answers_written.entry(*id).or_default();
+            }
+            if let Some(q) = p.question_id {
+                let counted = self.answers_written.entry(q).or_default();
+                counted.0 += 1;
+                if p.accepted {
+                    counted.1 = Some(*id);
+                }
             }
         }
         for (c, id) in b.comments.iter().zip(&assigned.comments) {
@@ -1315,11 +1344,14 @@ impl Importer<'_> {
                 }),
                 ..Default::default()
             }),
-            DELETED | UNDELETED => b.states.push(ImpState {
-                post_id,
-                deleted: Some((kind == DELETED).then_some(created)),
-                ..Default::default()
-            }),
+            DELETED | UNDELETED => {
+                self.hid_posts = true;
+                b.states.push(ImpState {
+                    post_id,
+                    deleted: Some((kind == DELETED).then_some(created)),
+                    ..Default::default()
+                })
+            }
             LOCKED | UNLOCKED => b.states.push(ImpState {
                 post_id,
                 locked: Some((kind == LOCKED).then_some(created)),
@@ -1516,6 +1548,11 @@ impl Importer<'_> {
             upvotes: tally.up.into(),
             downvotes: tally.down.into(),
             comment_count: tally.comments.into(),
+            answer_count: if kind == post_type::QUESTION {
+                num("AnswerCount").unwrap_or(0).max(0)
+            } else {
+                0
+            },
         });
         Ok(Ok(()))
     }

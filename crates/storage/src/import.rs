@@ -24,6 +24,11 @@ pub enum Counters {
     /// written with vote and comment counts that every vote and comment
     /// row the import wrote bears out (none skipped, none already there).
     Answers,
+    /// Nothing is counted from the rows: beside vote and comment counts
+    /// borne out as for `Answers`, the import's questions are its own (a
+    /// first run) and it hid no post, so the answers and accepts it wrote
+    /// are all there is; it gave them with [`Store::write_answer_counts`].
+    Known,
 }
 
 /// What an import's closing step must do, from what the import saw.
@@ -158,6 +163,8 @@ pub struct ImpPost {
     pub upvotes: i64,
     pub downvotes: i64,
     pub comment_count: i64,
+    /// A question's answers as the dump counts them (corrected likewise).
+    pub answer_count: i64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -481,6 +488,7 @@ async fn write_batch(sink: &mut WriterTx<'_>, source: i64, b: &ImportBatch) -> R
                 Val::I(p.upvotes),
                 Val::I(p.downvotes),
                 Val::I(p.comment_count),
+                Val::I(p.answer_count),
             ]
         });
         sink.rows(
@@ -503,6 +511,7 @@ async fn write_batch(sink: &mut WriterTx<'_>, source: i64, b: &ImportBatch) -> R
                 "upvotes",
                 "downvotes",
                 "comment_count",
+                "answer_count",
             ],
             rows,
             "",
@@ -537,6 +546,15 @@ async fn write_batch(sink: &mut WriterTx<'_>, source: i64, b: &ImportBatch) -> R
             "",
         )
         .await?;
+        // The question shows its accepted answer from now on (the closing
+        // step would otherwise rewrite each such question at the end).
+        for a in &accepts {
+            sink.execute(
+                "UPDATE posts SET accepted_answer_id = $1 WHERE id = $2",
+                &[a[1], a[0]],
+            )
+            .await?;
+        }
     }
 
     for (tag, desc) in &b.tag_descriptions {
@@ -995,6 +1013,52 @@ impl Store {
         Ok(out)
     }
 
+    /// Questions' answer counts and accepted answers as the import that
+    /// wrote their answers counted them: (question, answers, accepted
+    /// answer). Only the questions whose cached values differ are written.
+    /// Counting them from the rows instead reads the whole posts table
+    /// twice (seconds for a million posts).
+    pub async fn write_answer_counts(
+        &self,
+        writer: &mut BulkWriter,
+        counts: &[(i64, i64, Option<i64>)],
+    ) -> Result<()> {
+        let mut tx = writer.begin().await?;
+        let distinct = match tx.backend() {
+            Backend::Sqlite => "IS NOT",
+            Backend::Postgres => "IS DISTINCT FROM",
+        };
+        tx.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS import_answer_counts (question_id BIGINT PRIMARY KEY, answers BIGINT NOT NULL, accepted BIGINT)",
+            &[],
+        )
+        .await?;
+        tx.execute("DELETE FROM import_answer_counts", &[]).await?;
+        let rows = counts
+            .iter()
+            .map(|(q, n, a)| [Val::I(*q), Val::I(*n), Val::N(*a)]);
+        tx.rows(
+            "import_answer_counts",
+            &["question_id", "answers", "accepted"],
+            rows,
+            "",
+        )
+        .await?;
+        tx.execute(
+            &format!(
+                "UPDATE posts SET answer_count = x.answers, accepted_answer_id = x.accepted
+                 FROM import_answer_counts x
+                 WHERE posts.id = x.question_id AND posts.kind = 1
+                   AND (posts.answer_count <> x.answers OR posts.accepted_answer_id {distinct} x.accepted)"
+            ),
+            &[],
+        )
+        .await?;
+        tx.execute("DELETE FROM import_answer_counts", &[]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Set the counters of what `source` imported from the rows (the same
     /// truth `recompute` checks; `counters` says which), give posts without
     /// history a first revision, and settle tags' counts.
@@ -1069,8 +1133,9 @@ impl Store {
         let set_answers = "answer_count = CASE WHEN posts.kind = 1 THEN x.answers ELSE posts.answer_count END,
                 accepted_answer_id = CASE WHEN posts.kind = 1 THEN x.accepted ELSE posts.accepted_answer_id END";
         let counters_sql = match closing.counters {
+            Counters::Known => None,
             // Votes are members' and the dump's.
-            Counters::All => format!("UPDATE posts SET score = x.score, upvotes = x.up, downvotes = x.down, comment_count = x.comments, {set_answers}
+            Counters::All => Some(format!("UPDATE posts SET score = x.score, upvotes = x.up, downvotes = x.down, comment_count = x.comments, {set_answers}
              FROM (SELECT p.id,
                     CAST(COALESCE(v.score, 0) AS BIGINT) AS score, CAST(COALESCE(v.up, 0) AS BIGINT) AS up,
                     CAST(COALESCE(v.down, 0) AS BIGINT) AS down, CAST(COALESCE(c.n, 0) AS BIGINT) AS comments,
@@ -1088,21 +1153,21 @@ impl Store {
                      AND (p.score <> COALESCE(v.score, 0) OR p.upvotes <> COALESCE(v.up, 0)
                           OR p.downvotes <> COALESCE(v.down, 0) OR p.comment_count <> COALESCE(c.n, 0)
                           OR {answers_differ})) x
-             WHERE posts.id = x.id"),
-            Counters::Answers => format!("UPDATE posts SET {set_answers}
+             WHERE posts.id = x.id")),
+            Counters::Answers => Some(format!("UPDATE posts SET {set_answers}
              FROM (SELECT p.id, CAST(COALESCE(a.n, 0) AS BIGINT) AS answers, e.answer_id AS accepted
                    FROM posts p
                    {answers}
                    WHERE p.kind = 1 AND p.id IN ({mine}) AND {answers_differ}) x
-             WHERE posts.id = x.id"),
+             WHERE posts.id = x.id")),
         };
         // Looking for posts without history reads every post (seconds for
         // a million); skipped when the import saw history for each.
         let first_revisions = (!closing.every_post_has_history).then(|| format!("INSERT INTO revisions (post_id, rev, author_id, kind, title, body_md, tags, comment, created_at)
              SELECT p.id, 1, p.author_id, 'initial', p.title, p.body_md, p.tags, '{NO_HISTORY}', p.created_at FROM posts p
              WHERE p.id IN ({mine}) AND NOT EXISTS (SELECT 1 FROM revisions r WHERE r.post_id = p.id)"));
-        for sql in first_revisions.into_iter().chain([
-            counters_sql,
+        for sql in first_revisions.into_iter().chain(counters_sql).chain([
+
             // Counted in one pass over the posts' tags in post order (`+`
             // keeps SQLite from walking them tag by tag, a random read of
             // a post for each).
