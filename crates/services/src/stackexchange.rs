@@ -387,6 +387,9 @@ struct Importer<'a> {
     /// first run that hides no post (`hid_posts`) these are the questions'
     /// counters, and the closing step need not count them from the rows.
     answers_written: FxHashMap<i64, (i64, Option<i64>)>,
+    /// Tag id → the questions this run wrote with it (the same first run
+    /// adds them to the tags' counts).
+    tag_questions: FxHashMap<i64, i64>,
     /// A history row of this run deleted or undeleted a post.
     hid_posts: bool,
     on_progress: &'a (dyn Fn(&Progress) + Sync),
@@ -598,6 +601,7 @@ pub async fn import(
         tallies: FxHashMap::default(),
         tallies_exact: false,
         answers_written: FxHashMap::default(),
+        tag_questions: FxHashMap::default(),
         hid_posts: false,
         fresh: false,
         on_progress,
@@ -642,8 +646,11 @@ pub async fn import(
                     .map(|(q, (n, accepted))| (*q, *n, *accepted))
                     .collect();
                 counts.sort_unstable();
+                let mut tags: Vec<(i64, i64)> =
+                    im.tag_questions.iter().map(|(t, n)| (*t, *n)).collect();
+                tags.sort_unstable();
                 let writer = im.writer.as_mut().ok_or_else(lost_writer)?;
-                store.write_answer_counts(writer, &counts).await?;
+                store.write_known_counters(writer, &counts, &tags).await?;
             }
             store.finish_import(source.id, closing).await?;
             // The import's connection lets the log grow (up to ~800 MB);
@@ -1061,6 +1068,13 @@ impl Importer<'_> {
                 self.askers
                     .insert(*id, resolve(p.author_id, &assigned.users));
                 self.answers_written.entry(*id).or_default();
+                let mut seen = Vec::with_capacity(p.tag_ids.len());
+                for tag in &p.tag_ids {
+                    if !seen.contains(tag) {
+                        seen.push(*tag);
+                        *self.tag_questions.entry(*tag).or_default() += 1;
+                    }
+                }
             }
             if let Some(q) = p.question_id {
                 let counted = self.answers_written.entry(q).or_default();

@@ -27,7 +27,8 @@ pub enum Counters {
     /// Nothing is counted from the rows: beside vote and comment counts
     /// borne out as for `Answers`, the import's questions are its own (a
     /// first run) and it hid no post, so the answers and accepts it wrote
-    /// are all there is; it gave them with [`Store::write_answer_counts`].
+    /// are all there is, and each question adds one to its tags' counts;
+    /// it gave them with [`Store::write_known_counters`].
     Known,
 }
 
@@ -1015,13 +1016,15 @@ impl Store {
 
     /// Questions' answer counts and accepted answers as the import that
     /// wrote their answers counted them: (question, answers, accepted
-    /// answer). Only the questions whose cached values differ are written.
-    /// Counting them from the rows instead reads the whole posts table
-    /// twice (seconds for a million posts).
-    pub async fn write_answer_counts(
+    /// answer); only the questions whose cached values differ are written.
+    /// And (tag, questions) the import added to tags, as posting a
+    /// question does. Counting them from the rows instead reads the whole
+    /// posts table three times (seconds for a million posts).
+    pub async fn write_known_counters(
         &self,
         writer: &mut BulkWriter,
         counts: &[(i64, i64, Option<i64>)],
+        tags: &[(i64, i64)],
     ) -> Result<()> {
         let mut tx = writer.begin().await?;
         let distinct = match tx.backend() {
@@ -1055,6 +1058,13 @@ impl Store {
         )
         .await?;
         tx.execute("DELETE FROM import_answer_counts", &[]).await?;
+        for (tag, n) in tags {
+            tx.execute(
+                "UPDATE tags SET question_count = question_count + $1 WHERE id = $2",
+                &[Val::I(*n), Val::I(*tag)],
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -1166,17 +1176,25 @@ impl Store {
         let first_revisions = (!closing.every_post_has_history).then(|| format!("INSERT INTO revisions (post_id, rev, author_id, kind, title, body_md, tags, comment, created_at)
              SELECT p.id, 1, p.author_id, 'initial', p.title, p.body_md, p.tags, '{NO_HISTORY}', p.created_at FROM posts p
              WHERE p.id IN ({mine}) AND NOT EXISTS (SELECT 1 FROM revisions r WHERE r.post_id = p.id)"));
-        for sql in first_revisions.into_iter().chain(counters_sql).chain([
-
+        let tags_sql = (closing.counters != Counters::Known).then(|| {
             // Counted in one pass over the posts' tags in post order (`+`
             // keeps SQLite from walking them tag by tag, a random read of
             // a post for each).
             "WITH c AS MATERIALIZED (SELECT +pt.tag_id AS tag_id, COUNT(*) AS n FROM post_tags pt JOIN posts p ON p.id = pt.post_id
                                      WHERE p.deleted_at IS NULL AND p.status = 0 GROUP BY +pt.tag_id)
-             UPDATE tags SET question_count = COALESCE((SELECT c.n FROM c WHERE c.tag_id = tags.id), 0)".to_string(),
-        ]) {
+             UPDATE tags SET question_count = COALESCE((SELECT c.n FROM c WHERE c.tag_id = tags.id), 0)".to_string()
+        });
+        for sql in first_revisions
+            .into_iter()
+            .chain(counters_sql)
+            .chain(tags_sql)
+        {
             let q = sqlx::query(&sql);
-            let q = if sql.contains("$1") { q.bind(source) } else { q };
+            let q = if sql.contains("$1") {
+                q.bind(source)
+            } else {
+                q
+            };
             let t0 = std::time::Instant::now();
             q.execute(&mut *tx).await?;
             // Which of the closing statements takes the time.
@@ -1284,16 +1302,16 @@ impl ExportQuery {
             ExportQuery::Users => "SELECT CAST(u.id AS TEXT), u.username, CAST(u.reputation AS TEXT), CAST(u.created_at AS TEXT), u.about, u.location, u.website,
                 CAST((SELECT COUNT(*) FROM votes v WHERE v.voter_id = u.id AND v.value = 1) AS TEXT),
                 CAST((SELECT COUNT(*) FROM votes v WHERE v.voter_id = u.id AND v.value = -1) AS TEXT)
-                FROM users u WHERE u.id > $1 AND NOT EXISTS (SELECT 1 FROM import_map m WHERE m.kind = 'ghost' AND m.local_id = u.id)
+                FROM users u WHERE u.id > $1 AND NOT EXISTS (SELECT 1 FROM import_map m WHERE m.local_id = u.id AND m.kind = 'ghost')
                 ORDER BY u.id LIMIT $2",
             ExportQuery::Posts => "SELECT CAST(p.id AS TEXT), CAST(p.kind AS TEXT), CAST(p.question_id AS TEXT), CAST(p.accepted_answer_id AS TEXT), CAST(p.created_at AS TEXT),
                 CAST(p.score AS TEXT), CAST(p.view_count AS TEXT), p.body_html, CAST(p.author_id AS TEXT),
-                (SELECT u.username FROM users u JOIN import_map m ON m.kind = 'ghost' AND m.local_id = u.id WHERE u.id = p.author_id),
+                (SELECT u.username FROM users u JOIN import_map m ON m.local_id = u.id AND m.kind = 'ghost' WHERE u.id = p.author_id),
                 CAST(p.edited_at AS TEXT), CAST(p.last_activity_at AS TEXT), p.title, p.tags, CAST(p.answer_count AS TEXT), CAST(p.comment_count AS TEXT),
                 CAST(p.closed_at AS TEXT), p.close_reason, CAST(p.deleted_at AS TEXT), CAST(p.locked_at AS TEXT), CAST(p.duplicate_of AS TEXT)
                 FROM posts p WHERE p.id > $1 AND p.status = 0 ORDER BY p.id LIMIT $2",
             ExportQuery::Comments => "SELECT CAST(c.id AS TEXT), CAST(c.post_id AS TEXT), CAST(c.created_at AS TEXT), c.body_md, CAST(c.author_id AS TEXT),
-                (SELECT u.username FROM users u JOIN import_map m ON m.kind = 'ghost' AND m.local_id = u.id WHERE u.id = c.author_id)
+                (SELECT u.username FROM users u JOIN import_map m ON m.local_id = u.id AND m.kind = 'ghost' WHERE u.id = c.author_id)
                 FROM comments c JOIN posts p ON p.id = c.post_id AND p.status = 0 WHERE c.id > $1 AND c.deleted_at IS NULL ORDER BY c.id LIMIT $2",
             ExportQuery::Votes => "SELECT CAST(id AS TEXT), CAST(post_id AS TEXT), CAST(vote_type AS TEXT), CAST(user_id AS TEXT), CAST(bounty AS TEXT), CAST(created_at AS TEXT) FROM (
                 SELECT i.id * 2 AS id, i.post_id, i.vote_type, i.user_id, i.bounty, i.created_at FROM imported_votes i
@@ -1302,7 +1320,7 @@ impl ExportQuery {
                     (SELECT e.created_at FROM vote_events e WHERE e.id = v.event_id) AS created_at FROM votes v WHERE v.value <> 0
                 ) x WHERE x.id > $1 ORDER BY x.id LIMIT $2",
             ExportQuery::Revisions => "SELECT CAST(r.id AS TEXT), CAST(r.post_id AS TEXT), r.kind, CAST(r.created_at AS TEXT), CAST(r.author_id AS TEXT),
-                (SELECT u.username FROM users u JOIN import_map m ON m.kind = 'ghost' AND m.local_id = u.id WHERE u.id = r.author_id),
+                (SELECT u.username FROM users u JOIN import_map m ON m.local_id = u.id AND m.kind = 'ghost' WHERE u.id = r.author_id),
                 r.title, r.body_md, r.tags, r.comment, CAST(p.kind AS TEXT)
                 FROM revisions r JOIN posts p ON p.id = r.post_id AND p.status = 0 WHERE r.id > $1 ORDER BY r.id LIMIT $2",
             ExportQuery::Links => "SELECT CAST(l.id AS TEXT), CAST(l.post_id AS TEXT), CAST(l.related_post_id AS TEXT), CAST(l.link_type AS TEXT), CAST(l.created_at AS TEXT)

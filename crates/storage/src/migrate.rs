@@ -111,6 +111,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: include_str!("../migrations/0013_search_pairs.postgres.sql"),
     },
+    Migration {
+        version: 14,
+        name: "import_map_ghosts",
+        sql: include_str!("../migrations/0014_import_map_ghosts.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn dialect(m: &Migration, backend: Backend) -> String {

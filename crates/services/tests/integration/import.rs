@@ -594,71 +594,78 @@ on_both!(
     }
 );
 
-on_both!(a_first_run_knows_its_answer_counts, |app: App| async move {
-    // Questions 1 and 3 have answers, 5 has none; 1's accepted answer
-    // is 2. Batches of two rows: answers land in other batches than
-    // their questions. Nothing skipped and no post hidden: the closing
-    // step takes the counts the import kept instead of counting rows,
-    // and corrects the dump's AnswerCount where the rows disagree.
-    // A second dump deletes an answer in its history: counted again.
-    let a = |id: i64, parent: i64| {
-        format!("<row Id=\"{id}\" PostTypeId=\"2\" ParentId=\"{parent}\" CreationDate=\"2020-01-02T00:00:00.000\" Body=\"&lt;p&gt;answer {id}&lt;/p&gt;\" />\n")
-    };
-    let posts = |base: i64| {
-        format!(
-            "{HEAD}<posts>\n{}{}{}{}{}{}{}</posts>\n",
-            q(base + 1, &format!("AcceptedAnswerId=\"{}\" ", base + 2)),
-            a(base + 2, base + 1),
-            q(base + 3, "AnswerCount=\"5\" "),
-            a(base + 4, base + 1),
-            q(base + 5, "AnswerCount=\"2\" "),
-            a(base + 6, base + 3),
-            a(base + 7, base + 1),
-        )
-    };
-    let answers = |base: i64| {
-        format!("SELECT p.answer_count * 10 + CASE WHEN p.accepted_answer_id IS NULL THEN 0 ELSE 1 END FROM posts p JOIN import_map m ON m.local_id = p.id AND m.kind = 'post' WHERE m.source_id = {base}")
-    };
-    let d = dump(&[("Posts.xml", posts(0))]);
-    let mut opts = ImportOptions::for_dir(&d);
-    opts.batch = 2;
-    let report = run(&app, &d, opts).await;
-    assert_eq!(report.imported.answers, 4);
-    assert_eq!(report.closing.map(|c| c.counters), Some(Counters::Known));
-    assert_eq!(count(&app, &answers(1)).await, 31);
-    assert_eq!(count(&app, &answers(3)).await, 10);
-    assert_eq!(count(&app, &answers(5)).await, 0);
-    assert_eq!(
-        count(
-            &app,
-            "SELECT accepted_answer_id FROM posts WHERE title = 'Question 1'"
-        )
-        .await,
-        count(
-            &app,
-            "SELECT local_id FROM import_map WHERE kind = 'post' AND source_id = 2"
-        )
-        .await
-    );
-    counters_agree(&app).await;
-    std::fs::remove_dir_all(&d).ok();
+on_both!(
+    a_first_run_knows_its_answer_and_tag_counts,
+    |app: App| async move {
+        // Questions 1 and 3 have answers, 5 has none; 1's accepted answer
+        // is 2. Batches of two rows: answers land in other batches than
+        // their questions. Nothing skipped and no post hidden: the closing
+        // step takes the counts the import kept instead of counting rows,
+        // and corrects the dump's AnswerCount where the rows disagree.
+        // A second dump deletes an answer in its history: counted again.
+        let a = |id: i64, parent: i64| {
+            format!("<row Id=\"{id}\" PostTypeId=\"2\" ParentId=\"{parent}\" CreationDate=\"2020-01-02T00:00:00.000\" Body=\"&lt;p&gt;answer {id}&lt;/p&gt;\" />\n")
+        };
+        let posts = |base: i64| {
+            format!(
+                "{HEAD}<posts>\n{}{}{}{}{}{}{}</posts>\n",
+                q(base + 1, &format!("AcceptedAnswerId=\"{}\" ", base + 2)),
+                a(base + 2, base + 1),
+                q(base + 3, "AnswerCount=\"5\" "),
+                a(base + 4, base + 1),
+                q(base + 5, "AnswerCount=\"2\" "),
+                a(base + 6, base + 3),
+                a(base + 7, base + 1),
+            )
+        };
+        let answers = |base: i64| {
+            format!("SELECT p.answer_count * 10 + CASE WHEN p.accepted_answer_id IS NULL THEN 0 ELSE 1 END FROM posts p JOIN import_map m ON m.local_id = p.id AND m.kind = 'post' WHERE m.source_id = {base}")
+        };
+        let d = dump(&[("Posts.xml", posts(0))]);
+        let mut opts = ImportOptions::for_dir(&d);
+        opts.batch = 2;
+        let report = run(&app, &d, opts).await;
+        assert_eq!(report.imported.answers, 4);
+        assert_eq!(report.closing.map(|c| c.counters), Some(Counters::Known));
+        assert_eq!(count(&app, &answers(1)).await, 31);
+        assert_eq!(count(&app, &answers(3)).await, 10);
+        assert_eq!(count(&app, &answers(5)).await, 0);
+        assert_eq!(
+            count(&app, "SELECT question_count FROM tags WHERE name = 't'").await,
+            3
+        );
+        assert_eq!(
+            count(
+                &app,
+                "SELECT accepted_answer_id FROM posts WHERE title = 'Question 1'"
+            )
+            .await,
+            count(
+                &app,
+                "SELECT local_id FROM import_map WHERE kind = 'post' AND source_id = 2"
+            )
+            .await
+        );
+        counters_agree(&app).await;
+        std::fs::remove_dir_all(&d).ok();
 
-    let deleted = "<row Id=\"1\" PostHistoryTypeId=\"12\" PostId=\"17\" CreationDate=\"2020-01-05T00:00:00.000\" />\n";
-    let d = dump(&[
-        ("Posts.xml", posts(10)),
-        (
-            "PostHistory.xml",
-            format!("{HEAD}<posthistory>\n{deleted}</posthistory>\n"),
-        ),
-    ]);
-    let mut opts = ImportOptions::for_dir(&d);
-    opts.name = "second".into();
-    let report = run(&app, &d, opts).await;
-    assert_eq!(report.closing.map(|c| c.counters), Some(Counters::Answers));
-    assert_eq!(count(&app, &answers(11)).await, 21);
-    counters_agree(&app).await;
-    std::fs::remove_dir_all(&d).ok();
-});
+        let deleted = "<row Id=\"1\" PostHistoryTypeId=\"12\" PostId=\"17\" CreationDate=\"2020-01-05T00:00:00.000\" />\n";
+        let d = dump(&[
+            ("Posts.xml", posts(10)),
+            (
+                "PostHistory.xml",
+                format!("{HEAD}<posthistory>\n{deleted}</posthistory>\n"),
+            ),
+        ]);
+        let mut opts = ImportOptions::for_dir(&d);
+        opts.name = "second".into();
+        let report = run(&app, &d, opts).await;
+        assert_eq!(report.closing.map(|c| c.counters), Some(Counters::Answers));
+        assert_eq!(count(&app, &answers(11)).await, 21);
+        counters_agree(&app).await;
+        std::fs::remove_dir_all(&d).ok();
+    }
+);
 
 on_both!(
     revision_texts_read_back_are_the_same,
