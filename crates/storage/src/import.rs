@@ -548,11 +548,20 @@ async fn write_batch(sink: &mut WriterTx<'_>, source: i64, b: &ImportBatch) -> R
         )
         .await?;
         // The question shows its accepted answer from now on (the closing
-        // step would otherwise rewrite each such question at the end).
-        for a in &accepts {
+        // step would otherwise rewrite each such question at the end). In
+        // statements of many rows: one a row cost PostgreSQL a round trip
+        // each (30 s for 100,000 accepted answers).
+        for chunk in accepts.chunks(500) {
+            let pairs: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+                .collect();
+            let params: Vec<Val> = chunk.iter().flat_map(|a| [a[0], a[1]]).collect();
             sink.execute(
-                "UPDATE posts SET accepted_answer_id = $1 WHERE id = $2",
-                &[a[1], a[0]],
+                &format!(
+                    "UPDATE posts SET accepted_answer_id = v.column2 FROM (VALUES {}) AS v WHERE posts.id = v.column1",
+                    pairs.join(", ")
+                ),
+                &params,
             )
             .await?;
         }
