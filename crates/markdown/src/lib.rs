@@ -78,7 +78,7 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
             .tag_attributes(attrs)
             // No javascript:, data:, vbscript: or other schemes.
             .url_schemes(["http", "https", "mailto"].into_iter().collect())
-            .link_rel(Some("nofollow noopener noreferrer"))
+            .link_rel(Some(LINK_REL))
             .attribute_filter(|element, attribute, value| {
                 // Fenced code keeps its language class (`language-xyz`),
                 // whatever the language; any other class goes.
@@ -105,12 +105,15 @@ fn is_alignment(v: &str) -> bool {
 }
 
 fn is_language_class(v: &str) -> bool {
-    v.strip_prefix("language-").is_some_and(|l| {
-        !l.is_empty()
-            && l.len() <= 30
-            && l.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+#-_".contains(c))
-    })
+    v.strip_prefix("language-").is_some_and(is_language)
+}
+
+/// A fenced code block's language as a class may name it.
+fn is_language(l: &str) -> bool {
+    !l.is_empty()
+        && l.len() <= 30
+        && l.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+#-_".contains(c))
 }
 
 /// What the sanitizer adds to every link.
@@ -172,7 +175,7 @@ fn without_raw_html(mut events: Vec<Event<'_>>) -> Result<Vec<Event<'_>>, Vec<Ev
                 // The renderer writes the info string's first word as the
                 // class; the sanitizer keeps it only if it looks like a language.
                 let lang = info.split(' ').next().unwrap_or("");
-                if !lang.is_empty() && !is_language_class(&format!("language-{lang}")) {
+                if !lang.is_empty() && !is_language(lang) {
                     *info = CowStr::Borrowed("");
                 }
             }
