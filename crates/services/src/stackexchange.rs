@@ -1068,12 +1068,8 @@ impl Importer<'_> {
                 self.askers
                     .insert(*id, resolve(p.author_id, &assigned.users));
                 self.answers_written.entry(*id).or_default();
-                let mut seen = Vec::with_capacity(p.tag_ids.len());
                 for tag in &p.tag_ids {
-                    if !seen.contains(tag) {
-                        seen.push(*tag);
-                        *self.tag_questions.entry(*tag).or_default() += 1;
-                    }
+                    *self.tag_questions.entry(*tag).or_default() += 1;
                 }
             }
             if let Some(q) = p.question_id {
@@ -1526,10 +1522,13 @@ impl Importer<'_> {
                 .await?;
             self.report.imported.tags += (self.tags.len() - before) as u64;
         }
-        let tag_ids = names
-            .iter()
-            .filter_map(|n| self.tags.get(n).copied())
-            .collect();
+        // A tag named twice (or in two spellings of one case) counts once.
+        let mut tag_ids: Vec<i64> = Vec::with_capacity(names.len());
+        for id in names.iter().filter_map(|n| self.tags.get(n).copied()) {
+            if !tag_ids.contains(&id) {
+                tag_ids.push(id);
+            }
+        }
         let tally = self.tallies.get(&id).copied().unwrap_or_default();
         let title = row.text("Title").trim().to_string();
         if kind == post_type::QUESTION && title.is_empty() {

@@ -12,7 +12,8 @@
 //! as `ALTER TABLE … ADD CONSTRAINT`): checked row by row, each takes a
 //! lookup and a lock on the referenced row, which made the server process
 //! the bottleneck of an import; added back, each is checked in one join
-//! over the table, and a row that breaks one fails the load's end.
+//! over the table. One that rows written meanwhile break stays set aside,
+//! logged and tried again at each start.
 
 use crate::{Backend, Result, RowExt, Store};
 
@@ -158,8 +159,9 @@ impl Store {
         for (name, definition) in saved {
             tracing::info!(index = %name, "building an index a bulk load set aside");
             let t0 = std::time::Instant::now();
+            let foreign_key = definition.starts_with("ALTER TABLE ");
             // A foreign key a start added back already is not added twice.
-            let present = definition.starts_with("ALTER TABLE ")
+            let present = foreign_key
                 && sqlx::query("SELECT 1 AS x FROM pg_constraint WHERE conname = $1")
                     .bind(name)
                     .fetch_optional(&self.write)
@@ -173,7 +175,7 @@ impl Store {
                     // A foreign key that rows written meanwhile break stays
                     // set aside (and is tried at every start) rather than
                     // stopping the load's end or a start.
-                    Err(e) if definition.starts_with("ALTER TABLE ") => {
+                    Err(e) if foreign_key => {
                         tracing::error!(constraint = %name, error = %e, "a foreign key set aside for a bulk load cannot be added back");
                         continue;
                     }

@@ -148,6 +148,7 @@ pub struct ImpPost {
     pub title: String,
     pub body_md: String,
     pub body_html: String,
+    /// Distinct.
     pub tag_ids: Vec<i64>,
     pub tags: String,
     pub view_count: i64,
@@ -327,6 +328,29 @@ async fn reserve(sink: &mut WriterTx<'_>, table: &str, n: usize) -> Result<Vec<i
 
 /// One batch's rows, the import map entries of their source ids and the
 /// source's progress, in the sink's transaction.
+/// Runs `sql` (an `UPDATE … FROM (VALUES {values}) AS v …`, the columns
+/// being `v.column1`, `v.column2`, …) over `rows`, 500 rows a statement: one
+/// statement a row costs PostgreSQL a round trip each (30 s for 100,000
+/// accepted answers).
+async fn update_from_values<const N: usize>(
+    sink: &mut WriterTx<'_>,
+    sql: &str,
+    rows: &[[Val<'_>; N]],
+) -> Result<()> {
+    for chunk in rows.chunks(500) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let cells: Vec<String> = (1..=N).map(|c| format!("${}", r * N + c)).collect();
+                format!("({})", cells.join(", "))
+            })
+            .collect();
+        let params: Vec<Val> = chunk.iter().flatten().copied().collect();
+        sink.execute(&sql.replace("{values}", &values.join(", ")), &params)
+            .await?;
+    }
+    Ok(())
+}
+
 async fn write_batch(sink: &mut WriterTx<'_>, source: i64, b: &ImportBatch) -> Result<Assigned> {
     let t = crate::now();
     match &b.progress {
@@ -521,12 +545,8 @@ async fn write_batch(sink: &mut WriterTx<'_>, source: i64, b: &ImportBatch) -> R
         let mut pt = Vec::new();
         let mut accepts = Vec::new();
         for (p, id) in b.posts.iter().zip(&out.posts) {
-            let mut seen = Vec::new();
             for tag in &p.tag_ids {
-                if !seen.contains(tag) {
-                    seen.push(*tag);
-                    pt.push([Val::I(*id), Val::I(*tag)]);
-                }
+                pt.push([Val::I(*id), Val::I(*tag)]);
             }
             if let (true, Some(q)) = (p.accepted, p.question_id) {
                 accepts.push([
@@ -548,23 +568,14 @@ async fn write_batch(sink: &mut WriterTx<'_>, source: i64, b: &ImportBatch) -> R
         )
         .await?;
         // The question shows its accepted answer from now on (the closing
-        // step would otherwise rewrite each such question at the end). In
-        // statements of many rows: one a row cost PostgreSQL a round trip
-        // each (30 s for 100,000 accepted answers).
-        for chunk in accepts.chunks(500) {
-            let pairs: Vec<String> = (0..chunk.len())
-                .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
-                .collect();
-            let params: Vec<Val> = chunk.iter().flat_map(|a| [a[0], a[1]]).collect();
-            sink.execute(
-                &format!(
-                    "UPDATE posts SET accepted_answer_id = v.column2 FROM (VALUES {}) AS v WHERE posts.id = v.column1",
-                    pairs.join(", ")
-                ),
-                &params,
-            )
-            .await?;
-        }
+        // step would otherwise rewrite each such question at the end).
+        let accepted: Vec<[Val; 2]> = accepts.iter().map(|a| [a[0], a[1]]).collect();
+        update_from_values(
+            sink,
+            "UPDATE posts SET accepted_answer_id = v.column2 FROM (VALUES {values}) AS v WHERE posts.id = v.column1",
+            &accepted,
+        )
+        .await?;
     }
 
     for (tag, desc) in &b.tag_descriptions {
@@ -1040,40 +1051,28 @@ impl Store {
             Backend::Sqlite => "IS NOT",
             Backend::Postgres => "IS DISTINCT FROM",
         };
-        tx.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS import_answer_counts (question_id BIGINT PRIMARY KEY, answers BIGINT NOT NULL, accepted BIGINT)",
-            &[],
-        )
-        .await?;
-        tx.execute("DELETE FROM import_answer_counts", &[]).await?;
-        let rows = counts
+        let counts: Vec<[Val; 3]> = counts
             .iter()
-            .map(|(q, n, a)| [Val::I(*q), Val::I(*n), Val::N(*a)]);
-        tx.rows(
-            "import_answer_counts",
-            &["question_id", "answers", "accepted"],
-            rows,
-            "",
-        )
-        .await?;
-        tx.execute(
+            .map(|(q, n, a)| [Val::I(*q), Val::I(*n), Val::N(*a)])
+            .collect();
+        update_from_values(
+            &mut tx,
             &format!(
-                "UPDATE posts SET answer_count = x.answers, accepted_answer_id = x.accepted
-                 FROM import_answer_counts x
-                 WHERE posts.id = x.question_id AND posts.kind = 1
-                   AND (posts.answer_count <> x.answers OR posts.accepted_answer_id {distinct} x.accepted)"
+                "UPDATE posts SET answer_count = v.column2, accepted_answer_id = v.column3
+                 FROM (VALUES {{values}}) AS v
+                 WHERE posts.id = v.column1 AND posts.kind = 1
+                   AND (posts.answer_count <> v.column2 OR posts.accepted_answer_id {distinct} v.column3)"
             ),
-            &[],
+            &counts,
         )
         .await?;
-        tx.execute("DELETE FROM import_answer_counts", &[]).await?;
-        for (tag, n) in tags {
-            tx.execute(
-                "UPDATE tags SET question_count = question_count + $1 WHERE id = $2",
-                &[Val::I(*n), Val::I(*tag)],
-            )
-            .await?;
-        }
+        let tags: Vec<[Val; 2]> = tags.iter().map(|(t, n)| [Val::I(*t), Val::I(*n)]).collect();
+        update_from_values(
+            &mut tx,
+            "UPDATE tags SET question_count = question_count + v.column2 FROM (VALUES {values}) AS v WHERE tags.id = v.column1",
+            &tags,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
