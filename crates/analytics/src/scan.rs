@@ -67,6 +67,103 @@ fn quote_or_backslash_swar(b: &[u8], from: usize) -> Option<usize> {
     memchr2(b'"', b'\\', b.get(j..)?).map(|k| j + k)
 }
 
+/// Bits of `b[at..at + 64]` (bytes past the end: none) where the byte is
+/// a quote, a backslash, or a bracket.
+fn block_bits(b: &[u8], at: usize) -> (u64, u64, u64) {
+    let mut buf = [b' '; 64];
+    let chunk: &[u8; 64] = match b.get(at..at + 64) {
+        Some(c) => c.try_into().expect("64 bytes"),
+        None => {
+            let rest = &b[at.min(b.len())..];
+            buf[..rest.len()].copy_from_slice(rest);
+            &buf
+        }
+    };
+    #[cfg(target_arch = "x86_64")]
+    return block_bits_sse2(chunk);
+    #[cfg(not(target_arch = "x86_64"))]
+    return block_bits_scalar(chunk);
+}
+
+#[cfg(target_arch = "x86_64")]
+fn block_bits_sse2(chunk: &[u8; 64]) -> (u64, u64, u64) {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    let (mut quote, mut backslash, mut bracket) = (0u64, 0u64, 0u64);
+    // SAFETY: SSE2 is part of x86-64; each load reads sixteen bytes of
+    // the 64-byte array, unaligned as allowed.
+    unsafe {
+        let q = _mm_set1_epi8(b'"' as i8);
+        let s = _mm_set1_epi8(b'\\' as i8);
+        // `[`/`{` and `]`/`}` differ only in bit 0x20: setting it folds
+        // each pair into one compare (no other byte folds onto them).
+        let fold = _mm_set1_epi8(0x20);
+        let (open, close) = (_mm_set1_epi8(b'{' as i8), _mm_set1_epi8(b'}' as i8));
+        for k in 0..4 {
+            let v = _mm_loadu_si128(chunk.as_ptr().add(16 * k).cast::<__m128i>());
+            let f = _mm_or_si128(v, fold);
+            let bits = |m| u64::from(_mm_movemask_epi8(m) as u16) << (16 * k);
+            quote |= bits(_mm_cmpeq_epi8(v, q));
+            backslash |= bits(_mm_cmpeq_epi8(v, s));
+            bracket |= bits(_mm_or_si128(
+                _mm_cmpeq_epi8(f, open),
+                _mm_cmpeq_epi8(f, close),
+            ));
+        }
+    }
+    (quote, backslash, bracket)
+}
+
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn block_bits_scalar(chunk: &[u8; 64]) -> (u64, u64, u64) {
+    let (mut quote, mut backslash, mut bracket) = (0u64, 0u64, 0u64);
+    for (k, c) in chunk.iter().enumerate() {
+        match c {
+            b'"' => quote |= 1 << k,
+            b'\\' => backslash |= 1 << k,
+            b'{' | b'}' | b'[' | b']' => bracket |= 1 << k,
+            _ => {}
+        }
+    }
+    (quote, backslash, bracket)
+}
+
+/// Bit `k` set when an odd number of bits at or below `k` are: over the
+/// unescaped quotes from an opening one, the bytes inside a string.
+fn prefix_xor(mut x: u64) -> u64 {
+    for shift in [1, 2, 4, 8, 16, 32] {
+        x ^= x << shift;
+    }
+    x
+}
+
+/// A block's unescaped quotes, backslashes and brackets (see
+/// `block_bits`), from the bits of `from` on; `carry` says whether its
+/// first byte is escaped, and becomes whether the next block's is.
+fn block_marks(b: &[u8], at: usize, from: u64, carry: &mut bool) -> (u64, u64, u64) {
+    let (quote, backslash, bracket) = block_bits(b, at);
+    let (quote, backslash, bracket) = (quote & from, backslash & from, bracket & from);
+    // A backslash escapes the byte after it, unless it is escaped itself;
+    // runs are short and rare, so their bits are walked.
+    let mut escaped = 0u64;
+    let mut escapes = backslash;
+    if std::mem::take(carry) {
+        escaped |= 1;
+        escapes &= !1;
+    }
+    while escapes != 0 {
+        let k = escapes.trailing_zeros();
+        if k == 63 {
+            *carry = true;
+            break;
+        }
+        escaped |= 1 << (k + 1);
+        escapes &= !(3 << k);
+    }
+    (quote & !escaped, backslash, bracket)
+}
+
 pub struct Scan<'a> {
     b: &'a [u8],
     i: usize,
@@ -104,7 +201,8 @@ impl<'a> Scan<'a> {
     }
 
     /// A string's bytes between its quotes (the cursor on the opening
-    /// quote), and whether it holds escapes.
+    /// quote), and whether it holds escapes. Strings are short: searching
+    /// from the quote costs less than marking the line's blocks.
     fn raw_string(&mut self) -> ScanResult<(&'a [u8], bool)> {
         let start = self.i + 1;
         let mut j = start;
@@ -225,9 +323,77 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// Steps over an object or array: strings are jumped with `memchr`,
-    /// brackets counted by kind so `{]` is refused.
+    /// Steps over an object or array: its brackets outside strings are
+    /// visited in order and counted by kind, so `{]` is refused. Anything
+    /// out of the ordinary (an error, a backslash outside a string, deep
+    /// nesting) is stepped over again byte by byte, which says exactly
+    /// what is wrong where.
     fn nested(&mut self) -> ScanResult<()> {
+        let start = self.i;
+        match self.nested_marked() {
+            Some(end) => {
+                self.i = end;
+                Ok(())
+            }
+            None => {
+                self.i = start;
+                self.nested_bytewise()
+            }
+        }
+    }
+
+    /// The end of the object or array at the cursor, from the marks; `None`
+    /// when it must be read byte by byte.
+    fn nested_marked(&self) -> Option<usize> {
+        let start = self.i;
+        // Open brackets as bits, 1 for `{`, innermost lowest.
+        let (mut stack, mut depth) = (0u128, 0u32);
+        let (mut in_string, mut carry) = (false, false);
+        // Marked from the bracket on: no escape reaches past it.
+        let mut block = start / 64;
+        let mut from = !0u64 << (start % 64);
+        while 64 * block < self.b.len() {
+            let (quote, backslash, bracket) = block_marks(self.b, 64 * block, from, &mut carry);
+            let inside = prefix_xor(quote) ^ if in_string { !0 } else { 0 };
+            // Outside strings a backslash is not JSON; the byte reading
+            // steps over it as the scanner always has.
+            if backslash & !inside != 0 {
+                return None;
+            }
+            let mut brackets = bracket & !inside;
+            while brackets != 0 {
+                let at = 64 * block + brackets.trailing_zeros() as usize;
+                brackets &= brackets - 1;
+                match self.b[at] {
+                    c @ (b'{' | b'[') => {
+                        if depth == 128 {
+                            return None;
+                        }
+                        stack = stack << 1 | u128::from(c == b'{');
+                        depth += 1;
+                    }
+                    c => {
+                        if depth == 0 || (stack & 1 == 1) != (c == b'}') {
+                            return None;
+                        }
+                        stack >>= 1;
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(at + 1);
+                        }
+                    }
+                }
+            }
+            in_string = inside >> 63 == 1;
+            block += 1;
+            from = !0;
+        }
+        None
+    }
+
+    /// Steps over an object or array a byte at a time: strings are jumped
+    /// with `memchr`, brackets counted by kind.
+    fn nested_bytewise(&mut self) -> ScanResult<()> {
         let mut stack: Vec<u8> = Vec::new();
         while let Some(&c) = self.b.get(self.i) {
             match c {
@@ -379,6 +545,64 @@ mod tests {
                     "{len} {at}"
                 );
             }
+        }
+    }
+
+    /// What stepping over the value at the start of `b` gives, with the
+    /// marks or byte by byte: the result and where the cursor ends.
+    fn stepped(b: &[u8], bytewise: bool) -> (ScanResult<()>, usize) {
+        let mut sc = Scan::new(b);
+        let r = if bytewise {
+            sc.nested_bytewise()
+        } else {
+            sc.skip()
+        };
+        (r, sc.i)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+        /// The marks find what the byte reading finds, on text made mostly
+        /// of the bytes that matter (quotes, backslashes, brackets), long
+        /// enough to cross blocks with strings, escapes and nesting.
+        #[test]
+        fn marks_read_as_the_bytes_do(
+            open in proptest::sample::select(vec![b'{', b'[']),
+            body in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    b'{', b'}', b'[', b']', b'"', b'"', b'\\', b'\\', b'a', b',', b':', b' ', 0xc3,
+                ]),
+                0..400,
+            ),
+            filler in 0usize..130,
+        ) {
+            let mut b = vec![open];
+            // A run of plain bytes moves everything after it across blocks.
+            b.extend(std::iter::repeat_n(b'x', filler));
+            b.extend(body);
+            proptest::prop_assert_eq!(stepped(&b, false), stepped(&b, true));
+            // The same with the value balanced at its end, so that long
+            // successful skips are common too.
+            let mut closed = b.clone();
+            closed.extend_from_slice(b"\"]}]}]}");
+            proptest::prop_assert_eq!(stepped(&closed, false), stepped(&closed, true));
+        }
+    }
+
+    #[test]
+    fn marks_carry_escapes_and_strings_across_blocks() {
+        // A backslash at the last byte of a block escapes the first quote
+        // of the next; a string open at a block's end stays open.
+        for pad in 0..70 {
+            let text = format!(
+                "{{\"{}\\\"}}\", \"k\": [\"{}\"], \"e\": \"\\\\\"}}",
+                "y".repeat(pad),
+                "]".repeat(pad)
+            );
+            let b = text.as_bytes();
+            assert_eq!(stepped(b, false), stepped(b, true), "{text}");
+            let (r, end) = stepped(b, false);
+            assert!(r.is_ok() && end == b.len(), "{text}: {r:?} at {end}");
         }
     }
 

@@ -338,7 +338,13 @@ impl Store {
     ) -> Result<()> {
         let mut tx = writer.begin().await?;
         write_flush(&mut tx, agg, seen).await?;
-        tx.commit().await
+        let committing = std::time::Instant::now();
+        tx.commit().await?;
+        tracing::debug!(
+            seconds = committing.elapsed().as_secs_f64(),
+            "flush committed"
+        );
+        Ok(())
     }
 
     pub async fn gh_import_started(&self, source: &str) -> Result<i64> {

@@ -210,6 +210,7 @@ impl SqliteSink<'_> {
         suffix: &str,
     ) -> Result<u64> {
         // The statement's text is made once per table and batch.
+        let started = std::time::Instant::now();
         let full = sqlite_insert(table, columns, SQLITE_ROWS_PER_STATEMENT, suffix);
         let mut batch = Vec::with_capacity(SQLITE_ROWS_PER_STATEMENT);
         let mut changed = 0;
@@ -223,6 +224,12 @@ impl SqliteSink<'_> {
         if !batch.is_empty() {
             changed += self.insert(&sqlite_insert(table, columns, batch.len(), suffix), &batch)?;
         }
+        tracing::debug!(
+            table,
+            rows = changed,
+            seconds = started.elapsed().as_secs_f64(),
+            "rows written"
+        );
         Ok(changed)
     }
 
