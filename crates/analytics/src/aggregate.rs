@@ -285,6 +285,26 @@ impl Aggregate {
         self.events = 0;
     }
 
+    /// An empty aggregate with room for as many entries as this one holds:
+    /// the next one fills to about the same size, and growing a table
+    /// step by step copies it each time into fresh pages the kernel must
+    /// clear (a tenth of the aggregating thread's time).
+    pub fn with_room_of(&self) -> Aggregate {
+        fn room<K, V>(m: &FxHashMap<K, V>) -> FxHashMap<K, V> {
+            FxHashMap::with_capacity_and_hasher(m.len(), Default::default())
+        }
+        Aggregate {
+            monthly: room(&self.monthly),
+            items: room(&self.items),
+            item_activity: room(&self.item_activity),
+            stars: room(&self.stars),
+            actor_months: room(&self.actor_months),
+            repo_names: room(&self.repo_names),
+            actor_names: room(&self.actor_names),
+            events: 0,
+        }
+    }
+
     /// Rough number of entries held, to decide when to flush.
     pub fn size(&self) -> usize {
         self.monthly.len()

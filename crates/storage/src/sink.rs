@@ -82,6 +82,17 @@ impl Store {
 }
 
 impl BulkWriter {
+    /// On SQLite, copies the write-ahead log the connection's batches left
+    /// into the database without waiting for other connections (a passive
+    /// checkpoint): it can run while another connection writes, such as
+    /// the index builds at a bulk load's end. Nothing to do on PostgreSQL.
+    pub fn copy_log_back(&mut self) -> Result<()> {
+        if let BulkWriter::Sqlite(c) = self {
+            c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        }
+        Ok(())
+    }
+
     /// A transaction on the connection. On SQLite it takes the write lock
     /// at once: ids read in it stay free, and a transaction that found
     /// another writer on its first write could not wait for it.
