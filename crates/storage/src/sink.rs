@@ -46,8 +46,66 @@ impl Cell {
 
 /// A connection an import writes its batches on.
 pub enum BulkWriter {
-    Sqlite(rusqlite::Connection),
+    Sqlite(rusqlite::Connection, LogCopier),
     Postgres(sqlx::PgConnection),
+}
+
+/// Copies an import's write-ahead log into the database on a connection
+/// and thread of its own, a little at a time, while the import writes.
+/// Left to the writer, SQLite copies the whole log when it passes its
+/// limit, inside a commit: the import stood still for a second and a half
+/// each time. A copy does not block the writer, and once everything is
+/// copied between two batches the log starts over from its beginning, so
+/// it stays short.
+pub struct LogCopier {
+    // Dropping the sender wakes the thread at once and ends it.
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl LogCopier {
+    const EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+    fn start(path: &std::path::Path) -> Result<LogCopier> {
+        use std::sync::mpsc::RecvTimeoutError;
+        let c = rusqlite::Connection::open(path)?;
+        for pragma in crate::SQLITE_PRAGMAS {
+            c.execute_batch(pragma)?;
+        }
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("sqlite-log-copier".into())
+            .spawn(move || {
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(Self::EVERY) {
+                    // A failed copy is tried again; the writer's own
+                    // automatic copy stays as the backstop.
+                    let copied = c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                        Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+                    });
+                    match copied {
+                        Ok((frames, done)) if frames > 0 => {
+                            tracing::debug!(frames, done, "log copied back");
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::debug!(error = %e, "copying the log back failed"),
+                    }
+                }
+            })
+            .map_err(|e| StoreError::Migration(format!("starting the log copier: {e}")))?;
+        Ok(LogCopier {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for LogCopier {
+    fn drop(&mut self) {
+        self.stop.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl Store {
@@ -67,7 +125,7 @@ impl Store {
                     "PRAGMA cache_size = -{cache_kib}; PRAGMA wal_autocheckpoint = 200000;"
                 ))?;
                 c.set_prepared_statement_cache_capacity(64);
-                Ok(BulkWriter::Sqlite(c))
+                Ok(BulkWriter::Sqlite(c, LogCopier::start(path)?))
             }
             (_, Some(url)) if self.backend == crate::Backend::Postgres => {
                 use sqlx::Connection;
@@ -87,7 +145,7 @@ impl BulkWriter {
     /// checkpoint): it can run while another connection writes, such as
     /// the index builds at a bulk load's end. Nothing to do on PostgreSQL.
     pub fn copy_log_back(&mut self) -> Result<()> {
-        if let BulkWriter::Sqlite(c) = self {
+        if let BulkWriter::Sqlite(c, _) = self {
             c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
         }
         Ok(())
@@ -98,7 +156,7 @@ impl BulkWriter {
     /// another writer on its first write could not wait for it.
     pub(crate) async fn begin(&mut self) -> Result<WriterTx<'_>> {
         Ok(match self {
-            BulkWriter::Sqlite(c) => WriterTx::Sqlite(SqliteSink(
+            BulkWriter::Sqlite(c, _) => WriterTx::Sqlite(SqliteSink(
                 c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?,
             )),
             BulkWriter::Postgres(c) => {
