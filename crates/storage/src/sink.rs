@@ -53,10 +53,11 @@ pub enum BulkWriter {
 /// Copies an import's write-ahead log into the database on a connection
 /// and thread of its own, a little at a time, while the import writes.
 /// Left to the writer, SQLite copies the whole log when it passes its
-/// limit, inside a commit: the import stood still for a second and a half
-/// each time. A copy does not block the writer, and once everything is
-/// copied between two batches the log starts over from its beginning, so
-/// it stays short.
+/// limit (800 MB here), inside a commit: the import stood still for a
+/// second and a half each time. A passive copy does not block the writer;
+/// it keeps the log copied up to its last commit, so the writer's own
+/// copy has nothing left to do, and the log starts over from its
+/// beginning whenever no reader is inside it.
 pub struct LogCopier {
     // Dropping the sender wakes the thread at once and ends it.
     stop: Option<std::sync::mpsc::Sender<()>>,
