@@ -120,8 +120,8 @@ impl Store {
                 for pragma in crate::SQLITE_PRAGMAS {
                     c.execute_batch(pragma)?;
                 }
-                // The log is copied back once at the end rather than after
-                // every batch (batches rewrite the same pages; up to ~800 MB).
+                // The writer copies the log back itself only past ~800 MB,
+                // a backstop: the `LogCopier` beside it keeps it copied.
                 c.execute_batch(&format!(
                     "PRAGMA cache_size = -{cache_kib}; PRAGMA wal_autocheckpoint = 200000;"
                 ))?;
