@@ -593,3 +593,49 @@ on_both!(
         assert!(plain.vanity.stargazers > 0);
     }
 );
+
+/// SQLite: a bulk writer's log is copied into the database while the
+/// writer still holds its connection, by the copier beside it (nobody else
+/// checkpoints here), and what was written reads back whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_writers_log_is_copied_back_while_it_writes() {
+    use guildhall_analytics::aggregate::{Aggregate, Counts};
+    let dir = harness::scratch("log-copier");
+    let store = guildhall_services::storage::Store::open_data_dir(&dir)
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    store.checkpoint().await.unwrap();
+    let file = dir.join("guildhall.db");
+    let before = std::fs::metadata(&file).unwrap().len();
+    let mut w = store.gh_writer().await.unwrap();
+    let mut agg = Aggregate::default();
+    for repo in 0..20_000u64 {
+        let c = Counts {
+            pushes: 1,
+            ..Counts::default()
+        };
+        agg.monthly.insert((Month::new(2026, 10), repo, 7), c);
+    }
+    store.gh_apply(&mut w, &agg, &[]).await.unwrap();
+    // About 1 MB of rows; the copier wakes every 200 ms.
+    let mut size = before;
+    for _ in 0..50 {
+        size = std::fs::metadata(&file).unwrap().len();
+        if size > before + 512 * 1024 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        size > before + 512 * 1024,
+        "the database file stayed at {size} bytes (was {before})"
+    );
+    drop(w);
+    let n = store
+        .count_for_test("SELECT COUNT(*) FROM gh_monthly WHERE actor_id = 7")
+        .await
+        .unwrap();
+    assert_eq!(n, 20_000);
+    std::fs::remove_dir_all(&dir).ok();
+}
