@@ -621,6 +621,14 @@ mod tests {
             let mut closed = b.clone();
             closed.extend_from_slice(b"\"]}]}]}");
             proptest::prop_assert_eq!(stepped(&closed, false), stepped(&closed, true));
+            // Other processors mark blocks with the plain loop: same bits.
+            #[cfg(target_arch = "x86_64")]
+            for at in (0..closed.len()).step_by(64) {
+                let mut chunk = [b' '; 64];
+                let part = &closed[at..closed.len().min(at + 64)];
+                chunk[..part.len()].copy_from_slice(part);
+                proptest::prop_assert_eq!(block_bits_sse2(&chunk), block_bits_scalar(&chunk));
+            }
         }
     }
 

@@ -616,6 +616,9 @@ fn input_bytes(inputs: &[Input]) -> u64 {
         .sum()
 }
 
+/// Whether the input was read to its end (or why not).
+type ReadOutcome = std::result::Result<(), String>;
+
 fn pipeline(
     handle: &tokio::runtime::Handle,
     store: &Store,
@@ -640,124 +643,122 @@ fn pipeline(
     let (block_tx, block_rx) = mpsc::sync_channel::<Block>(threads * 2);
     let block_rx = Mutex::new(block_rx);
     let (spare_blocks, spare_events) = (Spares::new(), Spares::new());
-    let read_result = std::thread::scope(
-        |s| -> Result<(std::result::Result<(), String>, BulkWriter)> {
-            // Flushes are written by their own thread while parsing goes on.
-            // The channel has no room: a full aggregate waits for the writer,
-            // so memory holds two aggregates at most (one being written).
-            let (write_tx, write_rx) = mpsc::sync_channel::<(Aggregate, Vec<(Month, Vec<u8>)>)>(0);
-            // Written aggregates come back emptied, to be filled again.
-            let (back_tx, back_rx) = mpsc::sync_channel::<Aggregate>(1);
-            // Named threads, so a profile tells the pipeline's stages apart
-            // (failing to start one panics, as `Scope::spawn` does).
-            let spawn = |name: &str| std::thread::Builder::new().name(name.to_string());
-            let writer = spawn("gh-writer")
-                .spawn_scoped(s, move || -> Result<(u64, f64, BulkWriter)> {
-                    let (mut flushes, mut seconds) = (0, 0.0);
-                    let mut w = handle.block_on(store.gh_writer())?;
-                    for (agg, dirty) in write_rx {
-                        let t = std::time::Instant::now();
-                        handle.block_on(store.gh_apply(&mut w, &agg, &dirty))?;
-                        let mut agg = agg;
-                        agg.clear();
-                        let _ = back_tx.try_send(agg);
-                        flushes += 1;
-                        seconds += t.elapsed().as_secs_f64();
-                    }
-                    Ok((flushes, seconds, w))
-                })
-                .expect("starting the writer thread");
-            let flush = |agg: &mut Aggregate, seen: &mut SeenIds| -> bool {
-                let dirty = seen.take_dirty();
-                if agg.events == 0 && dirty.is_empty() {
-                    return true;
+    let read_result = std::thread::scope(|s| -> Result<(ReadOutcome, BulkWriter)> {
+        // Flushes are written by their own thread while parsing goes on.
+        // The channel has no room: a full aggregate waits for the writer,
+        // so memory holds two aggregates at most (one being written).
+        let (write_tx, write_rx) = mpsc::sync_channel::<(Aggregate, Vec<(Month, Vec<u8>)>)>(0);
+        // Written aggregates come back emptied, to be filled again.
+        let (back_tx, back_rx) = mpsc::sync_channel::<Aggregate>(1);
+        // Named threads, so a profile tells the pipeline's stages apart
+        // (failing to start one panics, as `Scope::spawn` does).
+        let spawn = |name: &str| std::thread::Builder::new().name(name.to_string());
+        let writer = spawn("gh-writer")
+            .spawn_scoped(s, move || -> Result<(u64, f64, BulkWriter)> {
+                let (mut flushes, mut seconds) = (0, 0.0);
+                let mut w = handle.block_on(store.gh_writer())?;
+                for (agg, dirty) in write_rx {
+                    let t = std::time::Instant::now();
+                    handle.block_on(store.gh_apply(&mut w, &agg, &dirty))?;
+                    let mut agg = agg;
+                    agg.clear();
+                    let _ = back_tx.try_send(agg);
+                    flushes += 1;
+                    seconds += t.elapsed().as_secs_f64();
                 }
-                let next = back_rx.try_recv().unwrap_or_else(|_| agg.with_room_of());
-                write_tx.send((std::mem::replace(agg, next), dirty)).is_ok()
-            };
-            let (parsed_tx, parsed_rx) = mpsc::sync_channel::<Parsed>(threads * 2);
-            let reader = {
-                let bytes = bytes.clone();
-                let spare = &spare_blocks;
-                spawn("gh-reader")
-                    .spawn_scoped(s, move || read_blocks(inputs, block_tx, bytes, spare))
-                    .expect("starting the reader thread")
-            };
-            for _ in 0..threads {
-                let tx = parsed_tx.clone();
-                let rx = &block_rx;
-                let (spare_blocks, spare_events) = (&spare_blocks, &spare_events);
-                spawn("gh-parser")
-                    .spawn_scoped(s, move || loop {
-                        let next = rx.lock().map(|r| r.recv());
-                        match next {
-                            Ok(Ok(b)) => {
-                                let events = spare_events.take().unwrap_or_default();
-                                let parsed = parse_block(&b, events);
-                                b.data.done(spare_blocks);
-                                if tx.send(parsed).is_err() {
-                                    return;
-                                }
+                Ok((flushes, seconds, w))
+            })
+            .expect("starting the writer thread");
+        let flush = |agg: &mut Aggregate, seen: &mut SeenIds| -> bool {
+            let dirty = seen.take_dirty();
+            if agg.events == 0 && dirty.is_empty() {
+                return true;
+            }
+            let next = back_rx.try_recv().unwrap_or_else(|_| agg.with_room_of());
+            write_tx.send((std::mem::replace(agg, next), dirty)).is_ok()
+        };
+        let (parsed_tx, parsed_rx) = mpsc::sync_channel::<Parsed>(threads * 2);
+        let reader = {
+            let bytes = bytes.clone();
+            let spare = &spare_blocks;
+            spawn("gh-reader")
+                .spawn_scoped(s, move || read_blocks(inputs, block_tx, bytes, spare))
+                .expect("starting the reader thread")
+        };
+        for _ in 0..threads {
+            let tx = parsed_tx.clone();
+            let rx = &block_rx;
+            let (spare_blocks, spare_events) = (&spare_blocks, &spare_events);
+            spawn("gh-parser")
+                .spawn_scoped(s, move || loop {
+                    let next = rx.lock().map(|r| r.recv());
+                    match next {
+                        Ok(Ok(b)) => {
+                            let events = spare_events.take().unwrap_or_default();
+                            let parsed = parse_block(&b, events);
+                            b.data.done(spare_blocks);
+                            if tx.send(parsed).is_err() {
+                                return;
                             }
-                            _ => return,
                         }
-                    })
-                    .expect("starting a parser thread");
-            }
-            drop(parsed_tx);
-            for p in parsed_rx {
-                report.lines += p.lines;
-                report.malformed += p.errors.len() as u64;
-                book.record(p.at, p.lines);
-                let room = MALFORMED_LISTED.saturating_sub(report.malformed_lines.len());
-                for e in p.errors.into_iter().take(room) {
-                    book.listed(p.at, report.malformed_lines.len());
-                    report.malformed_lines.push(e);
-                }
-                for e in &p.events {
-                    let keep = *tracked
-                        .entry(e.repo.id)
-                        .or_insert_with(|| tracking.keeps(&e.repo.name));
-                    if !keep {
-                        report.untracked += 1;
-                        continue;
+                        _ => return,
                     }
-                    if !seen.insert(Month::of(e.at), e.id) {
-                        report.duplicates += 1;
-                        continue;
-                    }
-                    *by_kind.entry(e.kind.name()).or_default() += 1;
-                    agg.add(e);
-                    report.events += 1;
-                }
-                spare_events.give(p.events);
-                // A writer that stopped says why when joined below.
-                if agg.size() >= opts.flush_entries && !flush(&mut agg, &mut seen) {
-                    break;
-                }
-                on_progress(&ImportProgress {
-                    bytes: bytes.load(Ordering::Relaxed),
-                    total_bytes,
-                    events: report.events,
-                });
+                })
+                .expect("starting a parser thread");
+        }
+        drop(parsed_tx);
+        for p in parsed_rx {
+            report.lines += p.lines;
+            report.malformed += p.errors.len() as u64;
+            book.record(p.at, p.lines);
+            let room = MALFORMED_LISTED.saturating_sub(report.malformed_lines.len());
+            for e in p.errors.into_iter().take(room) {
+                book.listed(p.at, report.malformed_lines.len());
+                report.malformed_lines.push(e);
             }
-            // What was read before a read error is kept (and its ids
-            // recorded), so a re-run after fixing the input only adds the rest.
-            flush(&mut agg, &mut seen);
-            drop(write_tx);
-            let (flushes, seconds, w) = writer
+            for e in &p.events {
+                let keep = *tracked
+                    .entry(e.repo.id)
+                    .or_insert_with(|| tracking.keeps(&e.repo.name));
+                if !keep {
+                    report.untracked += 1;
+                    continue;
+                }
+                if !seen.insert(Month::of(e.at), e.id) {
+                    report.duplicates += 1;
+                    continue;
+                }
+                *by_kind.entry(e.kind.name()).or_default() += 1;
+                agg.add(e);
+                report.events += 1;
+            }
+            spare_events.give(p.events);
+            // A writer that stopped says why when joined below.
+            if agg.size() >= opts.flush_entries && !flush(&mut agg, &mut seen) {
+                break;
+            }
+            on_progress(&ImportProgress {
+                bytes: bytes.load(Ordering::Relaxed),
+                total_bytes,
+                events: report.events,
+            });
+        }
+        // What was read before a read error is kept (and its ids
+        // recorded), so a re-run after fixing the input only adds the rest.
+        flush(&mut agg, &mut seen);
+        drop(write_tx);
+        let (flushes, seconds, w) = writer
+            .join()
+            .map_err(|_| ServiceError::Internal("the writer stopped".into()))??;
+        report.flushes = flushes;
+        report.write_seconds = seconds;
+        Ok((
+            reader
                 .join()
-                .map_err(|_| ServiceError::Internal("the writer stopped".into()))??;
-            report.flushes = flushes;
-            report.write_seconds = seconds;
-            Ok((
-                reader
-                    .join()
-                    .unwrap_or_else(|_| Err("the reader stopped".into())),
-                w,
-            ))
-        },
-    )?;
+                .unwrap_or_else(|_| Err("the reader stopped".into())),
+            w,
+        ))
+    })?;
     let (read_result, writer) = read_result;
     read_result.map_err(ServiceError::Internal)?;
     book.number(&mut report.malformed_lines);
