@@ -84,6 +84,12 @@ pub async fn run(app: App, action: SearchAction) -> anyhow::Result<()> {
             if indexed as i64 != searchable {
                 anyhow::bail!("the index differs from the database");
             }
+            let drift = app.search_count_drift().await?;
+            if drift > 0 {
+                anyhow::bail!(
+                    "{drift} cached word counts differ from the index: run `guildhall search rebuild`"
+                );
+            }
             Ok(())
         }
         SearchAction::Query { q, sort, format } => {

@@ -174,6 +174,15 @@ impl SearchIndex {
         }
     }
 
+    /// How many cached counts disagree with the index (0 when sound; the
+    /// embedded engine keeps none).
+    pub async fn cached_count_drift(&self) -> Result<u64, SearchError> {
+        match &self.engine {
+            Engine::Embedded(_) => Ok(0),
+            Engine::Postgres(p) => p.term_count_drift().await,
+        }
+    }
+
     async fn apply(
         &self,
         docs: Vec<Doc>,

@@ -324,6 +324,12 @@ impl App {
         Ok(false)
     }
 
+    /// Cached counts of the search index that disagree with it (see
+    /// `SearchIndex::cached_count_drift`).
+    pub async fn search_count_drift(&self) -> Result<u64> {
+        Ok(self.search.cached_count_drift().await?)
+    }
+
     pub fn search_engine(&self) -> &'static str {
         self.search.engine_name()
     }

@@ -118,6 +118,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 15,
+        name: "search_terms",
+        sql: "",
+        sqlite: "",
+        postgres: include_str!("../migrations/0015_search_terms.postgres.sql"),
+    },
 ];
 
 fn dialect(m: &Migration, backend: Backend) -> String {

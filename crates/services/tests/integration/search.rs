@@ -341,6 +341,12 @@ on_both!(index_follows_writes, |app: App| async move {
     app.search_sync().await.unwrap();
     let n = app.search_indexed().await.unwrap();
     assert_eq!(n as i64, app.store.count_indexable().await.unwrap());
+    // On PostgreSQL a single word is counted from the cached word counts:
+    // they follow the edit, the new posts and the delete exactly.
+    assert_eq!(app.search_count_drift().await.unwrap(), 0);
+    assert_eq!(search(&app, None, "kettles").await.total, 2);
+    assert_eq!(search(&app, None, "teapots").await.total, 0);
+    assert_eq!(search(&app, None, "entangled").await.total, 2);
 });
 
 on_both!(tags_synonyms_follows, |app: App| async move {
