@@ -399,7 +399,7 @@ fn bound<'q>(
         })
 }
 
-/// Adds (`sign` "") or takes away ("-") the lexemes of the indexed posts
+/// Adds (`sign` "") or takes away ("-") the lexemes (words and pairs) of the indexed posts
 /// `ids` to or from their counts, in lexeme order (the order every writer
 /// locks the rows in).
 async fn count_terms(
@@ -416,7 +416,7 @@ async fn count_terms(
     );
     sqlx::query(&format!(
         "INSERT INTO search_terms (term, docs) \
-         SELECT t, {sign}COUNT(*) FROM search_docs d, unnest(tsvector_to_array(d.tsv)) t \
+         SELECT t, {sign}COUNT(*) FROM search_docs d, unnest(tsvector_to_array(d.tsv || d.pairs)) t \
          WHERE d.post_id = ANY(CAST($1 AS BIGINT[])) GROUP BY t ORDER BY t \
          ON CONFLICT (term) DO UPDATE SET docs = search_terms.docs + excluded.docs"
     ))
@@ -426,9 +426,10 @@ async fn count_terms(
     Ok(())
 }
 
-/// The one lexeme a plan's match comes down to, when nothing else
-/// restricts it: its count is then a row of `search_terms`.
-fn lone_lexeme(p: &Plan) -> Option<&str> {
+/// The one lexeme (a word, or the pair of a two-word phrase) a plan's
+/// match comes down to, when nothing else restricts it: its count is then
+/// a row of `search_terms`, and the posts whose titles hold it match.
+fn lone_lexeme(p: &Plan) -> Option<String> {
     let filtered = !p.tags.is_empty()
         || !p.exclude.is_empty()
         || p.author.is_some()
@@ -441,10 +442,15 @@ fn lone_lexeme(p: &Plan) -> Option<&str> {
     // As in `match_sql`: optional groups restrict only when any will do.
     let mut required = p.groups.iter().filter(|g| p.any || !g.optional);
     let g = required.next()?;
-    if filtered || required.next().is_some() || g.tag.is_some() || g.tokens.len() != 1 {
+    if filtered || required.next().is_some() || g.tag.is_some() {
         return None;
     }
-    Some(&g.tokens[0])
+    match g.tokens.as_slice() {
+        [word] => Some(word.clone()),
+        // A two-word phrase is one pair.
+        [_, _] if g.phrase => g.pairs().into_iter().next(),
+        _ => None,
+    }
 }
 
 /// A number from the settings, safe to write into SQL.
@@ -616,7 +622,7 @@ impl Postgres {
     /// documents: 0 unless the cache is broken.
     pub async fn term_count_drift(&self) -> Result<u64, SearchError> {
         let n: i64 = sqlx::query(
-            "SELECT COUNT(*) AS n FROM (SELECT word, CAST(ndoc AS BIGINT) AS ndoc FROM ts_stat('SELECT tsv FROM search_docs')) s \
+            "SELECT COUNT(*) AS n FROM (SELECT word, CAST(ndoc AS BIGINT) AS ndoc FROM ts_stat('SELECT tsv || pairs FROM search_docs')) s \
              FULL JOIN (SELECT term, docs FROM search_terms WHERE docs <> 0) c ON c.term = s.word \
              WHERE c.docs IS DISTINCT FROM s.ndoc",
         )
@@ -720,7 +726,8 @@ impl Postgres {
             "SELECT COUNT(*) AS n FROM (SELECT 1 FROM search_docs d {where_sql} LIMIT {}) x",
             cap + 1
         );
-        let total = match lone_lexeme(p) {
+        let lone = lone_lexeme(p);
+        let total = match &lone {
             Some(term) => sqlx::query("SELECT docs FROM search_terms WHERE term = $1")
                 .bind(term)
                 .fetch_optional(self.store.reader())
@@ -790,10 +797,17 @@ impl Postgres {
             ));
         }
         // Candidates from heads are checked against the whole query here.
+        // Not when the match is one lexeme: its heads hold it, and the
+        // other sources apply the whole condition.
+        let recheck = if lone.is_some() {
+            ""
+        } else {
+            where_sql.as_str()
+        };
         let ranked = |sources: &[String]| {
             format!(
                 "WITH c AS ({}) SELECT d.post_id, ({relevance}) * {multiplier} AS ranked \
-                 FROM c JOIN search_docs d ON d.post_id = c.post_id {where_sql} ORDER BY {order} {page}",
+                 FROM c JOIN search_docs d ON d.post_id = c.post_id {recheck} ORDER BY {order} {page}",
                 sources.join(" UNION ")
             )
         };

@@ -347,6 +347,12 @@ on_both!(index_follows_writes, |app: App| async move {
     assert_eq!(search(&app, None, "kettles").await.total, 2);
     assert_eq!(search(&app, None, "teapots").await.total, 0);
     assert_eq!(search(&app, None, "entangled").await.total, 2);
+    // So is a two-word phrase, from the count of its pair.
+    assert_eq!(search(&app, None, "\"second opinion\"").await.total, 2);
+    assert_eq!(
+        search(&app, None, "\"quantum entanglement\"").await.total,
+        0
+    );
 });
 
 on_both!(tags_synonyms_follows, |app: App| async move {
