@@ -125,13 +125,6 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: include_str!("../migrations/0015_search_terms.postgres.sql"),
     },
-    Migration {
-        version: 16,
-        name: "search_docs_parts",
-        sql: "",
-        sqlite: "",
-        postgres: include_str!("../migrations/0016_search_docs_parts.postgres.sql"),
-    },
 ];
 
 fn dialect(m: &Migration, backend: Backend) -> String {
