@@ -797,9 +797,10 @@ impl Postgres {
             ));
         }
         // Candidates from heads are checked against the whole query here.
-        // Not when the match is one lexeme: its heads hold it, and the
-        // other sources apply the whole condition.
-        let recheck = if lone.is_some() {
+        // Not when the query is one lexeme and nothing else: its heads
+        // hold it, and the other sources apply the whole condition. (A
+        // common word beside it has heads too, which need the check.)
+        let recheck = if lone.is_some() && p.groups.len() == 1 {
             ""
         } else {
             where_sql.as_str()

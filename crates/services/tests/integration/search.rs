@@ -347,6 +347,23 @@ on_both!(index_follows_writes, |app: App| async move {
     assert_eq!(search(&app, None, "kettles").await.total, 2);
     assert_eq!(search(&app, None, "teapots").await.total, 0);
     assert_eq!(search(&app, None, "entangled").await.total, 2);
+    // A common word beside it ranks but does not match on its own.
+    let piano = app
+        .ask(&bob, &form("How, how and how: tuning a piano"))
+        .await
+        .unwrap();
+    // (With pages of one and one candidate a source, PostgreSQL ranks
+    // candidates, among them the posts with "how" in the title.)
+    let few = app.with_search_rules(guildhall_domain::search::SearchRules {
+        candidate_limit: 1,
+        page_size: 1,
+        ..Default::default()
+    });
+    for app in [&app, &few] {
+        let how = search(app, None, "how kettles").await;
+        assert!(!how.hits.iter().any(|h| h.id == piano), "{how:?}");
+        assert_eq!(how.total, 2);
+    }
     // So is a two-word phrase, from the count of its pair.
     assert_eq!(search(&app, None, "\"second opinion\"").await.total, 2);
     assert_eq!(
