@@ -51,3 +51,36 @@ async fn a_node_sees_another_nodes_writes_postgres() {
     node1.recompute(true).await.unwrap();
     assert_consistent(&node2).await;
 }
+
+// Two nodes index the same pending posts at the same moment (each syncs
+// the whole outbox): the cached word counts PostgreSQL counts a word from
+// still agree with the documents, neither lost nor counted twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_indexing_at_once_count_words_once_postgres() {
+    let Some((s1, s2)) = harness::postgres_pair().await else {
+        return;
+    };
+    let node1 = harness::app_on(s1, Default::default()).await;
+    let node2 = App::new(s2, Default::default()).await.unwrap();
+    world(&node1).await;
+    let asker = user(&node1, "asker").await;
+    for round in 0..5 {
+        for i in 0..8 {
+            node1
+                .ask(
+                    &asker,
+                    &form(&format!(
+                        "Lighthouse lantern {round} number {i} keeps burning"
+                    )),
+                )
+                .await
+                .unwrap();
+        }
+        let (a, b) = tokio::join!(node1.search_sync(), node2.search_sync());
+        a.unwrap();
+        b.unwrap();
+    }
+    assert_eq!(node1.search_count_drift().await.unwrap(), 0);
+    let found = node2.search(None, "lantern", None, 1).await.unwrap();
+    assert_eq!(found.total, 40);
+}
