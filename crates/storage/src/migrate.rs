@@ -125,6 +125,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: include_str!("../migrations/0015_search_terms.postgres.sql"),
     },
+    Migration {
+        version: 16,
+        name: "search_question_words",
+        sql: "",
+        sqlite: "",
+        postgres: include_str!("../migrations/0016_search_question_words.postgres.sql"),
+    },
 ];
 
 fn dialect(m: &Migration, backend: Backend) -> String {

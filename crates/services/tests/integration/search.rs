@@ -658,6 +658,18 @@ on_both!(counts_stop_at_the_cap, |app: App| async move {
     )
     .unwrap();
     index.rebuild(&|_, _| {}).await.unwrap();
+    if app.search_engine() == "postgresql" {
+        // The rebuild built the indexes it set aside again, the partial
+        // one of questions' words too.
+        let built = app
+            .store
+            .count_for_test(
+                "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'search_docs_question_tsv' AND indexdef LIKE '%WHERE (kind = 1)%'",
+            )
+            .await
+            .unwrap();
+        assert_eq!(built, 1);
+    }
     let query = guildhall_search::query::parse(
         "rust",
         guildhall_search::query::Limits {
