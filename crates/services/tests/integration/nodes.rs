@@ -7,15 +7,22 @@ use guildhall_domain::votes::VoteValue;
 use guildhall_services::App;
 use std::time::Duration;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_node_sees_another_nodes_writes_postgres() {
-    let Some((s1, s2)) = harness::postgres_pair().await else {
-        return;
-    };
+/// Two app nodes on one throwaway PostgreSQL, a community on it and a
+/// member who asks (None when no PostgreSQL is available).
+async fn two_nodes() -> Option<(App, App, guildhall_storage::users::UserRecord)> {
+    let (s1, s2) = harness::postgres_pair().await?;
     let node1 = harness::app_on(s1, Default::default()).await;
     let node2 = App::new(s2, Default::default()).await.unwrap();
     world(&node1).await;
     let asker = user(&node1, "asker").await;
+    Some((node1, node2, asker))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_sees_another_nodes_writes_postgres() {
+    let Some((node1, node2, asker)) = two_nodes().await else {
+        return;
+    };
     let voter = earn(&node1, &user(&node1, "voter").await, 1).await;
     let q = node1
         .ask(&asker, &form("Asked on node one, voted on node two"))
@@ -57,13 +64,9 @@ async fn a_node_sees_another_nodes_writes_postgres() {
 // still agree with the documents, neither lost nor counted twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_indexing_at_once_count_words_once_postgres() {
-    let Some((s1, s2)) = harness::postgres_pair().await else {
+    let Some((node1, node2, asker)) = two_nodes().await else {
         return;
     };
-    let node1 = harness::app_on(s1, Default::default()).await;
-    let node2 = App::new(s2, Default::default()).await.unwrap();
-    world(&node1).await;
-    let asker = user(&node1, "asker").await;
     for round in 0..5 {
         for i in 0..8 {
             node1
