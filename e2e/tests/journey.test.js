@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { root, bin, freePort, shots, launchBrowser } from '../lib.js';
+import { root, bin, freePort, shots, launchBrowser, assertLayout } from '../lib.js';
 
 const python = existsSync(join(root, '.tools/venv/bin/python')) ? join(root, '.tools/venv/bin/python') : 'python3';
 
@@ -161,6 +161,7 @@ test('a newcomer registers, activates by mail, asks; another member answers and 
   assert.match(ledger, /You accepted an answer/);
   await asker.screenshot({ path: join(shots, 'profile-en.png'), fullPage: true });
   await asker.goto(base);
+  await assertLayout(asker, 'li.qrow');
   await asker.screenshot({ path: join(shots, 'home-en.png'), fullPage: true });
 
   // The same pages in Chinese, switched from the page.
@@ -252,6 +253,8 @@ test('three members vote to close a question; a fourth sees it closed, in Englis
   assert.equal((log.match(/review_vote/g) || []).length >= 3, true);
   assert.match(log, /review_decided/);
   await admin.goto(`${base}/badges`);
+  // The longest header there is: an administrator's, in English.
+  await assertLayout(admin, null);
   await admin.screenshot({ path: join(shots, 'badges-en.png'), fullPage: true });
   await admin.goto(`${base}/review?lang=zh-CN`);
   await admin.screenshot({ path: join(shots, 'review-center-zh.png'), fullPage: true });
@@ -268,6 +271,7 @@ test('search from the header in Chinese and English; similar questions appear wh
   const first = await page.textContent('ol.hits li:first-child h2');
   assert.match(first, /SQLite/);
   assert.ok(await page.$('ol.hits mark'), 'matches are highlighted');
+  await assertLayout(page, 'li.hit');
   await page.screenshot({ path: join(shots, 'search-en.png'), fullPage: true });
   // Operators and a notice for an unreadable value.
   await page.goto(`${base}/search?q=${encodeURIComponent('[sqlite] is:question created:2026-02-30')}`);
@@ -280,6 +284,7 @@ test('search from the header in Chinese and English; similar questions appear wh
   await page.screenshot({ path: join(shots, 'search-help-zh.png'), fullPage: true });
   await page.goto(`${base}/search?q=${encodeURIComponent('异步 递归')}`);
   assert.match(await page.textContent('ol.hits'), /递归/);
+  await assertLayout(page, 'li.hit');
   await page.screenshot({ path: join(shots, 'search-zh.png'), fullPage: true });
   await page.click('a[hreflang="en"]');
 
