@@ -275,18 +275,34 @@ fn group_tsquery(g: &Group) -> Option<String> {
     (!parts.is_empty()).then(|| format!("({})", parts.join(" | ")))
 }
 
+/// How a match condition is written.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Form {
+    /// `@@`: PostgreSQL may answer it from the GIN index.
+    Index,
+    /// `ts_match_vq(…)`: checked on rows already found, never through the
+    /// index. For candidates: PostgreSQL misjudges how many posts have
+    /// words that always come together (a Chinese compound jieba splits,
+    /// 代码审查 → 代码 & 审查), and then fetched all of them (43,000
+    /// posts, 90 ms) to join the few hundred candidates.
+    Row,
+}
+
 /// Binds a tsquery literal and returns the condition on `column`.
-fn bind_match(binds: &mut Vec<String>, column: &str, q: String) -> String {
+fn bind_match(binds: &mut Vec<String>, column: &str, q: String, form: Form) -> String {
     binds.push(q);
-    format!("d.{column} @@ CAST(${} AS tsquery)", binds.len())
+    match form {
+        Form::Index => format!("d.{column} @@ CAST(${} AS tsquery)", binds.len()),
+        Form::Row => format!("ts_match_vq(d.{column}, CAST(${} AS tsquery))", binds.len()),
+    }
 }
 
 /// The condition for a phrase of several words: all its pairs (one lookup
 /// each, where `a <-> b` makes PostgreSQL read every post with both words
 /// to check their positions), the words in order when there are more than
 /// two (pairs alone could lie apart), or the group's tag.
-fn phrase_sql(g: &Group, binds: &mut Vec<String>) -> String {
-    let mut s = bind_match(binds, "pairs", joined(&g.pairs(), " & "));
+fn phrase_sql(g: &Group, binds: &mut Vec<String>, form: Form) -> String {
+    let mut s = bind_match(binds, "pairs", joined(&g.pairs(), " & "), form);
     if g.tokens.len() > 2 {
         // Checked on the posts the pairs found, never through the index:
         // the function form of `@@` is not indexable, and the index would
@@ -298,14 +314,17 @@ fn phrase_sql(g: &Group, binds: &mut Vec<String>) -> String {
         );
     }
     match &g.tag {
-        Some(tag) => format!("(({s}) OR {})", bind_match(binds, "tsv", tag_query(tag))),
+        Some(tag) => format!(
+            "(({s}) OR {})",
+            bind_match(binds, "tsv", tag_query(tag), form)
+        ),
         None => format!("({s})"),
     }
 }
 
 /// The condition that decides what matches, its tsquery literals bound to
 /// `binds` (None when the text restricts nothing).
-fn match_sql(p: &Plan, binds: &mut Vec<String>) -> Option<String> {
+fn match_sql(p: &Plan, binds: &mut Vec<String>, form: Form) -> Option<String> {
     let (mut tsv_must, mut sql_must) = (Vec::new(), Vec::new());
     let (mut tsv_any, mut sql_any) = (Vec::new(), Vec::new());
     let any = p.any;
@@ -315,7 +334,7 @@ fn match_sql(p: &Plan, binds: &mut Vec<String>) -> Option<String> {
             continue;
         }
         if is_phrase(g) {
-            let s = phrase_sql(g, binds);
+            let s = phrase_sql(g, binds, form);
             if any {
                 sql_any.push(s)
             } else {
@@ -332,18 +351,18 @@ fn match_sql(p: &Plan, binds: &mut Vec<String>) -> Option<String> {
     tsv_must.extend(p.tags.iter().map(|t| tag_query(t)));
     for g in &p.exclude {
         if is_phrase(g) {
-            sql_must.push(format!("NOT {}", phrase_sql(g, binds)));
+            sql_must.push(format!("NOT {}", phrase_sql(g, binds, form)));
         } else if let Some(q) = group_tsquery(g) {
             tsv_must.push(format!("!{q}"));
         }
     }
     let mut conds = Vec::new();
     if !tsv_must.is_empty() {
-        conds.push(bind_match(binds, "tsv", tsv_must.join(" & ")));
+        conds.push(bind_match(binds, "tsv", tsv_must.join(" & "), form));
     }
     conds.extend(sql_must);
     if !tsv_any.is_empty() {
-        sql_any.push(bind_match(binds, "tsv", tsv_any.join(" | ")));
+        sql_any.push(bind_match(binds, "tsv", tsv_any.join(" | "), form));
     }
     if !sql_any.is_empty() {
         conds.push(format!("({})", sql_any.join(" OR ")));
@@ -639,9 +658,8 @@ impl Postgres {
         let d = SearchRules::default();
         let mut wh: Vec<String> = Vec::new();
         let mut binds: Vec<String> = Vec::new();
-        if let Some(m) = match_sql(p, &mut binds) {
-            wh.push(m);
-        }
+        let matched = match_sql(p, &mut binds, Form::Index);
+        wh.extend(matched.clone());
         // The count and the newest-first page bind only the match.
         let match_binds = binds.len();
         // Weights are {D, C, B, A}: body, unused, tags, title.
@@ -801,9 +819,16 @@ impl Postgres {
         // hold it, and the other sources apply the whole condition. (A
         // common word beside it has heads too, which need the check.)
         let recheck = if lone.is_some() && p.groups.len() == 1 {
-            ""
+            String::new()
         } else {
-            where_sql.as_str()
+            // The same conditions, the match in its row form.
+            let mut conds: Vec<String> = match_sql(p, &mut binds, Form::Row).into_iter().collect();
+            conds.extend(wh.iter().skip(usize::from(matched.is_some())).cloned());
+            if conds.is_empty() {
+                String::new()
+            } else {
+                format!("WHERE {}", conds.join(" AND "))
+            }
         };
         let ranked = |sources: &[String]| {
             format!(
@@ -893,7 +918,7 @@ mod tests {
         // all its pairs and its words in order; the tag stays on the words.
         let mut binds = Vec::new();
         assert_eq!(
-            phrase_sql(&g, &mut binds),
+            phrase_sql(&g, &mut binds, Form::Index),
             "((d.pairs @@ CAST($1 AS tsquery)) OR d.tsv @@ CAST($2 AS tsquery))"
         );
         assert_eq!(binds, ["('a''b\u{1f}c')", "'t:x'"]);
@@ -915,7 +940,7 @@ mod tests {
         };
         let mut binds = Vec::new();
         assert_eq!(
-            match_sql(&plan, &mut binds).unwrap(),
+            match_sql(&plan, &mut binds, Form::Index).unwrap(),
             "d.tsv @@ CAST($3 AS tsquery) AND (d.pairs @@ CAST($1 AS tsquery) AND ts_match_vq(d.tsv, CAST($2 AS tsquery)))"
         );
         assert_eq!(
@@ -925,6 +950,12 @@ mod tests {
                 "('a' <-> 'b' <-> 'c')",
                 "(('w')) & !(('w'))"
             ]
+        );
+        // Checked on candidates: the same conditions, none through the index.
+        let mut binds = Vec::new();
+        assert_eq!(
+            match_sql(&plan, &mut binds, Form::Row).unwrap(),
+            "ts_match_vq(d.tsv, CAST($3 AS tsquery)) AND (ts_match_vq(d.pairs, CAST($1 AS tsquery)) AND ts_match_vq(d.tsv, CAST($2 AS tsquery)))"
         );
     }
 

@@ -359,10 +359,26 @@ on_both!(index_follows_writes, |app: App| async move {
         page_size: 1,
         ..Default::default()
     });
+    // Two answers say "kettles" in their bodies; the questions have it in
+    // their titles, so they are the word's strongest posts (heads).
+    for body in [
+        "Descale the kettles monthly.",
+        "Kettles want descaling too.",
+    ] {
+        app.answer(&alice, twin, body).await.unwrap();
+    }
     for app in [&app, &few] {
         let how = search(app, None, "how kettles").await;
         assert!(!how.hits.iter().any(|h| h.id == piano), "{how:?}");
-        assert_eq!(how.total, 2);
+        assert_eq!(how.total, 4);
+        // A filter holds for candidates from heads too.
+        let answers = search(app, None, "kettles is:answer").await;
+        assert_eq!(answers.total, 2);
+        assert!(!answers.hits.is_empty());
+        assert!(
+            answers.hits.iter().all(|h| h.kind == "answer"),
+            "{answers:?}"
+        );
     }
     // So is a two-word phrase, from the count of its pair.
     assert_eq!(search(&app, None, "\"second opinion\"").await.total, 2);
