@@ -449,19 +449,10 @@ async fn count_terms(
 /// match comes down to, when nothing else restricts it: its count is then
 /// a row of `search_terms`, and the posts whose titles hold it match.
 fn lone_lexeme(p: &Plan) -> Option<String> {
-    let filtered = !p.tags.is_empty()
-        || !p.exclude.is_empty()
-        || p.author.is_some()
-        || p.kind.is_some()
-        || p.accepted.is_some()
-        || p.closed.is_some()
-        || p.score.is_some()
-        || p.answers.is_some()
-        || p.created.is_some();
     // As in `match_sql`: optional groups restrict only when any will do.
     let mut required = p.groups.iter().filter(|g| p.any || !g.optional);
     let g = required.next()?;
-    if filtered || required.next().is_some() || g.tag.is_some() {
+    if filtered(p) || !p.tags.is_empty() || required.next().is_some() || g.tag.is_some() {
         return None;
     }
     match g.tokens.as_slice() {
@@ -470,6 +461,95 @@ fn lone_lexeme(p: &Plan) -> Option<String> {
         [_, _] if g.phrase => g.pairs().into_iter().next(),
         _ => None,
     }
+}
+
+/// Whether anything but words and tags restricts a plan's matches.
+fn filtered(p: &Plan) -> bool {
+    !p.exclude.is_empty()
+        || p.author.is_some()
+        || p.kind.is_some()
+        || p.accepted.is_some()
+        || p.closed.is_some()
+        || p.score.is_some()
+        || p.answers.is_some()
+        || p.created.is_some()
+}
+
+/// The lexemes a plan's match comes down to when it is several of them,
+/// all required, and nothing else (words, the pieces of a word jieba
+/// splits, tags): its matches are then read from `search_postings`.
+fn conjunction(p: &Plan) -> Option<Vec<String>> {
+    if p.any || filtered(p) {
+        return None;
+    }
+    let mut terms: Vec<String> = Vec::new();
+    for g in p.groups.iter().filter(|g| !g.optional) {
+        if is_phrase(g) || g.tag.is_some() || g.tokens.is_empty() {
+            return None;
+        }
+        terms.extend(g.tokens.iter().cloned());
+    }
+    terms.extend(p.tags.iter().map(|t| tag_lexeme(t)));
+    terms.sort();
+    terms.dedup();
+    (terms.len() >= 2).then_some(terms)
+}
+
+/// `SELECT p0.post_id …`: the posts holding every lexeme of `terms`
+/// (bound to `binds`), a merge of their postings in post order.
+fn postings_sql(terms: &[String], binds: &mut Vec<String>) -> String {
+    let mut from = String::from("search_postings p0");
+    let mut first = 0;
+    for (i, t) in terms.iter().enumerate() {
+        binds.push(t.clone());
+        if i == 0 {
+            first = binds.len();
+        } else {
+            let _ = write!(
+                from,
+                " JOIN search_postings p{i} ON p{i}.term = ${} AND p{i}.post_id = p0.post_id",
+                binds.len()
+            );
+        }
+    }
+    format!("SELECT p0.post_id FROM {from} WHERE p0.term = ${first}")
+}
+
+/// Takes away (before a write) or adds (after it) the postings of the
+/// indexed posts `ids`, from their words as `search_docs` holds them.
+async fn write_postings(
+    tx: &mut guildhall_storage::Tx<'static>,
+    ids: &[i64],
+    add: bool,
+) -> Result<(), SearchError> {
+    let list = format!(
+        "{{{}}}",
+        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+    );
+    let words =
+        "SELECT w AS term, d.post_id FROM search_docs d, unnest(tsvector_to_array(d.tsv)) w \
+                 WHERE d.post_id = ANY(CAST($1 AS BIGINT[]))";
+    let sql = if add {
+        format!("INSERT INTO search_postings (term, post_id) {words}")
+    } else {
+        // Only for posts indexed before (never during a rebuild, when the
+        // table has no index to find them by).
+        let present: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM search_docs WHERE post_id = ANY(CAST($1 AS BIGINT[]))",
+        )
+        .bind(&list)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("n")?;
+        if present == 0 {
+            return Ok(());
+        }
+        format!(
+            "DELETE FROM search_postings p USING ({words}) x WHERE p.term = x.term AND p.post_id = x.post_id"
+        )
+    };
+    sqlx::query(&sql).bind(list).execute(&mut **tx).await?;
+    Ok(())
 }
 
 /// A number from the settings, safe to write into SQL.
@@ -492,6 +572,10 @@ impl Postgres {
 
     pub async fn clear(&self) -> Result<(), SearchError> {
         let mut tx = self.store.begin().await?;
+        // A rebuild's table of every (word, post): emptied at once.
+        sqlx::query("TRUNCATE search_postings")
+            .execute(&mut *tx)
+            .await?;
         for table in ["search_heads", "search_terms", "search_docs"] {
             sqlx::query(&format!("DELETE FROM {table}"))
                 .execute(&mut *tx)
@@ -508,7 +592,7 @@ impl Postgres {
     pub async fn begin_rebuild(&self) -> Result<(), SearchError> {
         self.clear().await?;
         self.store
-            .defer_indexes(&["search_docs", "search_heads"])
+            .defer_indexes(&["search_docs", "search_heads", "search_postings"])
             .await?;
         Ok(())
     }
@@ -519,7 +603,7 @@ impl Postgres {
     pub async fn end_rebuild(&self) -> Result<(), SearchError> {
         self.store.restore_indexes().await?;
         let mut tx = self.store.begin().await?;
-        sqlx::query("ANALYZE search_docs, search_heads")
+        sqlx::query("ANALYZE search_docs, search_heads, search_postings")
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -547,6 +631,7 @@ impl Postgres {
             .chain(docs.iter().map(|d| d.id))
             .collect();
         count_terms(&mut tx, &gone, "-").await?;
+        write_postings(&mut tx, &gone, false).await?;
         // Heads of every post written or removed go; the posts written
         // get theirs again below.
         delete_posts(&mut tx, "search_heads", &gone).await?;
@@ -633,6 +718,7 @@ impl Postgres {
         }
         let written: Vec<i64> = docs.iter().map(|d| d.id).collect();
         count_terms(&mut tx, &written, "").await?;
+        write_postings(&mut tx, &written, true).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -640,6 +726,16 @@ impl Postgres {
     /// How many lexemes' cached counts (`search_terms`) differ from the
     /// documents: 0 unless the cache is broken.
     pub async fn term_count_drift(&self) -> Result<u64, SearchError> {
+        // The postings: rows missing on either side, and rows twice over.
+        let postings: i64 = sqlx::query(
+            "WITH w AS (SELECT x AS term, d.post_id FROM search_docs d, unnest(tsvector_to_array(d.tsv)) x) \
+             SELECT (SELECT COUNT(*) FROM w FULL JOIN search_postings p ON p.term = w.term AND p.post_id = w.post_id \
+                     WHERE w.term IS NULL OR p.term IS NULL) \
+                  + abs((SELECT COUNT(*) FROM w) - (SELECT COUNT(*) FROM search_postings)) AS n",
+        )
+        .fetch_one(self.store.reader())
+        .await?
+        .try_get("n")?;
         let n: i64 = sqlx::query(
             "SELECT COUNT(*) AS n FROM (SELECT word, CAST(ndoc AS BIGINT) AS ndoc FROM ts_stat('SELECT tsv || pairs FROM search_docs')) s \
              FULL JOIN (SELECT term, docs FROM search_terms WHERE docs <> 0) c ON c.term = s.word \
@@ -648,7 +744,7 @@ impl Postgres {
         .fetch_one(self.store.reader())
         .await?
         .try_get("n")?;
-        Ok(n as u64)
+        Ok((n + postings) as u64)
     }
 
     pub async fn search(&self, p: &Plan, rules: &SearchRules) -> Result<Found, SearchError> {
@@ -745,6 +841,7 @@ impl Postgres {
             cap + 1
         );
         let lone = lone_lexeme(p);
+        let conj = conjunction(p);
         let total = match &lone {
             Some(term) => sqlx::query("SELECT docs FROM search_terms WHERE term = $1")
                 .bind(term)
@@ -754,10 +851,24 @@ impl Postgres {
                 .transpose()?
                 .unwrap_or(0)
                 .max(0) as usize,
-            None => bound(&count_sql, &binds[..match_binds])
-                .fetch_one(self.store.reader())
-                .await?
-                .try_get::<i64, _>("n")? as usize,
+            None => match &conj {
+                Some(terms) => {
+                    let mut b = Vec::new();
+                    let sql = format!(
+                        "SELECT COUNT(*) AS n FROM ({} LIMIT {}) x",
+                        postings_sql(terms, &mut b),
+                        cap + 1
+                    );
+                    bound(&sql, &b)
+                        .fetch_one(self.store.reader())
+                        .await?
+                        .try_get::<i64, _>("n")? as usize
+                }
+                None => bound(&count_sql, &binds[..match_binds])
+                    .fetch_one(self.store.reader())
+                    .await?
+                    .try_get::<i64, _>("n")? as usize,
+            },
         };
         let found = |ids: Vec<i64>| Found {
             total: total.min(cap),
@@ -785,9 +896,13 @@ impl Postgres {
         let n = (rules.candidate_limit as usize).max(p.offset + p.limit);
         // Few matches: rank them all.
         if total <= n {
+            let matches = match &conj {
+                Some(terms) => format!("WHERE d.post_id IN ({})", postings_sql(terms, &mut binds)),
+                None => where_sql.clone(),
+            };
             let sql = format!(
                 "SELECT d.post_id, ({relevance}) * {multiplier} AS ranked \
-                 FROM search_docs d {where_sql} ORDER BY {order} {page}"
+                 FROM search_docs d {matches} ORDER BY {order} {page}"
             );
             return Ok(found(self.ids(&sql, &binds).await?));
         }
@@ -843,12 +958,20 @@ impl Postgres {
         // newest matches,
         // which PostgreSQL may find by reading every match when it
         // misjudges how many there are (words that always come together).
+        let newest = match &conj {
+            // The last matches in post order, a bounded read of postings.
+            Some(terms) => format!(
+                "({} ORDER BY p0.post_id DESC LIMIT {n})",
+                postings_sql(terms, &mut binds)
+            ),
+            None => format!(
+                "(SELECT d.post_id FROM search_docs d {where_sql} ORDER BY d.created_at DESC LIMIT {n})"
+            ),
+        };
         let firsts = [
             sources[0].clone(),
             window("created_at", n * WIDER_WINDOW),
-            format!(
-                "(SELECT d.post_id FROM search_docs d {where_sql} ORDER BY d.created_at DESC LIMIT {n})"
-            ),
+            newest,
         ];
         let mut ids = Vec::new();
         for first in firsts {

@@ -132,6 +132,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: include_str!("../migrations/0016_search_question_words.postgres.sql"),
     },
+    Migration {
+        version: 17,
+        name: "search_postings",
+        sql: "",
+        sqlite: "",
+        postgres: include_str!("../migrations/0017_search_postings.postgres.sql"),
+    },
 ];
 
 fn dialect(m: &Migration, backend: Backend) -> String {

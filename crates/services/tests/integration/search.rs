@@ -363,11 +363,25 @@ on_both!(index_follows_writes, |app: App| async move {
     // their titles, so they are the word's strongest posts (heads).
     for body in [
         "Descale the kettles monthly.",
-        "Kettles want descaling too.",
+        "Kettles want descaling monthly too.",
     ] {
         app.answer(&alice, twin, body).await.unwrap();
     }
+    // Newer posts than the answers, more than the candidates' windows hold:
+    // "descaling monthly" (both words required, in no title) is then found
+    // among the newest matches (on PostgreSQL, from the postings).
+    // (Times are in seconds: a second later, they are strictly newer.)
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    for i in 0..12 {
+        app.ask(&bob, &form(&format!("Tuning fork number {i}")))
+            .await
+            .unwrap();
+    }
     for app in [&app, &few] {
+        let both = search(app, None, "descaling monthly").await;
+        assert_eq!(both.total, 2);
+        assert!(!both.hits.is_empty());
+        assert!(both.hits.iter().all(|h| h.kind == "answer"), "{both:?}");
         let how = search(app, None, "how kettles").await;
         assert!(!how.hits.iter().any(|h| h.id == piano), "{how:?}");
         assert_eq!(how.total, 4);
