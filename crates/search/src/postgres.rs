@@ -896,13 +896,19 @@ impl Postgres {
         let n = (rules.candidate_limit as usize).max(p.offset + p.limit);
         // Few matches: rank them all.
         if total <= n {
+            // (The postings bounded by the count, so that PostgreSQL
+            // looks each match up rather than reading search_docs whole.)
             let matches = match &conj {
-                Some(terms) => format!("WHERE d.post_id IN ({})", postings_sql(terms, &mut binds)),
-                None => where_sql.clone(),
+                Some(terms) => format!(
+                    "({} LIMIT {}) m JOIN search_docs d ON d.post_id = m.post_id",
+                    postings_sql(terms, &mut binds),
+                    total
+                ),
+                None => format!("search_docs d {where_sql}"),
             };
             let sql = format!(
                 "SELECT d.post_id, ({relevance}) * {multiplier} AS ranked \
-                 FROM search_docs d {matches} ORDER BY {order} {page}"
+                 FROM {matches} ORDER BY {order} {page}"
             );
             return Ok(found(self.ids(&sql, &binds).await?));
         }
