@@ -10,7 +10,7 @@ use crate::{Doc, Found, SearchError};
 use guildhall_domain::search::SearchRules;
 use guildhall_storage::Store;
 use sqlx::Row;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
 /// PostgreSQL keeps positions up to 16383 and 256 per lexeme.
@@ -297,12 +297,28 @@ fn bind_match(binds: &mut Vec<String>, column: &str, q: String, form: Form) -> S
     }
 }
 
-/// The condition for a phrase of several words: all its pairs (one lookup
+/// How many posts hold each pair of some phrases' words (`search_terms`).
+type PairCounts = HashMap<String, i64>;
+
+/// The condition for a phrase of several words: its pairs (one lookup
 /// each, where `a <-> b` makes PostgreSQL read every post with both words
 /// to check their positions), the words in order when there are more than
-/// two (pairs alone could lie apart), or the group's tag.
-fn phrase_sql(g: &Group, binds: &mut Vec<String>, form: Form) -> String {
-    let mut s = bind_match(binds, "pairs", joined(&g.pairs(), " & "), form);
+/// two (pairs alone could lie apart), or the group's tag. With the pairs'
+/// counts, only the rarest pair is looked up: the order check implies the
+/// others, and jieba's overlapping pieces make some pairs very common
+/// (服务器 gives 服务, 务器, 服务器: 服务·务器 is in half of all posts).
+fn phrase_sql(g: &Group, binds: &mut Vec<String>, form: Form, counts: &PairCounts) -> String {
+    let mut pairs = g.pairs();
+    if g.tokens.len() > 2 && !counts.is_empty() {
+        if let Some(rarest) = pairs
+            .iter()
+            .min_by_key(|t| counts.get(*t).copied().unwrap_or(0))
+            .cloned()
+        {
+            pairs = vec![rarest];
+        }
+    }
+    let mut s = bind_match(binds, "pairs", joined(&pairs, " & "), form);
     if g.tokens.len() > 2 {
         // Checked on the posts the pairs found, never through the index:
         // the function form of `@@` is not indexable, and the index would
@@ -324,7 +340,7 @@ fn phrase_sql(g: &Group, binds: &mut Vec<String>, form: Form) -> String {
 
 /// The condition that decides what matches, its tsquery literals bound to
 /// `binds` (None when the text restricts nothing).
-fn match_sql(p: &Plan, binds: &mut Vec<String>, form: Form) -> Option<String> {
+fn match_sql(p: &Plan, binds: &mut Vec<String>, form: Form, counts: &PairCounts) -> Option<String> {
     let (mut tsv_must, mut sql_must) = (Vec::new(), Vec::new());
     let (mut tsv_any, mut sql_any) = (Vec::new(), Vec::new());
     let any = p.any;
@@ -334,7 +350,7 @@ fn match_sql(p: &Plan, binds: &mut Vec<String>, form: Form) -> Option<String> {
             continue;
         }
         if is_phrase(g) {
-            let s = phrase_sql(g, binds, form);
+            let s = phrase_sql(g, binds, form, counts);
             if any {
                 sql_any.push(s)
             } else {
@@ -351,7 +367,7 @@ fn match_sql(p: &Plan, binds: &mut Vec<String>, form: Form) -> Option<String> {
     tsv_must.extend(p.tags.iter().map(|t| tag_query(t)));
     for g in &p.exclude {
         if is_phrase(g) {
-            sql_must.push(format!("NOT {}", phrase_sql(g, binds, form)));
+            sql_must.push(format!("NOT {}", phrase_sql(g, binds, form, counts)));
         } else if let Some(q) = group_tsquery(g) {
             tsv_must.push(format!("!{q}"));
         }
@@ -754,7 +770,8 @@ impl Postgres {
         let d = SearchRules::default();
         let mut wh: Vec<String> = Vec::new();
         let mut binds: Vec<String> = Vec::new();
-        let matched = match_sql(p, &mut binds, Form::Index);
+        let counts = self.pair_counts(p).await?;
+        let matched = match_sql(p, &mut binds, Form::Index, &counts);
         wh.extend(matched.clone());
         // The count and the newest-first page bind only the match.
         let match_binds = binds.len();
@@ -943,7 +960,9 @@ impl Postgres {
             String::new()
         } else {
             // The same conditions, the match in its row form.
-            let mut conds: Vec<String> = match_sql(p, &mut binds, Form::Row).into_iter().collect();
+            let mut conds: Vec<String> = match_sql(p, &mut binds, Form::Row, &counts)
+                .into_iter()
+                .collect();
             conds.extend(wh.iter().skip(usize::from(matched.is_some())).cloned());
             if conds.is_empty() {
                 String::new()
@@ -988,6 +1007,33 @@ impl Postgres {
             }
         }
         Ok(found(ids))
+    }
+
+    /// The counts of the pairs of the plan's phrases of three words or
+    /// more (none when it has none: no statement).
+    async fn pair_counts(&self, p: &Plan) -> Result<PairCounts, SearchError> {
+        let pairs: Vec<String> = p
+            .groups
+            .iter()
+            .chain(&p.exclude)
+            .filter(|g| is_phrase(g) && g.tokens.len() > 2)
+            .flat_map(|g| g.pairs())
+            .collect();
+        if pairs.is_empty() {
+            return Ok(PairCounts::new());
+        }
+        let mut list = String::new();
+        text_array(pairs.iter(), &mut list);
+        let rows =
+            sqlx::query("SELECT term, docs FROM search_terms WHERE term = ANY(CAST($1 AS TEXT[]))")
+                .bind(list)
+                .fetch_all(self.store.reader())
+                .await?;
+        let mut counts: PairCounts = pairs.into_iter().map(|t| (t, 0)).collect();
+        for r in rows {
+            counts.insert(r.try_get("term")?, r.try_get("docs")?);
+        }
+        Ok(counts)
     }
 
     /// Runs a query whose rows have a `post_id`.
@@ -1047,7 +1093,7 @@ mod tests {
         // all its pairs and its words in order; the tag stays on the words.
         let mut binds = Vec::new();
         assert_eq!(
-            phrase_sql(&g, &mut binds, Form::Index),
+            phrase_sql(&g, &mut binds, Form::Index, &PairCounts::new()),
             "((d.pairs @@ CAST($1 AS tsquery)) OR d.tsv @@ CAST($2 AS tsquery))"
         );
         assert_eq!(binds, ["('a''b\u{1f}c')", "'t:x'"]);
@@ -1069,7 +1115,7 @@ mod tests {
         };
         let mut binds = Vec::new();
         assert_eq!(
-            match_sql(&plan, &mut binds, Form::Index).unwrap(),
+            match_sql(&plan, &mut binds, Form::Index, &PairCounts::new()).unwrap(),
             "d.tsv @@ CAST($3 AS tsquery) AND (d.pairs @@ CAST($1 AS tsquery) AND ts_match_vq(d.tsv, CAST($2 AS tsquery)))"
         );
         assert_eq!(
@@ -1080,10 +1126,17 @@ mod tests {
                 "(('w')) & !(('w'))"
             ]
         );
+        // With the pairs' counts, a longer phrase looks up its rarest pair.
+        let counts: PairCounts = [("a\u{1f}b".to_string(), 500), ("b\u{1f}c".to_string(), 7)]
+            .into_iter()
+            .collect();
+        let mut binds = Vec::new();
+        phrase_sql(&plan.groups[1], &mut binds, Form::Index, &counts);
+        assert_eq!(binds, ["('b\u{1f}c')", "('a' <-> 'b' <-> 'c')"]);
         // Checked on candidates: the same conditions, none through the index.
         let mut binds = Vec::new();
         assert_eq!(
-            match_sql(&plan, &mut binds, Form::Row).unwrap(),
+            match_sql(&plan, &mut binds, Form::Row, &PairCounts::new()).unwrap(),
             "ts_match_vq(d.tsv, CAST($3 AS tsquery)) AND (ts_match_vq(d.pairs, CAST($1 AS tsquery)) AND ts_match_vq(d.tsv, CAST($2 AS tsquery)))"
         );
     }
