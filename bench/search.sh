@@ -66,5 +66,5 @@ if [ "${BENCH_SEARCH_PG:-0}" = 1 ]; then
   start_pg
   trap stop_pg EXIT
   bench_backend postgres --database-url "$PG_URL/postgres"
-  echo "postgres search_docs: $($PG_AS psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atc "SELECT pg_size_pretty(pg_total_relation_size('search_docs'))"), search_heads: $($PG_AS psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atc "SELECT pg_size_pretty(pg_total_relation_size('search_heads'))")"
+  echo "postgres search_docs: $($PG_AS psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atc "SELECT pg_size_pretty(pg_total_relation_size('search_docs'))"), search_heads: $($PG_AS psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atc "SELECT pg_size_pretty(pg_total_relation_size('search_heads'))"), search_postings: $($PG_AS psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atc "SELECT pg_size_pretty(pg_total_relation_size('search_postings'))")"
 fi
