@@ -761,7 +761,8 @@ impl Postgres {
     }
 
     /// How many lexemes' cached counts (`search_terms`) differ from the
-    /// documents: 0 unless the cache is broken.
+    /// documents, plus how many rows of `search_postings` are missing,
+    /// extra or there twice: 0 unless a cache is broken.
     pub async fn term_count_drift(&self) -> Result<u64, SearchError> {
         // The postings: rows missing on either side, and rows twice over.
         let postings: i64 = sqlx::query(
