@@ -297,8 +297,8 @@ fn bind_match(binds: &mut Vec<String>, column: &str, q: String, form: Form) -> S
     }
 }
 
-/// How many posts hold each of some lexemes (`search_terms`): the pairs
-/// of long phrases' words, the words of a conjunction.
+/// How many posts hold each of some lexemes (`search_terms`): a lone
+/// lexeme, the words of a conjunction, the pairs of long phrases' words.
 type TermCounts = HashMap<String, i64>;
 
 /// The condition for a phrase of several words: its pairs (one lookup
@@ -310,7 +310,7 @@ type TermCounts = HashMap<String, i64>;
 /// (服务器 gives 服务, 务器, 服务器: 服务·务器 is in half of all posts).
 fn phrase_sql(g: &Group, binds: &mut Vec<String>, form: Form, counts: &TermCounts) -> String {
     let mut pairs = g.pairs();
-    if g.tokens.len() > 2 && !counts.is_empty() {
+    if g.tokens.len() > 2 && pairs.iter().all(|t| counts.contains_key(t)) {
         if let Some(rarest) = pairs
             .iter()
             .min_by_key(|t| counts.get(*t).copied().unwrap_or(0))
@@ -437,29 +437,34 @@ fn bound<'q>(
 
 /// Adds (`sign` "") or takes away ("-") the lexemes (words and pairs) of the indexed posts
 /// `ids` to or from their counts, in lexeme order (the order every writer
-/// locks the rows in).
+/// locks the rows in); returns how many lexemes' counts changed (0 when
+/// none of the posts is indexed).
 async fn count_terms(
     tx: &mut guildhall_storage::Tx<'static>,
     ids: &[i64],
     sign: &str,
-) -> Result<(), SearchError> {
+) -> Result<u64, SearchError> {
     if ids.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
-    let list = format!(
-        "{{{}}}",
-        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-    );
-    sqlx::query(&format!(
+    let changed = sqlx::query(&format!(
         "INSERT INTO search_terms (term, docs) \
          SELECT t, {sign}COUNT(*) FROM search_docs d, unnest(tsvector_to_array(d.tsv || d.pairs)) t \
          WHERE d.post_id = ANY(CAST($1 AS BIGINT[])) GROUP BY t ORDER BY t \
          ON CONFLICT (term) DO UPDATE SET docs = search_terms.docs + excluded.docs"
     ))
-    .bind(list)
+    .bind(id_array(ids))
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(changed.rows_affected())
+}
+
+/// `{1,2,3}`: ids as one array parameter.
+fn id_array(ids: &[i64]) -> String {
+    format!(
+        "{{{}}}",
+        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+    )
 }
 
 /// The one lexeme (a word, or the pair of a two-word phrase) a plan's
@@ -559,34 +564,31 @@ async fn write_postings(
     ids: &[i64],
     add: bool,
 ) -> Result<(), SearchError> {
-    let list = format!(
-        "{{{}}}",
-        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-    );
     let words =
         "SELECT w AS term, d.post_id FROM search_docs d, unnest(tsvector_to_array(d.tsv)) w \
                  WHERE d.post_id = ANY(CAST($1 AS BIGINT[]))";
     let sql = if add {
         format!("INSERT INTO search_postings (term, post_id) {words}")
     } else {
-        // Only for posts indexed before (never during a rebuild, when the
-        // table has no index to find them by).
-        let present: i64 = sqlx::query(
-            "SELECT COUNT(*) AS n FROM search_docs WHERE post_id = ANY(CAST($1 AS BIGINT[]))",
-        )
-        .bind(&list)
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get("n")?;
-        if present == 0 {
-            return Ok(());
-        }
         format!(
             "DELETE FROM search_postings p USING ({words}) x WHERE p.term = x.term AND p.post_id = x.post_id"
         )
     };
-    sqlx::query(&sql).bind(list).execute(&mut **tx).await?;
+    sqlx::query(&sql)
+        .bind(id_array(ids))
+        .execute(&mut **tx)
+        .await?;
     Ok(())
+}
+
+/// `WHERE a AND b …`, or nothing without conditions.
+fn where_clause<'a>(conds: impl Iterator<Item = &'a String>) -> String {
+    let conds: Vec<&str> = conds.map(String::as_str).collect();
+    if conds.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conds.join(" AND "))
+    }
 }
 
 /// A number from the settings, safe to write into SQL.
@@ -667,8 +669,11 @@ impl Postgres {
             .copied()
             .chain(docs.iter().map(|d| d.id))
             .collect();
-        count_terms(&mut tx, &gone, "-").await?;
-        write_postings(&mut tx, &gone, false).await?;
+        // Postings only of posts indexed before: none during a rebuild,
+        // when the table has no index to find them by.
+        if count_terms(&mut tx, &gone, "-").await? > 0 {
+            write_postings(&mut tx, &gone, false).await?;
+        }
         // Heads of every post written or removed go; the posts written
         // get theirs again below.
         delete_posts(&mut tx, "search_heads", &gone).await?;
@@ -790,13 +795,16 @@ impl Postgres {
             return Ok(Found::default());
         }
         let d = SearchRules::default();
-        let mut wh: Vec<String> = Vec::new();
+        // Conditions beside the words' match (its index form is `matched`).
+        let mut filters: Vec<String> = Vec::new();
         let mut binds: Vec<String> = Vec::new();
+        let lone = lone_lexeme(p);
         let conj = conjunction(p);
-        let counts = self.term_counts(p, conj.as_ref()).await?;
+        let counts = self
+            .term_counts(p, lone.iter().chain(conj.iter().flatten()))
+            .await?;
         let conj = conj.filter(|terms| merges_well(terms, &counts));
         let matched = match_sql(p, &mut binds, Form::Index, &counts);
-        wh.extend(matched.clone());
         // The count and the newest-first page bind only the match.
         let match_binds = binds.len();
         // Weights are {D, C, B, A}: body, unused, tags, title.
@@ -836,42 +844,38 @@ impl Postgres {
             ),
         );
         if let Some(a) = p.author {
-            wh.push(format!("d.author_id = {a}"));
+            filters.push(format!("d.author_id = {a}"));
         }
         if let Some(k) = p.kind {
-            wh.push(format!(
+            filters.push(format!(
                 "d.kind = {}",
                 if k == Kind::Question { 1 } else { 2 }
             ));
         }
         if let Some(b) = p.accepted {
-            wh.push(format!("d.accepted = {}", i64::from(b)));
+            filters.push(format!("d.accepted = {}", i64::from(b)));
         }
         if let Some(b) = p.closed {
-            wh.push(format!("d.closed = {}", i64::from(b)));
+            filters.push(format!("d.closed = {}", i64::from(b)));
         }
-        let range = |col: &str, r: &Range, wh: &mut Vec<String>| {
+        let range = |col: &str, r: &Range, filters: &mut Vec<String>| {
             if let Some(v) = r.min {
-                wh.push(format!("d.{col} >= {v}"));
+                filters.push(format!("d.{col} >= {v}"));
             }
             if let Some(v) = r.max {
-                wh.push(format!("d.{col} <= {v}"));
+                filters.push(format!("d.{col} <= {v}"));
             }
         };
         if let Some(r) = &p.score {
-            range("score", r, &mut wh);
+            range("score", r, &mut filters);
         }
         if let Some(r) = &p.answers {
-            range("answers", r, &mut wh);
+            range("answers", r, &mut filters);
         }
         if let Some(r) = &p.created {
-            range("created_at", r, &mut wh);
+            range("created_at", r, &mut filters);
         }
-        let where_sql = if wh.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", wh.join(" AND "))
-        };
+        let where_sql = where_clause(matched.iter().chain(&filters));
         // Counted first, up to the same cap as the embedded engine (so both
         // say the same thing) and never further: counting every match of a
         // common word reads most of the table. The count also decides how
@@ -881,16 +885,8 @@ impl Postgres {
             "SELECT COUNT(*) AS n FROM (SELECT 1 FROM search_docs d {where_sql} LIMIT {}) x",
             cap + 1
         );
-        let lone = lone_lexeme(p);
         let total = match &lone {
-            Some(term) => sqlx::query("SELECT docs FROM search_terms WHERE term = $1")
-                .bind(term)
-                .fetch_optional(self.store.reader())
-                .await?
-                .map(|r| r.try_get::<i64, _>("docs"))
-                .transpose()?
-                .unwrap_or(0)
-                .max(0) as usize,
+            Some(term) => counts.get(term).copied().unwrap_or(0).max(0) as usize,
             None => match &conj {
                 Some(terms) => {
                     let mut b = Vec::new();
@@ -983,15 +979,8 @@ impl Postgres {
             String::new()
         } else {
             // The same conditions, the match in its row form.
-            let mut conds: Vec<String> = match_sql(p, &mut binds, Form::Row, &counts)
-                .into_iter()
-                .collect();
-            conds.extend(wh.iter().skip(usize::from(matched.is_some())).cloned());
-            if conds.is_empty() {
-                String::new()
-            } else {
-                format!("WHERE {}", conds.join(" AND "))
-            }
+            let row_match = match_sql(p, &mut binds, Form::Row, &counts);
+            where_clause(row_match.iter().chain(&filters))
         };
         let ranked = |sources: &[String]| {
             format!(
@@ -1032,33 +1021,32 @@ impl Postgres {
         Ok(found(ids))
     }
 
-    /// The counts of the pairs of the plan's phrases of three words or
-    /// more and of the lexemes of its conjunction (none when it has
-    /// neither: no statement).
-    async fn term_counts(
+    /// The counts of `lexemes` and of the pairs of the plan's phrases of
+    /// three words or more, in one statement (none when there are none).
+    async fn term_counts<'a>(
         &self,
         p: &Plan,
-        conj: Option<&Vec<String>>,
+        lexemes: impl Iterator<Item = &'a String>,
     ) -> Result<TermCounts, SearchError> {
-        let pairs: Vec<String> = p
+        let terms: Vec<String> = p
             .groups
             .iter()
             .chain(&p.exclude)
             .filter(|g| is_phrase(g) && g.tokens.len() > 2)
             .flat_map(|g| g.pairs())
-            .chain(conj.into_iter().flatten().cloned())
+            .chain(lexemes.cloned())
             .collect();
-        if pairs.is_empty() {
+        if terms.is_empty() {
             return Ok(TermCounts::new());
         }
         let mut list = String::new();
-        text_array(pairs.iter(), &mut list);
+        text_array(terms.iter(), &mut list);
         let rows =
             sqlx::query("SELECT term, docs FROM search_terms WHERE term = ANY(CAST($1 AS TEXT[]))")
                 .bind(list)
                 .fetch_all(self.store.reader())
                 .await?;
-        let mut counts: TermCounts = pairs.into_iter().map(|t| (t, 0)).collect();
+        let mut counts: TermCounts = terms.into_iter().map(|t| (t, 0)).collect();
         for r in rows {
             counts.insert(r.try_get("term")?, r.try_get("docs")?);
         }
