@@ -62,7 +62,23 @@ pub struct Analyzed {
     pub tsv: String,
     /// Pairs of consecutive words (a two-word phrase is one lookup).
     pub pairs: String,
-    pub heads: Vec<(String, f32)>,
+    pub heads: Vec<Head>,
+}
+
+/// A lexeme of a post's title or tags, with what ranks the post for it
+/// without reading the post: `ts_rank` of a query of that lexeme alone
+/// depends only on its positions and on how many positions its column
+/// holds (see [`head_rank_sql`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Head {
+    pub term: String,
+    /// Orders the candidates a word's heads give (see [`impact`]).
+    pub impact: f32,
+    /// The lexeme alone with its positions, as a `tsvector` literal.
+    pub positions: String,
+    /// How many positions its column holds (a lexeme without any counts
+    /// one), as `ts_rank` measures a document's length.
+    pub length: i32,
 }
 
 /// The `tsvector` literal of a document: title tokens weighted A, tag
@@ -115,35 +131,51 @@ fn add_field(lexemes: &mut Lexemes, toks: Vec<Tok>, weight: char, base: u32) -> 
         let pos = (base + t.position).min(MAX_POSITION);
         last = last.max(t.position);
         let e = lexemes.entry(t.text).or_default();
-        if e.len() < MAX_POSITIONS_PER_LEXEME {
+        // PostgreSQL keeps a position once (several clamp to the last);
+        // the heads' lengths count positions as it keeps them.
+        if e.len() < MAX_POSITIONS_PER_LEXEME && e.last().is_none_or(|(p, _)| *p != pos) {
             e.push((pos, weight));
         }
     }
     (base + last + 2).min(MAX_POSITION)
 }
 
+/// Writes a lexeme with its positions to a `tsvector` literal.
+fn write_lexeme(lex: &str, positions: &[(u32, char)], out: &mut String) {
+    quote(lex, out);
+    for (i, (p, w)) in positions.iter().enumerate() {
+        out.push(if i == 0 { ':' } else { ',' });
+        let _ = write!(out, "{p}{w}");
+    }
+    out.push(' ');
+}
+
 /// Writes `lexemes` as a `tsvector` literal, and the heads of those that
-/// occur outside the body.
+/// occur outside the body. `extra` lexemes without positions follow in the
+/// same column (the tags' own), counted in its length.
 fn write_lexemes(
     lexemes: &Lexemes,
+    extra: usize,
     standing: f64,
     out: &mut String,
-    heads: &mut Vec<(String, f32)>,
-) {
+    heads: &mut Vec<Head>,
+) -> i32 {
+    let positions: usize = lexemes.values().map(|p| p.len().max(1)).sum();
+    let length = i32::try_from(positions + extra).unwrap_or(i32::MAX);
     for (lex, positions) in lexemes {
-        quote(lex, out);
-        out.push(':');
-        for (i, (p, w)) in positions.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            let _ = write!(out, "{p}{w}");
-        }
-        out.push(' ');
+        write_lexeme(lex, positions, out);
         if positions.iter().any(|(_, w)| *w != 'D') {
-            heads.push((lex.clone(), impact(positions, standing)));
+            let mut alone = String::new();
+            write_lexeme(lex, positions, &mut alone);
+            heads.push(Head {
+                term: lex.clone(),
+                impact: impact(positions, standing),
+                positions: alone,
+                length,
+            });
         }
     }
+    length
 }
 
 pub fn analyze(d: &Doc) -> Analyzed {
@@ -168,16 +200,24 @@ pub fn analyze(d: &Doc) -> Analyzed {
     // are candidates of their own.
     let standing = SearchRules::default().rank_multiplier(d.score, d.accepted, 0);
     let (mut tsv, mut pairs_tsv, mut heads) = (String::new(), String::new(), Vec::new());
-    write_lexemes(&words, standing, &mut tsv, &mut heads);
-    write_lexemes(&twos, standing, &mut pairs_tsv, &mut heads);
-    for t in &d.tags {
-        let lex = tag_lexeme(t);
-        quote(&lex, &mut tsv);
-        tsv.push(' ');
-        if !heads.iter().any(|(l, _)| *l == lex) {
+    let mut tags: Vec<String> = d.tags.iter().map(|t| tag_lexeme(t)).collect();
+    tags.sort();
+    tags.dedup();
+    let length = write_lexemes(&words, tags.len(), standing, &mut tsv, &mut heads);
+    write_lexemes(&twos, 0, standing, &mut pairs_tsv, &mut heads);
+    for lex in tags {
+        write_lexeme(&lex, &[], &mut tsv);
+        heads.push(Head {
             // Weighed as one occurrence among the tag names.
-            heads.push((lex, impact(&[(0, 'B')], standing)));
-        }
+            impact: impact(&[(0, 'B')], standing),
+            positions: {
+                let mut alone = String::new();
+                write_lexeme(&lex, &[], &mut alone);
+                alone
+            },
+            term: lex,
+            length,
+        });
     }
     Analyzed {
         tsv,
@@ -581,6 +621,64 @@ async fn write_postings(
     Ok(())
 }
 
+/// Writes the heads of `docs` (analysed as `an`), each column as one
+/// array parameter.
+async fn write_heads(
+    tx: &mut guildhall_storage::Tx<'static>,
+    docs: &[Doc],
+    an: &[Analyzed],
+) -> Result<(), SearchError> {
+    let rows: Vec<(&Doc, &Head)> = docs
+        .iter()
+        .zip(an)
+        .flat_map(|(d, a)| a.heads.iter().map(move |h| (d, h)))
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let numbers = |f: &dyn Fn(&(&Doc, &Head)) -> String| {
+        format!("{{{}}}", rows.iter().map(f).collect::<Vec<_>>().join(","))
+    };
+    let (mut terms, mut positions) = (String::new(), String::new());
+    text_array(rows.iter().map(|(_, h)| &h.term), &mut terms);
+    text_array(rows.iter().map(|(_, h)| &h.positions), &mut positions);
+    sqlx::query(
+        "INSERT INTO search_heads (post_id, term, impact, positions, length, score, accepted, created_at) \
+         SELECT h.post_id, h.term, h.impact, CAST(h.positions AS tsvector), h.length, h.score, h.accepted, h.created_at \
+         FROM unnest(CAST($1 AS BIGINT[]), CAST($2 AS TEXT[]), CAST($3 AS REAL[]), CAST($4 AS TEXT[]), \
+                     CAST($5 AS INTEGER[]), CAST($6 AS BIGINT[]), CAST($7 AS BIGINT[]), CAST($8 AS BIGINT[])) \
+              AS h(post_id, term, impact, positions, length, score, accepted, created_at) \
+         ON CONFLICT (post_id, term) DO UPDATE SET impact = excluded.impact, positions = excluded.positions, \
+         length = excluded.length, score = excluded.score, accepted = excluded.accepted, created_at = excluded.created_at",
+    )
+    .bind(numbers(&|(d, _)| d.id.to_string()))
+    .bind(terms)
+    .bind(numbers(&|(_, h)| {
+        (if h.impact.is_finite() { h.impact } else { 0.0 }).to_string()
+    }))
+    .bind(positions)
+    .bind(numbers(&|(_, h)| h.length.to_string()))
+    .bind(numbers(&|(d, _)| d.score.to_string()))
+    .bind(numbers(&|(d, _)| i64::from(d.accepted).to_string()))
+    .bind(numbers(&|(d, _)| d.created_at.to_string()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A head's rank for the query of its lexeme alone (bound as `$k`), with
+/// `weights`: what `ts_rank(weights, column, query, 1)` gives for its post.
+/// For a query of one lexeme, `ts_rank` adds up that lexeme's positions
+/// by their weights (so its positions alone give the same sum) and
+/// divides by log2(1 + the column's positions) in double precision,
+/// rounding the quotient to `real`, as done here.
+fn head_rank_sql(weights: &str, query: &str) -> String {
+    format!(
+        "CAST(CAST(ts_rank({weights}, h.positions, {query}, 0) AS DOUBLE PRECISION) \
+         / (ln(CAST(h.length + 1 AS DOUBLE PRECISION)) / ln(CAST(2 AS DOUBLE PRECISION))) AS REAL)"
+    )
+}
+
 /// `WHERE a AND b …`, or nothing without conditions.
 fn where_clause<'a>(conds: impl Iterator<Item = &'a String>) -> String {
     let conds: Vec<&str> = conds.map(String::as_str).collect();
@@ -589,6 +687,14 @@ fn where_clause<'a>(conds: impl Iterator<Item = &'a String>) -> String {
     } else {
         format!("WHERE {}", conds.join(" AND "))
     }
+}
+
+/// `ts_rank`'s weights by the rules, {D, C, B, A}: body, unused, tags,
+/// title.
+fn rank_weights(rules: &SearchRules) -> String {
+    let d = SearchRules::default();
+    let weight = |w: char| num(field_weight(rules, w), field_weight(&d, w));
+    format!("'{{{}, 0, {}, {}}}'", weight('D'), weight('B'), weight('A'))
 }
 
 /// A number from the settings, safe to write into SQL.
@@ -720,43 +826,7 @@ impl Postgres {
                     .bind(a.pairs.clone());
             }
             q.execute(&mut *tx).await?;
-            // The chunk's heads as three arrays, one parameter each.
-            let rows = || {
-                chunk
-                    .iter()
-                    .zip(an)
-                    .flat_map(|(d, a)| a.heads.iter().map(move |h| (d.id, h)))
-            };
-            if rows().next().is_none() {
-                continue;
-            }
-            let (mut ids, mut terms, mut impacts) =
-                (String::from("{"), String::new(), String::from("{"));
-            for (i, (id, (_, impact))) in rows().enumerate() {
-                if i > 0 {
-                    ids.push(',');
-                    impacts.push(',');
-                }
-                let _ = write!(ids, "{id}");
-                let _ = write!(
-                    impacts,
-                    "{}",
-                    if impact.is_finite() { *impact } else { 0.0 }
-                );
-            }
-            ids.push('}');
-            impacts.push('}');
-            text_array(rows().map(|(_, (t, _))| t), &mut terms);
-            sqlx::query(
-                "INSERT INTO search_heads (post_id, term, impact) \
-                 SELECT * FROM unnest(CAST($1 AS BIGINT[]), CAST($2 AS TEXT[]), CAST($3 AS REAL[])) \
-                 ON CONFLICT (post_id, term) DO UPDATE SET impact = excluded.impact",
-            )
-            .bind(ids)
-            .bind(terms)
-            .bind(impacts)
-            .execute(&mut *tx)
-            .await?;
+            write_heads(&mut tx, chunk, an).await?;
         }
         let written: Vec<i64> = docs.iter().map(|d| d.id).collect();
         count_terms(&mut tx, &written, "").await?;
@@ -767,7 +837,9 @@ impl Postgres {
 
     /// How many lexemes' cached counts (`search_terms`) differ from the
     /// documents, plus how many rows of `search_postings` are missing,
-    /// extra or there twice: 0 unless a cache is broken.
+    /// extra or there twice, plus how many heads rank their post otherwise
+    /// than the post does or hold another standing: 0 unless a cache is
+    /// broken.
     pub async fn term_count_drift(&self) -> Result<u64, SearchError> {
         // The postings: rows missing on either side, and rows twice over.
         let postings: i64 = sqlx::query(
@@ -779,6 +851,20 @@ impl Postgres {
         .fetch_one(self.store.reader())
         .await?
         .try_get("n")?;
+        // The heads' ranking inputs: each gives its post's rank as the post
+        // itself does, and the post's standing as it is.
+        let query =
+            r"CAST('''' || replace(replace(h.term, '\', '\\'), '''', '''''') || '''' AS tsquery)";
+        let weights = rank_weights(&SearchRules::default());
+        let heads: i64 = sqlx::query(&format!(
+            "SELECT COUNT(*) AS n FROM search_heads h LEFT JOIN search_docs d ON d.post_id = h.post_id \
+             WHERE d.post_id IS NULL OR h.score <> d.score OR h.accepted <> d.accepted OR h.created_at <> d.created_at \
+             OR {} <> ts_rank({weights}, CASE WHEN strpos(h.term, chr(31)) > 0 THEN d.pairs ELSE d.tsv END, {query}, 1)",
+            head_rank_sql(&weights, query)
+        ))
+        .fetch_one(self.store.reader())
+        .await?
+        .try_get("n")?;
         let n: i64 = sqlx::query(
             "SELECT COUNT(*) AS n FROM (SELECT word, CAST(ndoc AS BIGINT) AS ndoc FROM ts_stat('SELECT tsv || pairs FROM search_docs')) s \
              FULL JOIN (SELECT term, docs FROM search_terms WHERE docs <> 0) c ON c.term = s.word \
@@ -787,7 +873,7 @@ impl Postgres {
         .fetch_one(self.store.reader())
         .await?
         .try_get("n")?;
-        Ok((n + postings) as u64)
+        Ok((n + postings + heads) as u64)
     }
 
     pub async fn search(&self, p: &Plan, rules: &SearchRules) -> Result<Found, SearchError> {
@@ -808,19 +894,28 @@ impl Postgres {
         // The count and the newest-first page bind only the match.
         let match_binds = binds.len();
         // Weights are {D, C, B, A}: body, unused, tags, title.
-        let weight = |w: char| num(field_weight(rules, w), field_weight(&d, w));
-        let weights = format!("'{{{}, 0, {}, {}}}'", weight('D'), weight('B'), weight('A'));
+        let weights = rank_weights(rules);
         let (words, twos) = rank_queries(p);
         let mut ranks = Vec::new();
+        // The bound rank query of the one column ranked, if one is.
+        let mut rank_bind = None;
         for (column, q) in [("tsv", words), ("pairs", twos)] {
             if let Some(q) = q.filter(|_| p.has_text()) {
                 binds.push(q);
+                rank_bind = Some(binds.len());
                 ranks.push(format!(
                     "ts_rank({weights}, d.{column}, CAST(${} AS tsquery), 1)",
                     binds.len()
                 ));
             }
         }
+        // One lexeme and nothing else: its heads hold it and carry what
+        // ranks them (see `head_rank_sql`), and every source reads the
+        // ranking inputs with the post, so no candidate is looked up again.
+        let alone = match rank_bind {
+            Some(k) if lone.is_some() && p.groups.len() == 1 && ranks.len() == 1 => Some(k),
+            _ => None,
+        };
         let relevance = if ranks.is_empty() {
             "1.0".to_string()
         } else {
@@ -955,9 +1050,21 @@ impl Postgres {
         // newest matches" instead reads every match when it underestimates
         // how many there are, as it does for words that always come
         // together.)
+        // What each source gives: the post, and with one lexeme alone
+        // what ranks it.
+        let (cols, head_cols) = match alone {
+            Some(k) => (
+                format!("d.post_id, {relevance} AS r, d.score, d.accepted, d.created_at"),
+                format!(
+                    "h.post_id, {} AS r, h.score, h.accepted, h.created_at",
+                    head_rank_sql(&weights, &format!("CAST(${k} AS tsquery)"))
+                ),
+            ),
+            None => ("d.post_id".to_string(), "h.post_id".to_string()),
+        };
         let window = |col: &str, rows: usize| {
             format!(
-                "(SELECT d.post_id FROM (SELECT * FROM search_docs ORDER BY {col} DESC LIMIT {rows}) d {where_sql})"
+                "(SELECT {cols} FROM (SELECT * FROM search_docs ORDER BY {col} DESC LIMIT {rows}) d {where_sql})"
             )
         };
         let mut sources = vec![window("created_at", n)];
@@ -967,7 +1074,7 @@ impl Postgres {
         for term in head_terms(p) {
             binds.push(term);
             sources.push(format!(
-                "(SELECT h.post_id FROM search_heads h WHERE h.term = ${} ORDER BY h.impact DESC LIMIT {n})",
+                "(SELECT {head_cols} FROM search_heads h WHERE h.term = ${} ORDER BY h.impact DESC LIMIT {n})",
                 binds.len()
             ));
         }
@@ -983,11 +1090,19 @@ impl Postgres {
             where_clause(row_match.iter().chain(&filters))
         };
         let ranked = |sources: &[String]| {
-            format!(
+            match alone {
+            // A post from two sources has the same inputs twice.
+            Some(_) => format!(
+                "WITH c AS ({}) SELECT d.post_id, max(d.r) * {multiplier} AS ranked \
+                 FROM c d GROUP BY d.post_id, d.score, d.accepted, d.created_at ORDER BY {order} {page}",
+                sources.join(" UNION ALL ")
+            ),
+            None => format!(
                 "WITH c AS ({}) SELECT d.post_id, ({relevance}) * {multiplier} AS ranked \
                  FROM c JOIN search_docs d ON d.post_id = c.post_id {recheck} ORDER BY {order} {page}",
                 sources.join(" UNION ")
-            )
+            ),
+        }
         };
         // The first source in turn, while too few candidates match (matches
         // that are old and not in a title, or a filter that leaves few): the
@@ -1002,7 +1117,7 @@ impl Postgres {
                 postings_sql(terms, &mut binds, &counts)
             ),
             None => format!(
-                "(SELECT d.post_id FROM search_docs d {where_sql} ORDER BY d.created_at DESC LIMIT {n})"
+                "(SELECT {cols} FROM search_docs d {where_sql} ORDER BY d.created_at DESC LIMIT {n})"
             ),
         };
         let firsts = [
@@ -1183,9 +1298,9 @@ mod tests {
     #[test]
     fn heads_are_title_and_tag_lexemes_with_their_impact() {
         let d = toms_pool();
-        let heads = |d: &Doc| -> Vec<(String, f32)> { analyze(d).heads };
+        let heads = |d: &Doc| -> Vec<Head> { analyze(d).heads };
         let h = heads(&d);
-        let names: Vec<&str> = h.iter().map(|(t, _)| t.as_str()).collect();
+        let names: Vec<&str> = h.iter().map(|h| h.term.as_str()).collect();
         // Body-only lexemes ("of", "连接") have no head.
         assert_eq!(
             names,
@@ -1199,7 +1314,8 @@ mod tests {
                 "t:c++"
             ]
         );
-        let of = |h: &[(String, f32)], t: &str| h.iter().find(|(l, _)| l == t).unwrap().1;
+        let head = |h: &[Head], t: &str| h.iter().find(|h| h.term == t).unwrap().clone();
+        let of = |h: &[Head], t: &str| head(h, t).impact;
         // Title once (1) plus body once as the second occurrence: 1 + (1/3)/4.
         assert!((of(&h, "pool") - (1.0 + 1.0 / 12.0)).abs() < 1e-6);
         // A tag name weighs tag_boost / title_boost = 2/3.
@@ -1213,6 +1329,39 @@ mod tests {
         });
         let standing = (1.0 + 0.25 * 4f64.ln()) * 1.3;
         assert!((f64::from(of(&voted, "tom")) - standing).abs() < 1e-5);
+        // Each head carries its lexeme's positions alone, and its column's
+        // length as ts_rank counts it: the words column's 7 positions and
+        // its tag lexeme (no position, counts one); the pairs column's 4.
+        let pool = head(&h, "pool");
+        assert_eq!((pool.positions.as_str(), pool.length), ("'pool':3A,7D ", 8));
+        let tag = head(&h, "t:c++");
+        assert_eq!((tag.positions.as_str(), tag.length), ("'t:c++' ", 8));
+        let pair = head(&h, "tom\u{1f}s");
+        assert_eq!(
+            (pair.positions.as_str(), pair.length),
+            ("'tom\u{1f}s':1A ", 4)
+        );
+    }
+
+    #[test]
+    fn positions_clamped_to_the_last_are_kept_once() {
+        // PostgreSQL keeps positions up to 16383, and each once: a long
+        // body's last words all land there, and the length counts one.
+        let d = Doc {
+            title: "pool".into(),
+            text: format!("{} x x x", "filler ".repeat(17_000)),
+            tags: vec![],
+            ..toms_pool()
+        };
+        let a = analyze(&d);
+        assert!(
+            a.tsv.contains("'x':16383D "),
+            "{}",
+            &a.tsv[a.tsv.len() - 40..]
+        );
+        let pool = a.heads.iter().find(|h| h.term == "pool").unwrap();
+        // pool 1, filler up to 255, x once.
+        assert_eq!(pool.length, 1 + 255 + 1);
     }
 
     #[test]

@@ -139,6 +139,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: include_str!("../migrations/0017_search_postings.postgres.sql"),
     },
+    Migration {
+        version: 18,
+        name: "search_heads_rank",
+        sql: "",
+        sqlite: "",
+        postgres: include_str!("../migrations/0018_search_heads_rank.postgres.sql"),
+    },
 ];
 
 fn dialect(m: &Migration, backend: Backend) -> String {

@@ -784,8 +784,42 @@ on_both!(
         );
             others.push(app.ask(&asker, &ask(title, body)).await.unwrap());
         }
+        // A word in three titles, older, and in the bodies of the three
+        // newest posts, votes mixing their order.
+        let mut beacons = Vec::new();
+        for title in [
+            "Beacon lamp upkeep",
+            "Painting the beacon gallery rail",
+            "Beacon at the pier",
+        ] {
+            let body =
+                format!("Notes on {title}, kept by the harbour office.").replace("eacon", "");
+            beacons.push(app.ask(&asker, &ask(title.into(), body)).await.unwrap());
+        }
+        for i in 0..3 {
+            let (title, body) = (
+                format!("Harbour log {i}"),
+                format!("The beacon was lit at dusk on day {i}, as every day."),
+            );
+            beacons.push(app.ask(&asker, &ask(title, body)).await.unwrap());
+        }
+        // The last three a minute newer than the rest: the newest posts.
+        for (i, (id, score)) in beacons.iter().zip([-8, 2, -3, 300, 0, 60]).enumerate() {
+            let later = if i < 3 { 0 } else { 60 };
+            app.store
+                .exec_raw_for_test(&format!(
+                    "UPDATE posts SET score = {score}, created_at = created_at + {later} WHERE id = {id}"
+                ))
+                .await
+                .unwrap();
+        }
         // A day older than the rest, so none is among the newest posts.
-        let old: Vec<String> = lanterns.iter().chain([&best]).map(i64::to_string).collect();
+        let old: Vec<String> = lanterns
+            .iter()
+            .chain([&best])
+            .chain(&beacons[..3])
+            .map(i64::to_string)
+            .collect();
         app.store
             .exec_raw_for_test(&format!(
                 "UPDATE posts SET created_at = created_at - 86400 WHERE id IN ({})",
@@ -835,8 +869,23 @@ on_both!(
         // No candidate matches (not in a title, not among the newest posts):
         // the newest matches are ranked instead (the forty newer posts fill
         // both windows of newest posts), and the page is still full.
-        let r = search("lanterns", bounded).await;
+        let r = search("lanterns", bounded.clone()).await;
         assert_eq!((r.ids.len(), r.total), (3, 4), "{r:?}");
         assert!(r.ids.iter().all(|id| lanterns.contains(id)), "{r:?}");
+        // Three candidates from titles, three from the newest posts: ranked
+        // from what each source reads, they come in the order of every
+        // match ranked, titles and bodies mixed.
+        let exact = search("beacon", Default::default()).await;
+        let r = search("beacon", bounded).await;
+        assert_eq!(r.ids, exact.ids, "{beacons:?}");
+        assert_eq!(r.total, 6);
+        assert!(
+            exact.ids.iter().any(|id| beacons[..3].contains(id)),
+            "{exact:?} {beacons:?}"
+        );
+        assert!(
+            exact.ids.iter().any(|id| beacons[3..].contains(id)),
+            "{exact:?} {beacons:?}"
+        );
     }
 );
