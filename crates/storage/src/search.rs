@@ -3,7 +3,7 @@
 //! tag follows and the tag directory.
 
 use crate::content::{not_found, TagRecord, TAG_COLS};
-use crate::{now, Result, RowExt, Store};
+use crate::{now, Backend, Result, RowExt, Store};
 use guildhall_domain::{DomainError, ErrorCode};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -91,6 +91,32 @@ fn id_list(ids: &[i64]) -> String {
         .join(",")
 }
 
+/// `column` is one of `ids`, and the parameter that says so: on
+/// PostgreSQL one array (`$1`), so the statement's text, and with it its
+/// prepared plan, is the same for every list (an inlined list was parsed
+/// and planned anew for each page of hits); SQLite has no arrays, and the
+/// integers are inlined.
+fn ids_condition(backend: Backend, column: &str, ids: &[i64]) -> (String, Option<String>) {
+    match backend {
+        Backend::Postgres => (
+            format!("{column} = ANY(CAST($1 AS BIGINT[]))"),
+            Some(format!("{{{}}}", id_list(ids))),
+        ),
+        Backend::Sqlite => (format!("{column} IN ({})", id_list(ids)), None),
+    }
+}
+
+/// Binds the array of [`ids_condition`], when there is one.
+fn bind_ids<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    array: Option<String>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    match array {
+        Some(a) => q.bind(a),
+        None => q,
+    }
+}
+
 fn split_tags(s: &str) -> Vec<String> {
     s.split_whitespace().map(str::to_string).collect()
 }
@@ -170,12 +196,12 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
+        let (among, array) = ids_condition(self.backend, "p.id", ids);
         let sql = format!(
             "SELECT {INDEX_COLS} FROM posts p LEFT JOIN posts q ON q.id = p.question_id
-             WHERE p.id IN ({}) AND {VISIBLE}",
-            id_list(ids)
+             WHERE {among} AND {VISIBLE}"
         );
-        Ok(sqlx::query(&sql)
+        Ok(bind_ids(sqlx::query(&sql), array)
             .fetch_all(self.reader())
             .await?
             .iter()
@@ -212,6 +238,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
+        let (among, array) = ids_condition(self.backend, "p.id", ids);
         let sql = format!(
             "SELECT p.id, p.kind, COALESCE(p.question_id, p.id) AS qid, COALESCE(q.title, p.title) AS title,
                     p.body_md, COALESCE(q.tags, p.tags) AS tags, u.username, p.score,
@@ -221,10 +248,11 @@ impl Store {
                     CASE WHEN COALESCE(q.closed_at, p.closed_at) IS NOT NULL THEN 1 ELSE 0 END AS closed,
                     p.created_at
              FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN posts q ON q.id = p.question_id
-             WHERE p.id IN ({}) AND {VISIBLE}",
-            id_list(ids)
+             WHERE {among} AND {VISIBLE}"
         );
-        let rows = sqlx::query(&sql).fetch_all(self.reader()).await?;
+        let rows = bind_ids(sqlx::query(&sql), array)
+            .fetch_all(self.reader())
+            .await?;
         let mut by_id: HashMap<i64, HitRow> = rows
             .iter()
             .map(|r| {
