@@ -132,16 +132,21 @@ fn strip(html: &str) -> String {
     html.replace("<mark>", "[").replace("</mark>", "]")
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+fn percentile(sorted: &[(Duration, String)], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
+    sorted[i].0.as_secs_f64() * 1000.0
 }
 
-/// Run `queries` through `f` from `clients` tasks; returns sorted latencies.
-async fn load<F, Fut>(clients: usize, queries: &[String], f: F) -> anyhow::Result<Vec<Duration>>
+/// Runs `queries` from `clients` concurrent tasks; each query's time, with
+/// the query, fastest first.
+async fn load<F, Fut>(
+    clients: usize,
+    queries: &[String],
+    f: F,
+) -> anyhow::Result<Vec<(Duration, String)>>
 where
     F: Fn(String) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
@@ -157,8 +162,8 @@ where
                 let next = queue.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.pop();
                 let Some(q) = next else { break };
                 let t = Instant::now();
-                f(q).await?;
-                times.push(t.elapsed());
+                f(q.clone()).await?;
+                times.push((t.elapsed(), q));
             }
             anyhow::Ok(times)
         }));
@@ -252,6 +257,10 @@ async fn bench(
             percentile(&times, 0.5),
             percentile(&times, 0.99)
         );
+        // The tail by name: what a p99 is made of.
+        for (t, q) in times.iter().rev().take(3) {
+            println!("slowest\t{class}\t{:.2}\t{q}", t.as_secs_f64() * 1000.0);
+        }
         if class == "word" {
             medians.push(percentile(&times, 0.5));
         }
