@@ -691,10 +691,28 @@ fn where_clause<'a>(conds: impl Iterator<Item = &'a String>) -> String {
 
 /// `ts_rank`'s weights by the rules, {D, C, B, A}: body, unused, tags,
 /// title.
+/// `ts_rank` refuses a weight above 1, so all three are divided by the
+/// largest: tags boosted above titles scale every rank alike instead of
+/// failing every query.
 fn rank_weights(rules: &SearchRules) -> String {
     let d = SearchRules::default();
-    let weight = |w: char| num(field_weight(rules, w), field_weight(&d, w));
-    format!("'{{{}, 0, {}, {}}}'", weight('D'), weight('B'), weight('A'))
+    let weight = |w: char| {
+        let v = field_weight(rules, w);
+        if v.is_finite() {
+            v.max(0.0)
+        } else {
+            field_weight(&d, w)
+        }
+    };
+    let (body, tags, title) = (weight('D'), weight('B'), weight('A'));
+    let top = body.max(tags).max(title);
+    let scaled = |v: f64| num(if top > 1.0 { v / top } else { v }, 0.0);
+    format!(
+        "'{{{}, 0, {}, {}}}'",
+        scaled(body),
+        scaled(tags),
+        scaled(title)
+    )
 }
 
 /// A number from the settings, safe to write into SQL.
@@ -1362,6 +1380,34 @@ mod tests {
         let pool = a.heads.iter().find(|h| h.term == "pool").unwrap();
         // pool 1, filler up to 255, x once.
         assert_eq!(pool.length, 1 + 255 + 1);
+    }
+
+    #[test]
+    fn rank_weights_stay_within_what_ts_rank_accepts() {
+        // The defaults: body 1/3, tags 2/3, title 1.
+        assert_eq!(
+            rank_weights(&SearchRules::default()),
+            "'{0.333333, 0, 0.666667, 1.000000}'"
+        );
+        // Tags boosted above titles: the largest weight is 1.
+        let tags_first = SearchRules {
+            title_boost: 1.0,
+            tag_boost: 4.0,
+            ..SearchRules::default()
+        };
+        assert_eq!(
+            rank_weights(&tags_first),
+            "'{0.250000, 0, 1.000000, 0.250000}'"
+        );
+        // A negative boost weighs nothing rather than failing.
+        let negative = SearchRules {
+            tag_boost: -1.0,
+            ..SearchRules::default()
+        };
+        assert_eq!(
+            rank_weights(&negative),
+            "'{0.333333, 0, 0.000000, 1.000000}'"
+        );
     }
 
     #[test]

@@ -876,8 +876,26 @@ on_both!(
         // from what each source reads, they come in the order of every
         // match ranked, titles and bodies mixed.
         let exact = search("beacon", Default::default()).await;
-        let r = search("beacon", bounded).await;
+        let r = search("beacon", bounded.clone()).await;
         assert_eq!(r.ids, exact.ids, "{beacons:?}");
+        // With other boosts, as an administrator may set them, too: the
+        // heads carry positions, not a rank computed with the defaults.
+        let boosts = guildhall_domain::search::SearchRules {
+            title_boost: 1.0,
+            tag_boost: 4.0,
+            ..Default::default()
+        };
+        let reboosted = search("beacon", boosts.clone()).await;
+        assert_ne!(reboosted.ids, exact.ids, "the boosts change the order");
+        let r = search(
+            "beacon",
+            guildhall_domain::search::SearchRules {
+                candidate_limit: 2,
+                ..boosts
+            },
+        )
+        .await;
+        assert_eq!(r.ids, reboosted.ids, "{beacons:?}");
         assert_eq!(r.total, 6);
         assert!(
             exact.ids.iter().any(|id| beacons[..3].contains(id)),
