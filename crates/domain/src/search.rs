@@ -81,6 +81,7 @@ impl SearchRules {
     }
 
     pub fn clamp(&self) -> SearchRules {
+        let d = SearchRules::default();
         let page_size = self.page_size.clamp(1, 100);
         SearchRules {
             page_size,
@@ -90,8 +91,28 @@ impl SearchRules {
             max_counted: self.max_counted.clamp(MAX_PAGES * page_size, 10_000_000),
             recency_weight: self.recency_weight.clamp(0.0, 1.0),
             candidate_limit: self.candidate_limit.max(1),
+            // Weights and boosts are never negative: a negative one would
+            // rank a better match lower, and pruning assumes scores that
+            // only grow.
+            title_boost: non_negative(self.title_boost, d.title_boost),
+            tag_boost: non_negative(self.tag_boost, d.tag_boost),
+            vote_weight: non_negative(self.vote_weight, d.vote_weight),
+            accepted_boost: non_negative(self.accepted_boost, d.accepted_boost),
+            recency_half_life_days: non_negative(
+                self.recency_half_life_days,
+                d.recency_half_life_days,
+            ),
             ..self.clone()
         }
+    }
+}
+
+/// `v` when it is a number of at least 0; `default` when it is not a number.
+fn non_negative(v: f64, default: f64) -> f64 {
+    if v.is_finite() {
+        v.max(0.0)
+    } else {
+        default
     }
 }
 
@@ -110,6 +131,18 @@ mod tests {
         assert_eq!(r.max_counted, MAX_PAGES * 100);
         let r = SearchRules::default().clamp();
         assert_eq!(r.max_counted, 1_000);
+    }
+
+    #[test]
+    fn boosts_are_never_negative() {
+        let r = SearchRules {
+            tag_boost: -2.0,
+            vote_weight: f64::NAN,
+            ..SearchRules::default()
+        }
+        .clamp();
+        assert_eq!((r.tag_boost, r.vote_weight), (0.0, 0.25));
+        assert_eq!(SearchRules::default().clamp(), SearchRules::default());
     }
 
     #[test]
