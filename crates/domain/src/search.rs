@@ -102,7 +102,6 @@ impl SearchRules {
                 self.recency_half_life_days,
                 d.recency_half_life_days,
             ),
-            ..self.clone()
         }
     }
 }
