@@ -576,6 +576,85 @@ on_both!(random_queries, |app: App| async move {
     }
 });
 
+on_both!(any_rules_an_administrator_saves, |app: App| async move {
+    use guildhall_domain::search::SearchRules;
+    let _ids = corpus(&app).await;
+    let d = SearchRules::default();
+    // Extremes an administrator can save (the form keeps what `clamp`
+    // leaves): no boost at all, boosts far apart either way, no weight for
+    // votes or age, all weight on age, the smallest candidate limit.
+    let rules = [
+        SearchRules {
+            title_boost: 0.0,
+            tag_boost: 0.0,
+            ..d.clone()
+        },
+        SearchRules {
+            title_boost: 0.5,
+            tag_boost: 50.0,
+            ..d.clone()
+        },
+        SearchRules {
+            title_boost: 1_000.0,
+            tag_boost: -3.0,
+            accepted_boost: -1.0,
+            ..d.clone()
+        },
+        SearchRules {
+            vote_weight: 0.0,
+            recency_weight: 0.0,
+            accepted_boost: 0.0,
+            ..d.clone()
+        },
+        SearchRules {
+            recency_weight: 1.0,
+            recency_half_life_days: 0.0,
+            vote_weight: f64::NAN,
+            ..d.clone()
+        },
+        SearchRules {
+            candidate_limit: 0,
+            max_counted: 0,
+            page_size: 0,
+            ..d.clone()
+        },
+    ];
+    let queries = [
+        "connection pool",
+        "连接池",
+        "\"connection pool\"",
+        "[rust] pool",
+        "pool is:answer",
+        "pool -tokio",
+    ];
+    // Rules change the order, never what matches.
+    let mut matches = Vec::new();
+    for q in queries {
+        let found = app.search(None, q, None, 1).await.unwrap();
+        matches.push(found.total);
+    }
+    assert!(
+        matches.iter().filter(|n| **n > 0).count() >= 5,
+        "{matches:?}"
+    );
+    for r in rules {
+        let r = r.clamp();
+        let app = app.with_search_rules(r.clone());
+        for (q, n) in queries.iter().zip(&matches) {
+            for sort in ["relevance", "newest", "votes"] {
+                let found = app.search(None, q, Some(sort), 1).await;
+                let found = found.unwrap_or_else(|e| panic!("{q:?} ({sort}) with {r:?}: {e:?}"));
+                assert_eq!(found.total, *n, "{q:?} ({sort}) with {r:?}");
+                assert_eq!(
+                    found.hits.len(),
+                    (*n as usize).min(r.page_size as usize),
+                    "{q:?} ({sort}) with {r:?}"
+                );
+            }
+        }
+    }
+});
+
 on_both!(similar_questions, |app: App| async move {
     let ids = corpus(&app).await;
     let s = app
