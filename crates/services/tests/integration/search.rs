@@ -647,7 +647,7 @@ on_both!(any_rules_an_administrator_saves, |app: App| async move {
                 assert_eq!(found.total, *n, "{q:?} ({sort}) with {r:?}");
                 assert_eq!(
                     found.hits.len(),
-                    (*n as usize).min(r.page_size as usize),
+                    (*n).min(r.page_size as usize),
                     "{q:?} ({sort}) with {r:?}"
                 );
             }
