@@ -87,7 +87,7 @@ pub async fn run(app: App, action: SearchAction) -> anyhow::Result<()> {
             let drift = app.search_count_drift().await?;
             if drift > 0 {
                 anyhow::bail!(
-                    "{drift} cached word counts or postings differ from the index: run `guildhall search rebuild`"
+                    "{drift} cached word counts, postings or heads differ from the index: run `guildhall search rebuild`"
                 );
             }
             Ok(())
