@@ -150,6 +150,13 @@ fn write_lexeme(lex: &str, positions: &[(u32, char)], out: &mut String) {
     out.push(' ');
 }
 
+/// A lexeme with its positions as a `tsvector` of its own (a head's).
+fn lexeme_alone(lex: &str, positions: &[(u32, char)]) -> String {
+    let mut alone = String::new();
+    write_lexeme(lex, positions, &mut alone);
+    alone
+}
+
 /// Writes `lexemes` as a `tsvector` literal, and the heads of those that
 /// occur outside the body. `extra` lexemes without positions follow in the
 /// same column (the tags' own), counted in its length.
@@ -165,12 +172,10 @@ fn write_lexemes(
     for (lex, positions) in lexemes {
         write_lexeme(lex, positions, out);
         if positions.iter().any(|(_, w)| *w != 'D') {
-            let mut alone = String::new();
-            write_lexeme(lex, positions, &mut alone);
             heads.push(Head {
                 term: lex.clone(),
                 impact: impact(positions, standing),
-                positions: alone,
+                positions: lexeme_alone(lex, positions),
                 length,
             });
         }
@@ -210,11 +215,7 @@ pub fn analyze(d: &Doc) -> Analyzed {
         heads.push(Head {
             // Weighed as one occurrence among the tag names.
             impact: impact(&[(0, 'B')], standing),
-            positions: {
-                let mut alone = String::new();
-                write_lexeme(&lex, &[], &mut alone);
-                alone
-            },
+            positions: lexeme_alone(&lex, &[]),
             term: lex,
             length,
         });
@@ -666,7 +667,7 @@ async fn write_heads(
     Ok(())
 }
 
-/// A head's rank for the query of its lexeme alone (bound as `$k`), with
+/// A head's rank for `query`, a tsquery of its lexeme alone, with
 /// `weights`: what `ts_rank(weights, column, query, 1)` gives for its post.
 /// For a query of one lexeme, `ts_rank` adds up that lexeme's positions
 /// by their weights (so its positions alone give the same sum) and
@@ -698,10 +699,9 @@ fn where_clause<'a>(conds: impl Iterator<Item = &'a String>) -> String {
 }
 
 /// `ts_rank`'s weights by the rules, {D, C, B, A}: body, unused, tags,
-/// title.
-/// `ts_rank` refuses a weight above 1, so all three are divided by the
-/// largest: tags boosted above titles scale every rank alike instead of
-/// failing every query.
+/// title. `ts_rank` refuses a weight above 1, so all three are divided by
+/// the largest: tags boosted above titles scale every rank alike instead
+/// of failing every query.
 fn rank_weights(rules: &SearchRules) -> String {
     let d = SearchRules::default();
     let weight = |w: char| {
@@ -919,7 +919,6 @@ impl Postgres {
         let matched = match_sql(p, &mut binds, Form::Index, &counts);
         // The count and the newest-first page bind only the match.
         let match_binds = binds.len();
-        // Weights are {D, C, B, A}: body, unused, tags, title.
         let weights = rank_weights(rules);
         let (words, twos) = rank_queries(p);
         let mut ranks = Vec::new();
