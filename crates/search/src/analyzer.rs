@@ -123,9 +123,51 @@ pub fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     tokens(analyzer, text).into_iter().map(|t| t.text).collect()
 }
 
+/// How far into a phrase the pieces of its first word may reach (jieba's
+/// search mode gives a long word's two- and three-character words before
+/// it; a handful at most).
+const MAX_PIECES: usize = 16;
+
+/// A phrase's tokens (`analyzer`: the index's), without the pieces that
+/// the search mode puts before its first word (连接池编译 gives 连接,
+/// 连接池, 编译): the pieces of a word are a function of the word, so
+/// wherever it stands as a word they stand right before it, and the phrase
+/// is the same without them; a two-word phrase is then one pair. Two
+/// tokens at least stay: a word alone would also match where it is itself
+/// a piece of a longer word, which the pieces before it rule out.
+pub fn phrase_terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let tokens = terms(analyzer, text);
+    let last = tokens.len().saturating_sub(2).min(MAX_PIECES);
+    for j in (1..=last).rev() {
+        if terms(analyzer, &tokens[j]) == tokens[..=j] {
+            return tokens[j..].to_vec();
+        }
+    }
+    tokens
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_phrase_drops_the_pieces_before_its_first_word() {
+        let mut a = analyzer();
+        assert_eq!(terms(&mut a, "连接池编译"), ["连接", "连接池", "编译"]);
+        assert_eq!(phrase_terms(&mut a, "连接池编译"), ["连接池", "编译"]);
+        // Pieces inside the phrase stay: they stand between its words.
+        assert_eq!(
+            phrase_terms(&mut a, "编译连接池"),
+            ["编译", "连接", "连接池"]
+        );
+        // A word alone keeps its pieces (it may be a piece itself).
+        assert_eq!(phrase_terms(&mut a, "连接池"), ["连接", "连接池"]);
+        assert_eq!(
+            phrase_terms(&mut a, "rust async runtime"),
+            ["rust", "async", "runtim"]
+        );
+        assert_eq!(phrase_terms(&mut a, ""), Vec::<String>::new());
+    }
 
     #[test]
     fn chinese_english_and_mixed() {

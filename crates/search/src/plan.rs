@@ -139,7 +139,7 @@ fn group(a: &mut Analyzers, term: &Term, resolved: &Resolved) -> Option<Group> {
         Term::Phrase(p) => (p.as_str(), true),
     };
     let tokens = if phrase {
-        terms(&mut a.phrases, text)
+        analyzer::phrase_terms(&mut a.phrases, text)
     } else {
         terms(&mut a.words, text)
     };

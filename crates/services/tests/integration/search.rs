@@ -198,6 +198,32 @@ on_both!(query_language, |app: App| async move {
     assert!(v.is_empty() || !has(&v, "q_pool"));
     let v = ids_of(&app, None, "\"connection pool\"").await;
     assert!(has(&v, "q_pool"));
+    // A Chinese phrase whose first word has pieces (连接池 gives 连接 and
+    // 连接池): found where its words stand together, also after a longer
+    // word, and not where they stand apart.
+    let mut zh = Vec::new();
+    for (title, body) in [
+        ("连接池编译很慢应该怎么排查", "每次连接池编译都要很久，日志里也看不出原因，请问从哪里开始查？"),
+        (
+            "数据库连接池编译选项在哪里设置",
+            "想调整数据库连接池编译参数，但是文档里没有找到对应的配置项说明。",
+        ),
+        ("编译以后连接池一直泄漏怎么办", "编译完成以后服务运行一段时间，连接池却慢慢泄漏了，重启才能恢复。"),
+    ] {
+        let form = QuestionForm {
+            title: title.into(),
+            body: body.into(),
+            tags: "rust".into(),
+        };
+        zh.push(app.ask(&asker, &form).await.unwrap());
+    }
+    let v = ids_of(&app, None, "\"连接池编译\"").await;
+    assert!(
+        v.contains(&zh[0]) && v.contains(&zh[1]) && !v.contains(&zh[2]),
+        "{v:?} {zh:?}"
+    );
+    let v = ids_of(&app, None, "\"编译以后连接池\"").await;
+    assert_eq!(v, [zh[2]]);
     // is:, user:, hasaccepted:, answers:, closed:, score:, created:.
     let v = ids_of(&app, None, "pool is:answer").await;
     assert!(has(&v, "a_pool") && !has(&v, "q_pool"));
