@@ -680,6 +680,19 @@ fn head_rank_sql(weights: &str, query: &str) -> String {
     )
 }
 
+/// Whether `sql` refers to each of the parameters `$1` to `$n`.
+fn refers_to_all(sql: &str, n: usize) -> bool {
+    (1..=n).all(|k| {
+        let p = format!("${k}");
+        sql.match_indices(&p).any(|(i, _)| {
+            !sql[i + p.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit())
+        })
+    })
+}
+
 /// The `post_id` of each row.
 fn post_ids(rows: Vec<sqlx::any::AnyRow>) -> Result<Vec<i64>, SearchError> {
     Ok(rows
@@ -1135,33 +1148,36 @@ impl Postgres {
         // The first source in turn, while too few candidates match (matches
         // that are old and not in a title, or a filter that leaves few): the
         // newest posts; a wider window of them, still a bounded read; the
-        // newest matches,
-        // which PostgreSQL may find by reading every match when it
-        // misjudges how many there are (words that always come together).
-        let newest = match &conj {
-            // The last matches in post order, a bounded read of postings.
-            Some(terms) => format!(
-                "({} ORDER BY p0.post_id DESC LIMIT {n})",
-                postings_sql(terms, &mut binds, &counts)
-            ),
-            None => format!(
-                "(SELECT {cols} FROM search_docs d {where_sql} ORDER BY d.created_at DESC LIMIT {n})"
-            ),
-        };
-        let firsts = [
-            sources[0].clone(),
-            window("created_at", n * WIDER_WINDOW),
-            newest,
-        ];
+        // newest matches, which PostgreSQL may find by reading every match
+        // when it misjudges how many there are (words that always come
+        // together). Its words are bound only if it is needed.
         let mut ids = Vec::new();
-        for first in firsts {
-            sources[0] = first;
-            // With one lexeme alone the plan is the same whatever the word
-            // (three index ranges, no GIN): prepared once per connection,
-            // it is not planned again for every query.
-            ids = match alone {
-                Some(_) => self.ids_prepared(&ranked(&sources), &binds).await?,
-                None => self.ids(&ranked(&sources), &binds).await?,
+        for attempt in 0..3 {
+            sources[0] = match attempt {
+                0 => window("created_at", n),
+                1 => window("created_at", n * WIDER_WINDOW),
+                _ => match &conj {
+                    // The last matches in post order, a bounded read of postings.
+                    Some(terms) => format!(
+                        "({} ORDER BY p0.post_id DESC LIMIT {n})",
+                        postings_sql(terms, &mut binds, &counts)
+                    ),
+                    None => format!(
+                        "(SELECT {cols} FROM search_docs d {where_sql} ORDER BY d.created_at DESC LIMIT {n})"
+                    ),
+                },
+            };
+            // With one lexeme alone, the windows and the heads are the same
+            // plan whatever the word (index ranges, never the GIN index):
+            // prepared once per connection, the statement is not planned
+            // again for every query. Not the newest matches, whose best
+            // plan depends on how common the word is. (Preparing the other
+            // queries' windows too made no difference beyond noise.)
+            let sql = ranked(&sources);
+            ids = if attempt < 2 && alone.is_some() {
+                self.ids_prepared(&sql, &binds).await?
+            } else {
+                self.ids(&sql, &binds).await?
             };
             if ids.len() >= p.limit.min(total - p.offset) {
                 break;
@@ -1208,7 +1224,13 @@ impl Postgres {
     }
 
     /// [`Self::ids`] through a statement kept prepared on the connection.
+    /// A prepared statement takes exactly the parameters it refers to
+    /// (an unnamed one is told their types and takes any it does not):
+    /// when some bind goes unused, the statement is not prepared.
     async fn ids_prepared(&self, sql: &str, binds: &[String]) -> Result<Vec<i64>, SearchError> {
+        if !refers_to_all(sql, binds.len()) {
+            return self.ids(sql, binds).await;
+        }
         let q = binds
             .iter()
             .fold(sqlx::query(sql), |q, b| q.bind(b.as_str()));
@@ -1428,6 +1450,15 @@ mod tests {
             rank_weights(&negative),
             "'{0.333333, 0, 0.000000, 1.000000}'"
         );
+    }
+
+    #[test]
+    fn parameters_referred_to() {
+        assert!(refers_to_all("SELECT $1, $2", 2));
+        // $1 only inside $10: not referred to.
+        assert!(!refers_to_all("SELECT $10, $2", 2));
+        assert!(!refers_to_all("SELECT $1", 2));
+        assert!(refers_to_all("SELECT 1", 0));
     }
 
     #[test]

@@ -989,6 +989,16 @@ on_both!(
         let exact = search("beacon", Default::default()).await;
         let r = search("beacon", bounded.clone()).await;
         assert_eq!(r.ids, exact.ids, "{beacons:?}");
+        // Two words, one in the titles and the other in the bodies of each
+        // half: candidates from both words' heads and the newest posts,
+        // checked and ranked on the posts.
+        let all = search("beacon harbour", Default::default()).await;
+        let r = search("beacon harbour", bounded.clone()).await;
+        assert_eq!(
+            (r.ids.clone(), r.total),
+            (all.ids.clone(), 6),
+            "{beacons:?}"
+        );
         // With other boosts, as an administrator may set them, too: the
         // heads carry positions, not a rank computed with the defaults.
         let boosts = guildhall_domain::search::SearchRules {
