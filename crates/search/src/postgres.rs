@@ -464,7 +464,8 @@ async fn delete_posts(
 /// A search statement with its tsquery literals bound. Not prepared for
 /// reuse: a reused statement gets a generic plan after a few runs, one plan
 /// for every word, and the best plan depends on how common a word is. An
-/// unnamed statement is planned with its parameters.
+/// unnamed statement is planned with its parameters. (`ids_prepared` keeps
+/// the few whose plan does not depend on the words.)
 fn bound<'q>(
     sql: &'q str,
     binds: &'q [String],
@@ -494,18 +495,16 @@ async fn count_terms(
          WHERE d.post_id = ANY(CAST($1 AS BIGINT[])) GROUP BY t ORDER BY t \
          ON CONFLICT (term) DO UPDATE SET docs = search_terms.docs + excluded.docs"
     ))
-    .bind(id_array(ids))
+    .bind(number_array(ids))
     .execute(&mut **tx)
     .await?;
     Ok(changed.rows_affected())
 }
 
-/// `{1,2,3}`: ids as one array parameter.
-fn id_array(ids: &[i64]) -> String {
-    format!(
-        "{{{}}}",
-        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-    )
+/// `{1,2,3}`: numbers as one array parameter.
+fn number_array<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    let items: Vec<String> = items.into_iter().map(|n| n.to_string()).collect();
+    format!("{{{}}}", items.join(","))
 }
 
 /// The one lexeme (a word, or the pair of a two-word phrase) a plan's
@@ -616,7 +615,7 @@ async fn write_postings(
         )
     };
     sqlx::query(&sql)
-        .bind(id_array(ids))
+        .bind(number_array(ids))
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -637,9 +636,6 @@ async fn write_heads(
     if rows.is_empty() {
         return Ok(());
     }
-    let numbers = |f: &dyn Fn(&(&Doc, &Head)) -> String| {
-        format!("{{{}}}", rows.iter().map(f).collect::<Vec<_>>().join(","))
-    };
     let (mut terms, mut positions) = (String::new(), String::new());
     text_array(rows.iter().map(|(_, h)| &h.term), &mut terms);
     text_array(rows.iter().map(|(_, h)| &h.positions), &mut positions);
@@ -652,16 +648,20 @@ async fn write_heads(
          ON CONFLICT (post_id, term) DO UPDATE SET impact = excluded.impact, positions = excluded.positions, \
          length = excluded.length, score = excluded.score, accepted = excluded.accepted, created_at = excluded.created_at",
     )
-    .bind(numbers(&|(d, _)| d.id.to_string()))
+    .bind(number_array(rows.iter().map(|(d, _)| d.id)))
     .bind(terms)
-    .bind(numbers(&|(_, h)| {
-        (if h.impact.is_finite() { h.impact } else { 0.0 }).to_string()
-    }))
+    .bind(number_array(rows.iter().map(|(_, h)| {
+        if h.impact.is_finite() {
+            h.impact
+        } else {
+            0.0
+        }
+    })))
     .bind(positions)
-    .bind(numbers(&|(_, h)| h.length.to_string()))
-    .bind(numbers(&|(d, _)| d.score.to_string()))
-    .bind(numbers(&|(d, _)| i64::from(d.accepted).to_string()))
-    .bind(numbers(&|(d, _)| d.created_at.to_string()))
+    .bind(number_array(rows.iter().map(|(_, h)| h.length)))
+    .bind(number_array(rows.iter().map(|(d, _)| d.score)))
+    .bind(number_array(rows.iter().map(|(d, _)| i64::from(d.accepted))))
+    .bind(number_array(rows.iter().map(|(d, _)| d.created_at)))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -1231,10 +1231,12 @@ impl Postgres {
         if !refers_to_all(sql, binds.len()) {
             return self.ids(sql, binds).await;
         }
-        let q = binds
-            .iter()
-            .fold(sqlx::query(sql), |q, b| q.bind(b.as_str()));
-        post_ids(q.fetch_all(self.store.reader()).await?)
+        post_ids(
+            bound(sql, binds)
+                .persistent(true)
+                .fetch_all(self.store.reader())
+                .await?,
+        )
     }
 }
 
