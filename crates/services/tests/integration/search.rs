@@ -1028,3 +1028,110 @@ on_both!(
         );
     }
 );
+
+// PostgreSQL ranks a conjunction (a Chinese word jieba splits, 持续集成 →
+// 持续 & 集成) exactly only for its candidates of highest bound, as far as
+// the page needs. Here the best match is old, so only a word's heads bring
+// it, with a bound as high as its rank; twelve newer matches, ranked where
+// the newest posts are read, fill more than the ten places a page of one
+// gives and rank a little below it. With 互斥锁, short posts with 互斥 in
+// their titles and many votes bound highest and do not match: the page
+// then comes from every candidate ranked. Either way it is the page every
+// match ranked gives, on both engines.
+on_both!(
+    a_conjunction_is_ranked_as_far_as_its_bounds_reach,
+    |app: App| async move {
+        let a = world(&app).await;
+        app.create_tag(&a, "pipelines", "").await.unwrap();
+        let asker = user(&app, "asker").await;
+        // Thirteen matches of `word`: the best, a day old, and twelve
+        // newer, the newest posts of all when `age` is 0; votes order them.
+        let matches = |word: &'static str, age: i64| {
+            let (app, asker) = (&app, &asker);
+            async move {
+                let (mut ids, mut sql) = (Vec::new(), Vec::new());
+                for i in 0..13 {
+                    let form = QuestionForm {
+                        title: format!("{word} 流水线 笔记 {i}"),
+                        body: format!("流水线 配置 说明 第 {i} 篇 记录 构建 步骤 与 缓存"),
+                        tags: "pipelines".to_string(),
+                    };
+                    let id = app.ask(asker, &form).await.unwrap();
+                    let (score, shift) = if i == 0 { (20, -86_400) } else { (i - 1, 60) };
+                    sql.push(format!(
+                        "UPDATE posts SET score = {score}, created_at = created_at + {} WHERE id = {id}",
+                        shift - age
+                    ));
+                    ids.push(id);
+                }
+                (ids, sql)
+            }
+        };
+        let (locks, mut sql) = matches("互斥锁", 3 * 86_400).await;
+        let (pipelines, more) = matches("持续集成", 0).await;
+        sql.extend(more);
+        for i in 0..12 {
+            let form = QuestionForm {
+                title: format!("互斥{} {i}", "。".repeat(8)),
+                body: format!("{} {i}", "。".repeat(20)),
+                tags: "pipelines".to_string(),
+            };
+            let id = app.ask(&asker, &form).await.unwrap();
+            sql.push(format!(
+                "UPDATE posts SET score = 50, created_at = created_at - {} WHERE id = {id}",
+                3 * 86_400
+            ));
+        }
+        for statement in &sql {
+            app.store.exec_raw_for_test(statement).await.unwrap();
+        }
+        let index = guildhall_search::SearchIndex::open(
+            app.store.clone(),
+            &guildhall_search::IndexConfig::default(),
+        )
+        .unwrap();
+        index.rebuild(&|_, _| {}).await.unwrap();
+        let search = |text: &'static str,
+                      offset: usize,
+                      limit: usize,
+                      rules: guildhall_domain::search::SearchRules| {
+            let index = &index;
+            async move {
+                let query = guildhall_search::query::parse(
+                    text,
+                    guildhall_search::query::Limits {
+                        max_terms: 32,
+                        max_tags: 5,
+                    },
+                );
+                let plan = guildhall_search::plan::plan(guildhall_search::plan::PlanInput {
+                    query: &query,
+                    resolved: &Default::default(),
+                    sort: Default::default(),
+                    offset,
+                    limit,
+                    now: 2_000_000_000,
+                });
+                index.search(&plan, &rules).await.unwrap()
+            }
+        };
+        let bounded = guildhall_domain::search::SearchRules {
+            candidate_limit: 12,
+            ..Default::default()
+        };
+        for (word, ids) in [("持续集成", &pipelines), ("互斥锁", &locks)] {
+            let all = search(word, 0, 13, Default::default()).await;
+            assert_eq!(all.total, 13);
+            assert_eq!(all.ids[..2], [ids[0], ids[12]], "{word}: {all:?}");
+            for (offset, limit) in [(0, 1), (1, 1), (0, 2), (3, 2), (0, 13)] {
+                let r = search(word, offset, limit, bounded.clone()).await;
+                assert_eq!(
+                    r.ids,
+                    all.ids[offset..offset + limit],
+                    "{word}: page of {limit} from {offset}, matches {ids:?}"
+                );
+                assert_eq!(r.total, 13);
+            }
+        }
+    }
+);
