@@ -557,6 +557,18 @@ fn conjunction(p: &Plan) -> Option<Vec<String>> {
     (terms.len() >= 2).then_some(terms)
 }
 
+/// The pairs of consecutive words of a conjunction that is one group's
+/// words and nothing else (a word jieba splits, 持续集成 → 持续 & 集成):
+/// a post holding a pair holds both its words, so a pair's count is a
+/// lower bound of the conjunction's, and most often above the cap.
+fn adjacent_pairs(p: &Plan) -> Vec<String> {
+    let mut required = p.groups.iter().filter(|g| p.any || !g.optional);
+    match (required.next(), required.next()) {
+        (Some(g), None) if !p.any && p.tags.is_empty() && g.tag.is_none() && !g.phrase => g.pairs(),
+        _ => Vec::new(),
+    }
+}
+
 /// How many times longer than the rarest word's list another word's may
 /// be for their postings to be merged.
 const MERGE_RATIO: i64 = 16;
@@ -979,8 +991,9 @@ impl Postgres {
         let mut binds: Vec<String> = Vec::new();
         let lone = lone_lexeme(p);
         let conj = conjunction(p);
+        let adjacent = conj.as_ref().map(|_| adjacent_pairs(p)).unwrap_or_default();
         let counts = self
-            .term_counts(p, lone.iter().chain(conj.iter().flatten()))
+            .term_counts(p, lone.iter().chain(conj.iter().flatten()).chain(&adjacent))
             .await?;
         let conj = conj.filter(|terms| merges_well(terms, &counts));
         let matched = match_sql(p, &mut binds, Form::Index, &counts);
@@ -1078,6 +1091,15 @@ impl Postgres {
         let total = match &lone {
             Some(term) => counts.get(term).copied().unwrap_or(0).max(0) as usize,
             None => match &conj {
+                // Posts with a pair of the words side by side hold both:
+                // as many as the cap, and the count is known.
+                Some(_)
+                    if adjacent
+                        .iter()
+                        .any(|t| counts.get(t).is_some_and(|&n| n as usize > cap)) =>
+                {
+                    cap + 1
+                }
                 Some(terms) => {
                     let mut b = Vec::new();
                     let sql = format!(

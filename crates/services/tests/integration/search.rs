@@ -1082,6 +1082,28 @@ on_both!(
                 3 * 86_400
             ));
         }
+        // Three posts with 负载均衡, two with its words apart.
+        for (i, title) in [
+            "负载均衡 配置 记录 一",
+            "负载均衡 配置 记录 二",
+            "负载均衡 配置 记录 三",
+            "均衡 配置 与 负载 记录 四",
+            "均衡 配置 与 负载 记录 五",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let form = QuestionForm {
+                title: title.to_string(),
+                body: format!("流水线 配置 说明 第 {i} 篇 记录 构建 步骤"),
+                tags: "pipelines".to_string(),
+            };
+            let id = app.ask(&asker, &form).await.unwrap();
+            sql.push(format!(
+                "UPDATE posts SET created_at = created_at - {} WHERE id = {id}",
+                4 * 86_400
+            ));
+        }
         for statement in &sql {
             app.store.exec_raw_for_test(statement).await.unwrap();
         }
@@ -1132,6 +1154,22 @@ on_both!(
                 );
                 assert_eq!(r.total, 13);
             }
+        }
+        // Counted up to a cap: where the words stand side by side in
+        // more posts than it, the count is known without merging their
+        // posts; where they do not, the posts with them apart count too.
+        for (cap, counted) in [
+            (2, (2, true)),
+            (3, (3, true)),
+            (4, (4, true)),
+            (5, (5, false)),
+        ] {
+            let rules = guildhall_domain::search::SearchRules {
+                max_counted: cap,
+                ..Default::default()
+            };
+            let r = search("负载均衡", 0, 1, rules).await;
+            assert_eq!((r.total, r.more), counted, "cap {cap}");
         }
     }
 );
