@@ -847,16 +847,16 @@ impl Postgres {
         Ok(())
     }
 
-    /// Builds the indexes set aside and refreshes the planner's
-    /// statistics, which decide between reading an index and walking the
-    /// newest posts.
+    /// Builds the indexes set aside, refreshes the planner's statistics,
+    /// which decide between reading an index and walking the newest posts,
+    /// and marks the tables' pages all-visible: the heads and postings are
+    /// read by index-only scans, which otherwise visit the table for every
+    /// row until autovacuum has been through tens of millions of rows.
     pub async fn end_rebuild(&self) -> Result<(), SearchError> {
         self.store.restore_indexes().await?;
-        let mut tx = self.store.begin().await?;
-        sqlx::query("ANALYZE search_docs, search_heads, search_postings")
-            .execute(&mut *tx)
+        self.store
+            .vacuum_analyze(&["search_docs", "search_heads", "search_postings"])
             .await?;
-        tx.commit().await?;
         Ok(())
     }
 

@@ -206,6 +206,20 @@ impl Store {
         Ok(self.write.begin().await?)
     }
 
+    /// Refreshes the planner's statistics of `tables` after a bulk write;
+    /// on PostgreSQL also marks their pages all-visible (VACUUM), so index-only
+    /// scans read no table pages, rather than leaving that to autovacuum,
+    /// which would do it throttled while queries run.
+    pub async fn vacuum_analyze(&self, tables: &[&str]) -> Result<()> {
+        let sql = match self.backend {
+            Backend::Postgres => format!("VACUUM (ANALYZE) {}", tables.join(", ")),
+            Backend::Sqlite => "ANALYZE".to_string(),
+        };
+        // Outside a transaction: PostgreSQL refuses VACUUM inside one.
+        sqlx::raw_sql(&sql).execute(&self.write).await?;
+        Ok(())
+    }
+
     /// Copies SQLite's write-ahead log into the database and empties it
     /// (after a bulk write; otherwise SQLite does this in small steps).
     pub async fn checkpoint(&self) -> Result<()> {
