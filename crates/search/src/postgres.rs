@@ -1190,8 +1190,10 @@ impl Postgres {
         }
         // A conjunction ranked by relevance: the same sources, each with
         // what bounds its posts' ranks (see `bound_sql`).
-        let bounded = ranked_conjunction(p)
-            .filter(|_| p.sort == Sort::Relevance && alone.is_none() && ranks.len() == 1);
+        let bounded = ranked_conjunction(p).is_some()
+            && p.sort == Sort::Relevance
+            && alone.is_none()
+            && ranks.len() == 1;
         let bounded_cols =
             format!("d.post_id, {relevance} AS r, d.score, d.accepted, d.created_at");
         let mut bounded_sources = vec![window(&bounded_cols, "created_at", n)];
@@ -1235,6 +1237,20 @@ impl Postgres {
             ),
         }
         };
+        // A conjunction's candidates ranked exactly only as far as their
+        // bounds reach (the window's matches are ranked where they are
+        // read: their bound is their rank).
+        let k = BOUNDED_PAGES * (p.offset + p.limit);
+        let bounded_sql = |sources: &[String]| {
+            format!(
+                "WITH c AS ({}), g AS (SELECT d.post_id, max(d.r * {multiplier}) AS b FROM c d GROUP BY d.post_id), \
+                 t AS (SELECT post_id FROM g ORDER BY b DESC, post_id DESC LIMIT {k}) \
+                 SELECT d.post_id, ({relevance}) * {multiplier} AS ranked, \
+                 (SELECT g.b FROM g ORDER BY g.b DESC, g.post_id DESC OFFSET {k} LIMIT 1) AS cut \
+                 FROM t JOIN search_docs d ON d.post_id = t.post_id {recheck} ORDER BY ranked DESC, d.post_id DESC {page}",
+                sources.join(" UNION ALL ")
+            )
+        };
         // The first source in turn, while too few candidates match (matches
         // that are old and not in a title, or a filter that leaves few): the
         // newest posts; a wider window of them, still a bounded read; the
@@ -1243,10 +1259,11 @@ impl Postgres {
         // together). Its words are bound only if it is needed.
         let mut ids = Vec::new();
         for attempt in 0..3 {
-            sources[0] = match attempt {
-                0 => window(&cols, "created_at", n),
-                1 => window(&cols, "created_at", n * WIDER_WINDOW),
-                _ => match &conj {
+            // The newest posts read, in the first two attempts.
+            let newest = [n, n * WIDER_WINDOW].get(attempt).copied();
+            sources[0] = match newest {
+                Some(rows) => window(&cols, "created_at", rows),
+                None => match &conj {
                     // The last matches in post order, a bounded read of postings.
                     Some(terms) => format!(
                         "({} ORDER BY p0.post_id DESC LIMIT {n})",
@@ -1257,52 +1274,26 @@ impl Postgres {
                     ),
                 },
             };
+            let within = match newest {
+                Some(rows) if bounded => {
+                    bounded_sources[0] = window(&bounded_cols, "created_at", rows);
+                    self.bounded_page(&bounded_sql(&bounded_sources), &binds, p.limit)
+                        .await?
+                }
+                _ => None,
+            };
             // With one lexeme alone, the windows and the heads are the same
             // plan whatever the word (index ranges, never the GIN index):
             // prepared once per connection, the statement is not planned
             // again for every query. Not the newest matches, whose best
             // plan depends on how common the word is. (Preparing the other
             // queries' windows too made no difference beyond noise.)
-            // A conjunction's candidates ranked exactly only as far as
-            // their bounds reach (the windows' matches are ranked where
-            // they are read: their bound is their rank).
-            if let (Some(_), true) = (bounded, attempt < 2) {
-                bounded_sources[0] = window(
-                    &bounded_cols,
-                    "created_at",
-                    if attempt == 0 { n } else { n * WIDER_WINDOW },
-                );
-                let k = BOUNDED_PAGES * (p.offset + p.limit);
-                let sql = format!(
-                    "WITH c AS ({}), g AS (SELECT d.post_id, max(d.r * {multiplier}) AS b FROM c d GROUP BY d.post_id), \
-                     t AS (SELECT post_id FROM g ORDER BY b DESC, post_id DESC LIMIT {k}) \
-                     SELECT d.post_id, ({relevance}) * {multiplier} AS ranked, \
-                     (SELECT g.b FROM g ORDER BY g.b DESC, g.post_id DESC OFFSET {k} LIMIT 1) AS cut \
-                     FROM t JOIN search_docs d ON d.post_id = t.post_id {recheck} ORDER BY ranked DESC, d.post_id DESC {page}",
-                    bounded_sources.join(" UNION ALL ")
-                );
-                let rows = bound(&sql, &binds).fetch_all(self.store.reader()).await?;
-                let ranked = rows
-                    .iter()
-                    .map(|r| r.try_get::<f64, _>("ranked"))
-                    .collect::<Result<Vec<f64>, _>>()?;
-                let cut = match rows.first() {
-                    Some(r) => r.try_get::<Option<f64>, _>("cut")?,
-                    None => None,
-                };
-                if within_bound(&ranked, cut, p.limit) {
-                    ids = post_ids(rows)?;
-                    if ids.len() >= p.limit.min(total - p.offset) {
-                        break;
-                    }
-                    continue;
+            ids = match within {
+                Some(ids) => ids,
+                None if newest.is_some() && alone.is_some() => {
+                    self.ids_prepared(&ranked(&sources), &binds).await?
                 }
-            }
-            let sql = ranked(&sources);
-            ids = if attempt < 2 && alone.is_some() {
-                self.ids_prepared(&sql, &binds).await?
-            } else {
-                self.ids(&sql, &binds).await?
+                None => self.ids(&ranked(&sources), &binds).await?,
             };
             if ids.len() >= p.limit.min(total - p.offset) {
                 break;
@@ -1341,6 +1332,31 @@ impl Postgres {
             counts.insert(r.try_get("term")?, r.try_get("docs")?);
         }
         Ok(counts)
+    }
+
+    /// The page of a bounded ranking (rows `post_id`, `ranked` and `cut`),
+    /// if it is the page every candidate ranked gives (see
+    /// [`within_bound`]).
+    async fn bounded_page(
+        &self,
+        sql: &str,
+        binds: &[String],
+        limit: usize,
+    ) -> Result<Option<Vec<i64>>, SearchError> {
+        let rows = bound(sql, binds).fetch_all(self.store.reader()).await?;
+        let ranked = rows
+            .iter()
+            .map(|r| r.try_get::<f64, _>("ranked"))
+            .collect::<Result<Vec<f64>, _>>()?;
+        let cut = match rows.first() {
+            Some(r) => r.try_get::<Option<f64>, _>("cut")?,
+            None => None,
+        };
+        if within_bound(&ranked, cut, limit) {
+            Ok(Some(post_ids(rows)?))
+        } else {
+            Ok(None)
+        }
     }
 
     /// Runs a query whose rows have a `post_id`.
