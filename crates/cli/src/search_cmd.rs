@@ -176,6 +176,26 @@ where
     Ok(all)
 }
 
+/// The first page of each of `queries` through the service layer, from
+/// `clients` concurrent tasks (see [`load`]).
+async fn searches(
+    app: &App,
+    clients: usize,
+    queries: &[String],
+) -> anyhow::Result<Vec<(Duration, String)>> {
+    let a = app.clone();
+    load(clients, queries, move |q| {
+        let a = a.clone();
+        async move {
+            a.search(None, &q, None, 1)
+                .await
+                .map(|_| ())
+                .map_err(|e| anyhow::anyhow!("{e}"))
+        }
+    })
+    .await
+}
+
 async fn bench(
     app: App,
     clients: usize,
@@ -235,17 +255,7 @@ async fn bench(
         .step_by(16)
         .cloned()
         .collect();
-    let a = app.clone();
-    load(clients, &warm, move |q| {
-        let a = a.clone();
-        async move {
-            a.search(None, &q, None, 1)
-                .await
-                .map(|_| ())
-                .map_err(|e| anyhow::anyhow!("{e}"))
-        }
-    })
-    .await?;
+    searches(&app, clients, &warm).await?;
     println!("class\tqueries\tp50_ms\tp99_ms\tqueries_per_s");
     let mut medians = Vec::new();
     for (class, qs) in [
@@ -253,18 +263,8 @@ async fn bench(
         ("phrase", &phrases),
         ("operators", &operators),
     ] {
-        let a = app.clone();
         let started = Instant::now();
-        let times = load(clients, qs, move |q| {
-            let a = a.clone();
-            async move {
-                a.search(None, &q, None, 1)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| anyhow::anyhow!("{e}"))
-            }
-        })
-        .await?;
+        let times = searches(&app, clients, qs).await?;
         let rate = times.len() as f64 / started.elapsed().as_secs_f64();
         println!(
             "{class}\t{}\t{:.2}\t{:.2}\t{rate:.0}",

@@ -852,6 +852,44 @@ on_both!(counts_stop_at_the_cap, |app: App| async move {
     assert_eq!((deeper.total, deeper.more), (4, true));
 });
 
+/// The search index rebuilt from the app's database, to be queried below
+/// the service layer with the rules a test chooses.
+async fn rebuilt(app: &App) -> guildhall_search::SearchIndex {
+    let index = guildhall_search::SearchIndex::open(
+        app.store.clone(),
+        &guildhall_search::IndexConfig::default(),
+    )
+    .unwrap();
+    index.rebuild(&|_, _| {}).await.unwrap();
+    index
+}
+
+/// A page of `text` ranked by relevance with `rules`, at a fixed time.
+async fn found(
+    index: &guildhall_search::SearchIndex,
+    text: &str,
+    offset: usize,
+    limit: usize,
+    rules: guildhall_domain::search::SearchRules,
+) -> guildhall_search::Found {
+    let query = guildhall_search::query::parse(
+        text,
+        guildhall_search::query::Limits {
+            max_terms: 32,
+            max_tags: 5,
+        },
+    );
+    let plan = guildhall_search::plan::plan(guildhall_search::plan::PlanInput {
+        query: &query,
+        resolved: &Default::default(),
+        sort: Default::default(),
+        offset,
+        limit,
+        now: 2_000_000_000,
+    });
+    index.search(&plan, &rules).await.unwrap()
+}
+
 // PostgreSQL ranks a bounded set of candidates (the newest matches and
 // each word's strongest posts) instead of every match. With a limit far
 // below the matches, the best match — the one post with the word in its
@@ -938,32 +976,9 @@ on_both!(
             ))
             .await
             .unwrap();
-        let index = guildhall_search::SearchIndex::open(
-            app.store.clone(),
-            &guildhall_search::IndexConfig::default(),
-        )
-        .unwrap();
-        index.rebuild(&|_, _| {}).await.unwrap();
+        let index = rebuilt(&app).await;
         let search = |word: &'static str, rules: guildhall_domain::search::SearchRules| {
-            let index = &index;
-            async move {
-                let query = guildhall_search::query::parse(
-                    word,
-                    guildhall_search::query::Limits {
-                        max_terms: 32,
-                        max_tags: 5,
-                    },
-                );
-                let plan = guildhall_search::plan::plan(guildhall_search::plan::PlanInput {
-                    query: &query,
-                    resolved: &Default::default(),
-                    sort: Default::default(),
-                    offset: 0,
-                    limit: 3,
-                    now: 2_000_000_000,
-                });
-                index.search(&plan, &rules).await.unwrap()
-            }
+            found(&index, word, 0, 3, rules)
         };
         let bounded = guildhall_domain::search::SearchRules {
             candidate_limit: 2,
@@ -1107,35 +1122,12 @@ on_both!(
         for statement in &sql {
             app.store.exec_raw_for_test(statement).await.unwrap();
         }
-        let index = guildhall_search::SearchIndex::open(
-            app.store.clone(),
-            &guildhall_search::IndexConfig::default(),
-        )
-        .unwrap();
-        index.rebuild(&|_, _| {}).await.unwrap();
+        let index = rebuilt(&app).await;
         let search = |text: &'static str,
                       offset: usize,
                       limit: usize,
                       rules: guildhall_domain::search::SearchRules| {
-            let index = &index;
-            async move {
-                let query = guildhall_search::query::parse(
-                    text,
-                    guildhall_search::query::Limits {
-                        max_terms: 32,
-                        max_tags: 5,
-                    },
-                );
-                let plan = guildhall_search::plan::plan(guildhall_search::plan::PlanInput {
-                    query: &query,
-                    resolved: &Default::default(),
-                    sort: Default::default(),
-                    offset,
-                    limit,
-                    now: 2_000_000_000,
-                });
-                index.search(&plan, &rules).await.unwrap()
-            }
+            found(&index, text, offset, limit, rules)
         };
         let bounded = guildhall_domain::search::SearchRules {
             candidate_limit: 12,
