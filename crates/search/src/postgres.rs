@@ -91,12 +91,10 @@ pub fn tsvector(d: &Doc) -> String {
 /// A post's impact for one of its lexemes: the occurrences weighted by
 /// field as `ts_rank` weighs them (title 1, tags and body relative to the
 /// title by the default boosts), with diminishing returns (the k-th
-/// counts 1/k²), divided as `ts_rank` divides them by log2(1 + the
-/// column's `length`), times the post's standing (votes, acceptance). It
-/// orders candidates only; the ranking itself is computed with the rules
-/// in force when a query runs. (Without the length, the many posts with a
-/// word once in their title tied, and the oldest of them were taken.)
-fn impact(positions: &[(u32, char)], length: i32, standing: f64) -> f32 {
+/// counts 1/k²), times the post's standing (votes, acceptance). It orders
+/// candidates only; the ranking itself is computed with the rules in
+/// force when a query runs.
+fn impact(positions: &[(u32, char)], standing: f64) -> f32 {
     let r = SearchRules::default();
     let mut ws: Vec<f64> = positions
         .iter()
@@ -108,7 +106,7 @@ fn impact(positions: &[(u32, char)], length: i32, standing: f64) -> f32 {
         .enumerate()
         .map(|(k, w)| w / ((k + 1) * (k + 1)) as f64)
         .sum();
-    (sum / f64::from(length.max(1) + 1).log2() * standing) as f32
+    (sum * standing) as f32
 }
 
 /// How much an occurrence counts by its field's tsvector weight, as
@@ -176,7 +174,7 @@ fn write_lexemes(
         if positions.iter().any(|(_, w)| *w != 'D') {
             heads.push(Head {
                 term: lex.clone(),
-                impact: impact(positions, length, standing),
+                impact: impact(positions, standing),
                 positions: lexeme_alone(lex, positions),
                 length,
             });
@@ -216,7 +214,7 @@ pub fn analyze(d: &Doc) -> Analyzed {
         write_lexeme(&lex, &[], &mut tsv);
         heads.push(Head {
             // Weighed as one occurrence among the tag names.
-            impact: impact(&[(0, 'B')], length, standing),
+            impact: impact(&[(0, 'B')], standing),
             positions: lexeme_alone(&lex, &[]),
             term: lex,
             length,
@@ -1573,16 +1571,12 @@ mod tests {
             ]
         );
         let head = |h: &[Head], t: &str| h.iter().find(|h| h.term == t).unwrap().clone();
-        let of = |h: &[Head], t: &str| f64::from(head(h, t).impact);
-        // Divided by log2(1 + 8), the words column's length (below).
-        let norm = 9f64.log2();
+        let of = |h: &[Head], t: &str| head(h, t).impact;
         // Title once (1) plus body once as the second occurrence: 1 + (1/3)/4.
-        assert!((of(&h, "pool") - (1.0 + 1.0 / 12.0) / norm).abs() < 1e-6);
+        assert!((of(&h, "pool") - (1.0 + 1.0 / 12.0)).abs() < 1e-6);
         // A tag name weighs tag_boost / title_boost = 2/3.
-        assert!((of(&h, "c++") - 2.0 / 3.0 / norm).abs() < 1e-6);
-        assert!((of(&h, "t:c++") - 2.0 / 3.0 / norm).abs() < 1e-6);
-        // A pair by its own column's length, 4.
-        assert!((of(&h, "tom\u{1f}s") - 1.0 / 5f64.log2()).abs() < 1e-6);
+        assert!((of(&h, "c++") - 2.0 / 3.0).abs() < 1e-6);
+        assert!((of(&h, "t:c++") - 2.0 / 3.0).abs() < 1e-6);
         // Standing scales every head: score 3 gives 1 + 0.25 ln 4; accepted 1.3.
         let voted = heads(&Doc {
             score: 3,
@@ -1590,13 +1584,7 @@ mod tests {
             ..d.clone()
         });
         let standing = (1.0 + 0.25 * 4f64.ln()) * 1.3;
-        assert!((of(&voted, "tom") - standing / norm).abs() < 1e-5);
-        // A longer post stands less for the same title.
-        let long = heads(&Doc {
-            text: "pool of 连接 and many more words besides".into(),
-            ..d.clone()
-        });
-        assert!(of(&long, "tom") < of(&h, "tom"));
+        assert!((f64::from(of(&voted, "tom")) - standing).abs() < 1e-5);
         // Each head carries its lexeme's positions alone, and its column's
         // length as ts_rank counts it: the words column's 7 positions and
         // its tag lexeme (no position, counts one); the pairs column's 4.

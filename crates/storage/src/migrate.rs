@@ -146,13 +146,6 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: include_str!("../migrations/0018_search_heads_rank.postgres.sql"),
     },
-    Migration {
-        version: 19,
-        name: "search_heads_impact",
-        sql: "",
-        sqlite: "",
-        postgres: include_str!("../migrations/0019_search_heads_impact.postgres.sql"),
-    },
 ];
 
 fn dialect(m: &Migration, backend: Backend) -> String {
