@@ -107,7 +107,7 @@ impl SearchRules {
 }
 
 /// `v` when it is a number of at least 0; `default` when it is not a number.
-fn non_negative(v: f64, default: f64) -> f64 {
+pub fn non_negative(v: f64, default: f64) -> f64 {
     if v.is_finite() {
         v.max(0.0)
     } else {

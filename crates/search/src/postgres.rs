@@ -7,7 +7,7 @@ use crate::analyzer::{self, Tok};
 use crate::plan::{Group, Plan, Sort};
 use crate::query::{Kind, Range};
 use crate::{Doc, Found, SearchError};
-use guildhall_domain::search::SearchRules;
+use guildhall_domain::search::{non_negative, SearchRules};
 use guildhall_storage::Store;
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
@@ -687,10 +687,14 @@ async fn write_heads(
 /// rounding the quotient to `real`, as done here.
 fn head_rank_sql(weights: &str, query: &str) -> String {
     format!(
-        "CAST(CAST(ts_rank({weights}, h.positions, {query}, 0) AS DOUBLE PRECISION) \
-         / (ln(CAST(h.length + 1 AS DOUBLE PRECISION)) / ln(CAST(2 AS DOUBLE PRECISION))) AS REAL)"
+        "CAST(CAST(ts_rank({weights}, h.positions, {query}, 0) AS DOUBLE PRECISION) / {HEAD_LOG_LENGTH} AS REAL)"
     )
 }
+
+/// log2(1 + a head's column's length), in double precision: what
+/// `ts_rank`'s normalization 1 divides by.
+const HEAD_LOG_LENGTH: &str =
+    "(ln(CAST(h.length + 1 AS DOUBLE PRECISION)) / ln(CAST(2 AS DOUBLE PRECISION)))";
 
 /// How many pages' worth of a conjunction's candidates, best bound first,
 /// are ranked exactly before the rest are ruled out by their bounds. On
@@ -729,8 +733,7 @@ fn ranked_conjunction(p: &Plan) -> Option<&'static str> {
 /// weights of at most 1 (see `rank_weights`), and divides it by log2(1 +
 /// the column's positions). Above 1 by a margin for `real` rounding.
 fn bound_sql() -> String {
-    "CAST(1.0001 AS DOUBLE PRECISION) / (ln(CAST(h.length + 1 AS DOUBLE PRECISION)) / ln(CAST(2 AS DOUBLE PRECISION)))"
-        .to_string()
+    format!("CAST(1.0001 AS DOUBLE PRECISION) / {HEAD_LOG_LENGTH}")
 }
 
 /// Whether a bounded ranking's page (its rows' `ranked`, best first) is
@@ -783,14 +786,7 @@ fn where_clause<'a>(conds: impl Iterator<Item = &'a String>) -> String {
 /// of failing every query.
 fn rank_weights(rules: &SearchRules) -> String {
     let d = SearchRules::default();
-    let weight = |w: char| {
-        let v = field_weight(rules, w);
-        if v.is_finite() {
-            v.max(0.0)
-        } else {
-            field_weight(&d, w)
-        }
-    };
+    let weight = |w: char| non_negative(field_weight(rules, w), field_weight(&d, w));
     let (body, tags, title) = (weight('D'), weight('B'), weight('A'));
     let top = body.max(tags).max(title);
     let scaled = |v: f64| num(if top > 1.0 { v / top } else { v }, 0.0);
@@ -1169,13 +1165,15 @@ impl Postgres {
         // together.)
         // What each source gives: the post, and with one lexeme alone
         // what ranks it.
+        // (A window's posts are ranked where they are read; a head gives
+        // `r` and the post's standing.)
+        let ranked_cols = format!("d.post_id, {relevance} AS r, d.score, d.accepted, d.created_at");
+        let head_ranked =
+            |r: String| format!("h.post_id, {r} AS r, h.score, h.accepted, h.created_at");
         let (cols, head_cols) = match alone {
             Some(k) => (
-                format!("d.post_id, {relevance} AS r, d.score, d.accepted, d.created_at"),
-                format!(
-                    "h.post_id, {} AS r, h.score, h.accepted, h.created_at",
-                    head_rank_sql(&weights, &format!("CAST(${k} AS tsquery)"))
-                ),
+                ranked_cols.clone(),
+                head_ranked(head_rank_sql(&weights, &format!("CAST(${k} AS tsquery)"))),
             ),
             None => ("d.post_id".to_string(), "h.post_id".to_string()),
         };
@@ -1194,9 +1192,8 @@ impl Postgres {
             && p.sort == Sort::Relevance
             && alone.is_none()
             && ranks.len() == 1;
-        let bounded_cols =
-            format!("d.post_id, {relevance} AS r, d.score, d.accepted, d.created_at");
-        let mut bounded_sources = vec![window(&bounded_cols, "created_at", n)];
+        // Its first source is set for each attempt below.
+        let mut bounded_sources = vec![String::new()];
         for term in head_terms(p) {
             binds.push(term);
             let head = |cols: &str| {
@@ -1206,10 +1203,9 @@ impl Postgres {
                 )
             };
             sources.push(head(&head_cols));
-            bounded_sources.push(head(&format!(
-                "h.post_id, {} AS r, h.score, h.accepted, h.created_at",
-                bound_sql()
-            )));
+            if bounded {
+                bounded_sources.push(head(&head_ranked(bound_sql())));
+            }
         }
         // Candidates from heads are checked against the whole query here.
         // Not when the query is one lexeme and nothing else: its heads
@@ -1276,7 +1272,7 @@ impl Postgres {
             };
             let within = match newest {
                 Some(rows) if bounded => {
-                    bounded_sources[0] = window(&bounded_cols, "created_at", rows);
+                    bounded_sources[0] = window(&ranked_cols, "created_at", rows);
                     self.bounded_page(&bounded_sql(&bounded_sources), &binds, p.limit)
                         .await?
                 }
