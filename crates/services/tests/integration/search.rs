@@ -1165,3 +1165,77 @@ on_both!(
         }
     }
 );
+
+// A phrase's matches among the newest posts are candidates too, read
+// outside the index: PostgreSQL checks their words first and their pairs
+// (stored apart) only when the words are there. Three old posts hold the
+// phrase in their titles, three of the newest in their bodies, and votes
+// mix them: with two candidates a source, the page is the one every match
+// ranked gives, on both engines.
+on_both!(
+    a_phrase_s_newest_matches_are_candidates,
+    |app: App| async move {
+        let a = world(&app).await;
+        app.create_tag(&a, "tides", "").await.unwrap();
+        let asker = user(&app, "asker").await;
+        let ask = |title: String, body: String| QuestionForm {
+            title,
+            body,
+            tags: "tides".to_string(),
+        };
+        let mut gauges = Vec::new();
+        for i in 0..3 {
+            let (title, body) = (
+                format!("Tidal gauge calibration, station {i}"),
+                format!("Station {i} reads the water level twice a day."),
+            );
+            gauges.push(app.ask(&asker, &ask(title, body)).await.unwrap());
+        }
+        // The gauge and the tide apart, in the newest posts too.
+        for i in 0..3 {
+            let (title, body) = (
+                format!("Harbour survey {i}"),
+                format!("The gauge at the quay and the tidal charts disagree on day {i}."),
+            );
+            app.ask(&asker, &ask(title, body)).await.unwrap();
+        }
+        for i in 0..3 {
+            let (title, body) = (
+                format!("Quay report {i}"),
+                format!("Our tidal gauge drifted by {i} centimetres this week."),
+            );
+            gauges.push(app.ask(&asker, &ask(title, body)).await.unwrap());
+        }
+        // Old titles, newest bodies, votes mixing their order.
+        for (i, (id, score)) in gauges.iter().zip([-8, 2, -3, 300, 0, 60]).enumerate() {
+            let when = if i < 3 { -86_400 } else { 60 };
+            app.store
+                .exec_raw_for_test(&format!(
+                    "UPDATE posts SET score = {score}, created_at = created_at + {when} WHERE id = {id}"
+                ))
+                .await
+                .unwrap();
+        }
+        let index = rebuilt(&app).await;
+        let exact = found(&index, "\"tidal gauge\"", 0, 3, Default::default()).await;
+        assert_eq!(exact.total, 6, "{exact:?}");
+        assert!(exact.ids.contains(&gauges[3]), "{exact:?} {gauges:?}");
+        assert!(
+            exact.ids.iter().any(|id| gauges[..3].contains(id)),
+            "{exact:?} {gauges:?}"
+        );
+        let bounded = guildhall_domain::search::SearchRules {
+            candidate_limit: 2,
+            ..Default::default()
+        };
+        for (offset, limit) in [(0, 3), (0, 1), (1, 2), (3, 3)] {
+            let all = found(&index, "\"tidal gauge\"", offset, limit, Default::default()).await;
+            let r = found(&index, "\"tidal gauge\"", offset, limit, bounded.clone()).await;
+            assert_eq!(
+                (r.ids.clone(), r.total),
+                (all.ids.clone(), 6),
+                "{offset} {limit} {gauges:?}"
+            );
+        }
+    }
+);
