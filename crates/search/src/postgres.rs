@@ -1224,7 +1224,7 @@ impl Postgres {
             binds.push(term);
             let head = |cols: &str| {
                 format!(
-                    "(SELECT {cols} FROM search_heads h WHERE h.term = ${} ORDER BY h.impact DESC LIMIT {n})",
+                    "(SELECT {cols} FROM search_heads h WHERE h.term = ${} ORDER BY h.impact DESC, h.created_at DESC, h.post_id DESC LIMIT {n})",
                     binds.len()
                 )
             };

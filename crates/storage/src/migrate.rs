@@ -146,6 +146,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: include_str!("../migrations/0018_search_heads_rank.postgres.sql"),
     },
+    Migration {
+        version: 19,
+        name: "search_heads_newest",
+        sql: "",
+        sqlite: "",
+        postgres: include_str!("../migrations/0019_search_heads_newest.postgres.sql"),
+    },
 ];
 
 fn dialect(m: &Migration, backend: Backend) -> String {

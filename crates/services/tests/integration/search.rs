@@ -879,9 +879,14 @@ async fn found(
             max_tags: 5,
         },
     );
+    // Every `[tag]` names a tag of its own name.
+    let resolved = guildhall_search::plan::Resolved {
+        tags: query.tags.iter().map(|t| (t.clone(), t.clone())).collect(),
+        author: None,
+    };
     let plan = guildhall_search::plan::plan(guildhall_search::plan::PlanInput {
         query: &query,
-        resolved: &Default::default(),
+        resolved: &resolved,
         sort: Default::default(),
         offset,
         limit,
@@ -1165,6 +1170,57 @@ on_both!(
         }
     }
 );
+
+// Heads of equal impact — a tag's weigh every post alike — are read
+// newest first, as ranking prefers the newest of equals. Ten posts with
+// the tag and the word (in their bodies, so the word has no heads), older
+// than six posts without the tag that fill the newest posts' window: with
+// three candidates a source, the tag's heads must give the newest three.
+on_both!(equal_heads_are_read_newest_first, |app: App| async move {
+    let a = world(&app).await;
+    app.create_tag(&a, "buoys", "").await.unwrap();
+    app.create_tag(&a, "charts", "").await.unwrap();
+    let asker = user(&app, "asker").await;
+    let ask = |title: String, body: String, tags: &str| QuestionForm {
+        title,
+        body,
+        tags: tags.to_string(),
+    };
+    let mut moored = Vec::new();
+    for i in 0..10 {
+        let (title, body) = (
+            format!("Mooring inspection {i}"),
+            format!("The anchor chain of mooring {i} was checked for wear."),
+        );
+        let id = app.ask(&asker, &ask(title, body, "buoys")).await.unwrap();
+        // A day apart, oldest first, all older than the others.
+        app.store
+            .exec_raw_for_test(&format!(
+                "UPDATE posts SET created_at = created_at - {} WHERE id = {id}",
+                86_400 * (20 - i)
+            ))
+            .await
+            .unwrap();
+        moored.push(id);
+    }
+    for i in 0..6 {
+        let (title, body) = (
+            format!("Sounding record {i}"),
+            format!("Depth soundings for sector {i}."),
+        );
+        app.ask(&asker, &ask(title, body, "charts")).await.unwrap();
+    }
+    let index = rebuilt(&app).await;
+    let exact = found(&index, "[buoys] chain", 0, 3, Default::default()).await;
+    let newest: Vec<i64> = moored.iter().rev().take(3).copied().collect();
+    assert_eq!((exact.ids.clone(), exact.total), (newest.clone(), 10));
+    let bounded = guildhall_domain::search::SearchRules {
+        candidate_limit: 3,
+        ..Default::default()
+    };
+    let r = found(&index, "[buoys] chain", 0, 3, bounded).await;
+    assert_eq!((r.ids, r.total), (newest, 10), "{moored:?}");
+});
 
 // A phrase's matches among the newest posts are candidates too, read
 // outside the index: PostgreSQL checks their words first and their pairs
