@@ -1171,6 +1171,85 @@ on_both!(
     }
 );
 
+// A bounded page stands only above every bound left out. For a page of
+// one, the ten candidates of highest bound are short posts with 持续 alone
+// and many votes (they do not match), and the eleventh holds 集成 far down
+// its body: it matches, ranks near 0 and fills the page. The best match
+// bounds lower (no votes) and is left out, so the page must come from
+// every candidate ranked, on both engines.
+on_both!(
+    a_bounded_page_stands_only_above_what_it_left_out,
+    |app: App| async move {
+        let a = world(&app).await;
+        app.create_tag(&a, "pipelines", "").await.unwrap();
+        let asker = user(&app, "asker").await;
+        let ask = |title: String, body: String| QuestionForm {
+            title,
+            body,
+            tags: "pipelines".to_string(),
+        };
+        let mut voted = Vec::new();
+        for i in 0..10 {
+            voted.push(
+                app.ask(
+                    &asker,
+                    &ask(format!("持续{} {i}", "。".repeat(8)), "。".repeat(20)),
+                )
+                .await
+                .unwrap(),
+            );
+        }
+        let far = app
+            .ask(
+                &asker,
+                &ask(
+                    format!("持续{} 远", "。".repeat(8)),
+                    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron 集成".into(),
+                ),
+            )
+            .await
+            .unwrap();
+        voted.push(far);
+        let best = app
+            .ask(
+                &asker,
+                &ask(
+                    format!("持续集成 笔记{}", "。".repeat(6)),
+                    format!("记录{}", "。".repeat(20)),
+                ),
+            )
+            .await
+            .unwrap();
+        // Twelve more matches, longer, without votes: more than a source
+        // gives, and all ranked below the best.
+        for i in 0..12 {
+            let title = format!("持续集成 记录 {i} 构建 步骤 缓存 配置 说明");
+            app.ask(&asker, &ask(title, "。".repeat(20))).await.unwrap();
+        }
+        for id in &voted {
+            app.store
+                .exec_raw_for_test(&format!("UPDATE posts SET score = 50 WHERE id = {id}"))
+                .await
+                .unwrap();
+        }
+        let index = rebuilt(&app).await;
+        let all = found(&index, "持续集成", 0, 14, Default::default()).await;
+        assert_eq!((all.ids[0], all.ids[13], all.total), (best, far, 14));
+        let bounded = guildhall_domain::search::SearchRules {
+            candidate_limit: 12,
+            ..Default::default()
+        };
+        for (offset, limit) in [(0, 1), (0, 2), (1, 1)] {
+            let r = found(&index, "持续集成", offset, limit, bounded.clone()).await;
+            assert_eq!(
+                r.ids,
+                all.ids[offset..offset + limit],
+                "page of {limit} from {offset}"
+            );
+        }
+    }
+);
+
 // Heads of equal impact — a tag's weigh every post alike — are read
 // newest first, as ranking prefers the newest of equals. Ten posts with
 // the tag and the word (in their bodies, so the word has no heads), older
