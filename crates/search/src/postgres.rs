@@ -1261,14 +1261,16 @@ impl Postgres {
         };
         // A conjunction's candidates ranked exactly only as far as their
         // bounds reach (the window's matches are ranked where they are
-        // read: their bound is their rank).
+        // read: their bound is their rank). The first k + 1 by bound are
+        // ranked, and the last one's bound stands for those left out (it is
+        // at least theirs): one sort of the candidates, not two.
         let k = BOUNDED_PAGES * (p.offset + p.limit);
         let bounded_sql = |sources: &[String]| {
             format!(
                 "WITH c AS ({}), g AS (SELECT d.post_id, max(d.r * {multiplier}) AS b FROM c d GROUP BY d.post_id), \
-                 t AS (SELECT post_id FROM g ORDER BY b DESC, post_id DESC LIMIT {k}) \
+                 t AS (SELECT post_id, b FROM g ORDER BY b DESC, post_id DESC LIMIT {k} + 1) \
                  SELECT d.post_id, ({relevance}) * {multiplier} AS ranked, \
-                 (SELECT g.b FROM g ORDER BY g.b DESC, g.post_id DESC OFFSET {k} LIMIT 1) AS cut \
+                 (SELECT CASE WHEN count(*) > {k} THEN min(t.b) END FROM t) AS cut \
                  FROM t JOIN search_docs d ON d.post_id = t.post_id {recheck} ORDER BY ranked DESC, d.post_id DESC {page}",
                 sources.join(" UNION ALL ")
             )
