@@ -757,9 +757,9 @@ fn bound_sql() -> String {
 
 /// Whether a bounded ranking's page (its rows' `ranked`, best first) is
 /// the page every candidate ranked would give: all of them were ranked
-/// (`cut` is the best bound among those that were not), or the page is
-/// full and its last rank is above every bound left out. No row says
-/// nothing of what was left out.
+/// (`cut`, at least the best bound among those that were not, is None),
+/// or the page is full and its last rank is above every bound left out.
+/// No row says nothing of what was left out.
 fn within_bound(ranked: &[f64], cut: Option<f64>, limit: usize) -> bool {
     match (ranked.last(), cut) {
         (None, _) => false,
