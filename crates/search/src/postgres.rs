@@ -1093,7 +1093,10 @@ impl Postgres {
         if let Some(r) = &p.created {
             range("created_at", r, &mut filters);
         }
-        let where_sql = where_clause(matched.iter().chain(&filters));
+        // Cheapest first, as PostgreSQL keeps the written order of
+        // conditions of equal cost where it checks rows one by one: the
+        // filters (a column each), then the match.
+        let where_sql = where_clause(filters.iter().chain(&matched));
         // Counted first, up to the same cap as the embedded engine (so both
         // say the same thing) and never further: counting every match of a
         // common word reads most of the table. The count also decides how
@@ -1196,13 +1199,13 @@ impl Postgres {
             ),
             None => ("d.post_id".to_string(), "h.post_id".to_string()),
         };
-        // Rows read outside the index: a phrase's words first (see
-        // `phrase_words`).
+        // Rows read outside the index, cheapest first too: the filters, a
+        // phrase's words (in the row, see `phrase_words`), then the match.
         let words_first = phrase_words(p).map(|q| {
             binds.push(q);
             format!("ts_match_vq(d.tsv, CAST(${} AS tsquery))", binds.len())
         });
-        let window_where = where_clause(words_first.iter().chain(&matched).chain(&filters));
+        let window_where = where_clause(filters.iter().chain(&words_first).chain(&matched));
         let window = |cols: &str, col: &str, rows: usize| {
             format!(
                 "(SELECT {cols} FROM (SELECT * FROM search_docs ORDER BY {col} DESC LIMIT {rows}) d {window_where})"
@@ -1242,7 +1245,7 @@ impl Postgres {
         } else {
             // The same conditions, the match in its row form.
             let row_match = match_sql(p, &mut binds, Form::Row, &counts);
-            where_clause(words_first.iter().chain(&row_match).chain(&filters))
+            where_clause(filters.iter().chain(&words_first).chain(&row_match))
         };
         let ranked = |sources: &[String]| {
             match alone {
