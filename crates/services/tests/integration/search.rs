@@ -895,6 +895,24 @@ async fn found(
     index.search(&plan, &rules).await.unwrap()
 }
 
+/// A member who asks, after `world`'s administrator has created `tags`.
+async fn asker_with_tags(app: &App, tags: &[&str]) -> UserRecord {
+    let a = world(app).await;
+    for tag in tags {
+        app.create_tag(&a, tag, "").await.unwrap();
+    }
+    user(app, "asker").await
+}
+
+/// A question with `tags`.
+fn tagged(title: String, body: String, tags: &str) -> QuestionForm {
+    QuestionForm {
+        title,
+        body,
+        tags: tags.to_string(),
+    }
+}
+
 // PostgreSQL ranks a bounded set of candidates (the newest matches and
 // each word's strongest posts) instead of every match. With a limit far
 // below the matches, the best match — the one post with the word in its
@@ -903,14 +921,8 @@ async fn found(
 on_both!(
     a_candidate_limit_keeps_the_best_match,
     |app: App| async move {
-        let a = world(&app).await;
-        app.create_tag(&a, "lighthouses", "").await.unwrap();
-        let asker = user(&app, "asker").await;
-        let ask = |title: String, body: String| QuestionForm {
-            title,
-            body,
-            tags: "lighthouses".to_string(),
-        };
+        let asker = asker_with_tags(&app, &["lighthouses"]).await;
+        let ask = |title: String, body: String| tagged(title, body, "lighthouses");
         let best = app
             .ask(
                 &asker,
@@ -1061,9 +1073,7 @@ on_both!(
 on_both!(
     a_conjunction_is_ranked_as_far_as_its_bounds_reach,
     |app: App| async move {
-        let a = world(&app).await;
-        app.create_tag(&a, "pipelines", "").await.unwrap();
-        let asker = user(&app, "asker").await;
+        let asker = asker_with_tags(&app, &["pipelines"]).await;
         // Thirteen matches of `word`: the best, a day old, and twelve
         // newer, the newest posts of all when `age` is 0; votes order them.
         let matches = |word: &'static str, age: i64| {
@@ -1180,14 +1190,8 @@ on_both!(
 on_both!(
     a_bounded_page_stands_only_above_what_it_left_out,
     |app: App| async move {
-        let a = world(&app).await;
-        app.create_tag(&a, "pipelines", "").await.unwrap();
-        let asker = user(&app, "asker").await;
-        let ask = |title: String, body: String| QuestionForm {
-            title,
-            body,
-            tags: "pipelines".to_string(),
-        };
+        let asker = asker_with_tags(&app, &["pipelines"]).await;
+        let ask = |title: String, body: String| tagged(title, body, "pipelines");
         let mut voted = Vec::new();
         for i in 0..10 {
             voted.push(
@@ -1210,6 +1214,14 @@ on_both!(
             .await
             .unwrap();
         voted.push(far);
+        // Twelve more matches, longer, without votes: more than a source
+        // gives, and all ranked below the best.
+        for i in 0..12 {
+            let title = format!("持续集成 记录 {i} 构建 步骤 缓存 配置 说明");
+            app.ask(&asker, &ask(title, "。".repeat(20))).await.unwrap();
+        }
+        // The best is the newest post, so a candidate whatever the order
+        // of equal heads; its rank is its bound.
         let best = app
             .ask(
                 &asker,
@@ -1220,12 +1232,6 @@ on_both!(
             )
             .await
             .unwrap();
-        // Twelve more matches, longer, without votes: more than a source
-        // gives, and all ranked below the best.
-        for i in 0..12 {
-            let title = format!("持续集成 记录 {i} 构建 步骤 缓存 配置 说明");
-            app.ask(&asker, &ask(title, "。".repeat(20))).await.unwrap();
-        }
         for id in &voted {
             app.store
                 .exec_raw_for_test(&format!("UPDATE posts SET score = 50 WHERE id = {id}"))
@@ -1256,15 +1262,8 @@ on_both!(
 // than six posts without the tag that fill the newest posts' window: with
 // three candidates a source, the tag's heads must give the newest three.
 on_both!(equal_heads_are_read_newest_first, |app: App| async move {
-    let a = world(&app).await;
-    app.create_tag(&a, "buoys", "").await.unwrap();
-    app.create_tag(&a, "charts", "").await.unwrap();
-    let asker = user(&app, "asker").await;
-    let ask = |title: String, body: String, tags: &str| QuestionForm {
-        title,
-        body,
-        tags: tags.to_string(),
-    };
+    let asker = asker_with_tags(&app, &["buoys", "charts"]).await;
+    let ask = tagged;
     let mut moored = Vec::new();
     for i in 0..10 {
         let (title, body) = (
@@ -1310,14 +1309,8 @@ on_both!(equal_heads_are_read_newest_first, |app: App| async move {
 on_both!(
     a_phrase_s_newest_matches_are_candidates,
     |app: App| async move {
-        let a = world(&app).await;
-        app.create_tag(&a, "tides", "").await.unwrap();
-        let asker = user(&app, "asker").await;
-        let ask = |title: String, body: String| QuestionForm {
-            title,
-            body,
-            tags: "tides".to_string(),
-        };
+        let asker = asker_with_tags(&app, &["tides"]).await;
+        let ask = |title: String, body: String| tagged(title, body, "tides");
         let mut gauges = Vec::new();
         for i in 0..3 {
             let (title, body) = (
@@ -1343,7 +1336,8 @@ on_both!(
         }
         // Old titles, newest bodies, votes mixing their order.
         for (i, (id, score)) in gauges.iter().zip([-8, 2, -3, 300, 0, 60]).enumerate() {
-            let when = if i < 3 { -86_400 } else { 60 };
+            // The newest a minute apart, the best-voted newest of all.
+            let when = if i < 3 { -86_400 } else { 60 * (6 - i as i64) };
             app.store
                 .exec_raw_for_test(&format!(
                     "UPDATE posts SET score = {score}, created_at = created_at + {when} WHERE id = {id}"
