@@ -904,6 +904,17 @@ async fn asker_with_tags(app: &App, tags: &[&str]) -> UserRecord {
     user(app, "asker").await
 }
 
+/// Sets a post's score and moves its date by `shift` seconds, as votes
+/// and age would have.
+async fn restate(app: &App, id: i64, score: i64, shift: i64) {
+    app.store
+        .exec_raw_for_test(&format!(
+            "UPDATE posts SET score = {score}, created_at = created_at + {shift} WHERE id = {id}"
+        ))
+        .await
+        .unwrap();
+}
+
 /// A question with `tags`.
 fn tagged(title: String, body: String, tags: &str) -> QuestionForm {
     QuestionForm {
@@ -972,12 +983,7 @@ on_both!(
         // The last three a minute newer than the rest: the newest posts.
         for (i, (id, score)) in beacons.iter().zip([-8, 2, -3, 300, 0, 60]).enumerate() {
             let later = if i < 3 { 0 } else { 60 };
-            app.store
-                .exec_raw_for_test(&format!(
-                    "UPDATE posts SET score = {score}, created_at = created_at + {later} WHERE id = {id}"
-                ))
-                .await
-                .unwrap();
+            restate(&app, *id, score, later).await;
         }
         // A day older than the rest, so none is among the newest posts.
         let old: Vec<String> = lanterns
@@ -1233,10 +1239,7 @@ on_both!(
             .await
             .unwrap();
         for id in &voted {
-            app.store
-                .exec_raw_for_test(&format!("UPDATE posts SET score = 50 WHERE id = {id}"))
-                .await
-                .unwrap();
+            restate(&app, *id, 50, 0).await;
         }
         let index = rebuilt(&app).await;
         let all = found(&index, "持续集成", 0, 14, Default::default()).await;
@@ -1272,13 +1275,7 @@ on_both!(equal_heads_are_read_newest_first, |app: App| async move {
         );
         let id = app.ask(&asker, &ask(title, body, "buoys")).await.unwrap();
         // A day apart, oldest first, all older than the others.
-        app.store
-            .exec_raw_for_test(&format!(
-                "UPDATE posts SET created_at = created_at - {} WHERE id = {id}",
-                86_400 * (20 - i)
-            ))
-            .await
-            .unwrap();
+        restate(&app, id, 0, -86_400 * (20 - i)).await;
         moored.push(id);
     }
     for i in 0..6 {
@@ -1338,12 +1335,7 @@ on_both!(
         for (i, (id, score)) in gauges.iter().zip([-8, 2, -3, 300, 0, 60]).enumerate() {
             // The newest a minute apart, the best-voted newest of all.
             let when = if i < 3 { -86_400 } else { 60 * (6 - i as i64) };
-            app.store
-                .exec_raw_for_test(&format!(
-                    "UPDATE posts SET score = {score}, created_at = created_at + {when} WHERE id = {id}"
-                ))
-                .await
-                .unwrap();
+            restate(&app, *id, score, when).await;
         }
         let index = rebuilt(&app).await;
         let exact = found(&index, "\"tidal gauge\"", 0, 3, Default::default()).await;
