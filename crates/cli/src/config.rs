@@ -1,6 +1,6 @@
 //! Configuration: defaults < TOML file < environment < flags.
 
-use crate::Cli;
+use crate::{Cli, Command};
 use anyhow::{bail, Context};
 use guildhall_services::mail::MailConfig;
 use guildhall_services::ServiceConfig;
@@ -63,7 +63,14 @@ impl Config {
                 bail!("database URL must start with postgres:// (or sqlite:), got {u:?}");
             }
         }
-        let bind = env("GUILDHALL_BIND")
+        // `serve --bind` (which clap also fills from GUILDHALL_BIND) comes
+        // first: the default base URL, in mails and feeds, follows it.
+        let serve_bind = match &cli.command {
+            Command::Serve { bind, .. } => bind.clone(),
+            _ => None,
+        };
+        let bind = serve_bind
+            .or_else(|| env("GUILDHALL_BIND"))
             .or(file.bind)
             .unwrap_or_else(|| "127.0.0.1:8080".into());
         if bind.parse::<std::net::SocketAddr>().is_err() {
@@ -144,5 +151,21 @@ impl Config {
         } else {
             b.init();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn the_default_base_url_follows_serve_s_bind_flag() {
+        let cli = Cli::parse_from(["guildhall", "serve", "--bind", "127.0.0.1:18080"]);
+        let config = Config::load(&cli).unwrap();
+        assert_eq!(config.bind, "127.0.0.1:18080");
+        assert_eq!(config.service.base_url, "http://127.0.0.1:18080");
+        let cli = Cli::parse_from(["guildhall", "serve", "--bind", "not an address"]);
+        assert!(Config::load(&cli).is_err());
     }
 }

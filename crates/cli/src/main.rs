@@ -202,7 +202,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 AnalyticsAction::Openrank { .. } => unreachable!("handled above"),
             }
         }
-        Command::Serve { bind, demo } => {
+        Command::Serve { demo, .. } => {
             let app = open(&config).await?;
             if demo
                 && app
@@ -215,7 +215,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     "demo community created; log in as admin or alice"
                 );
             }
-            let bind = bind.unwrap_or_else(|| config.bind.clone());
+            let bind = &config.bind;
             let listener = tokio::net::TcpListener::bind(&bind)
                 .await
                 .with_context(|| format!("cannot listen on {bind}"))?;
