@@ -8,7 +8,7 @@ use crate::charts::{number, Bars, Chart, Kind, Series};
 use crate::ctx::Ctx;
 use crate::error::WebError;
 use crate::review::render;
-use crate::views::{civil, Chrome, SortTab};
+use crate::views::{civil, url_encode, Chrome, SortTab};
 
 /// A day as `2026-10-01` (UTC).
 fn date(ts: i64) -> String {
@@ -103,20 +103,16 @@ fn period_key(p: Period) -> &'static str {
     }
 }
 
-fn enc(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
-
 /// A repository's page address (`owner/name` keeps its slash).
 pub fn repo_href(name: &str) -> String {
     match name.split_once('/') {
-        Some((o, n)) => format!("/analytics/repos/{}/{}", enc(o), enc(n)),
-        None => format!("/analytics/repos/{}/-", enc(name)),
+        Some((o, n)) => format!("/analytics/repos/{}/{}", url_encode(o), url_encode(n)),
+        None => format!("/analytics/repos/{}/-", url_encode(name)),
     }
 }
 
 pub fn developer_href(login: &str) -> String {
-    format!("/analytics/developers/{}", enc(login))
+    format!("/analytics/developers/{}", url_encode(login))
 }
 
 // Tables --------------------------------------------------------------------------
@@ -331,7 +327,7 @@ fn overview_tables(lang: Lang, o: &Overview) -> Vec<Table> {
             false,
         ),
     ];
-    let q = format!("?month={}&sort={}", enc(&month), o.order);
+    let q = format!("?month={}&sort={}", url_encode(&month), o.order);
     for t in &mut tables {
         t.csv.push_str(&q);
     }
@@ -766,7 +762,7 @@ pub struct OverviewPage {
 
 impl OverviewPage {
     pub fn month_link(&self, m: &str) -> String {
-        format!("/analytics?month={}&sort={}", enc(m), self.o.order)
+        format!("/analytics?month={}&sort={}", url_encode(m), self.o.order)
     }
     pub fn is_month(&self, m: &str) -> bool {
         self.o.month.as_deref() == Some(m)
@@ -822,7 +818,7 @@ async fn overview_page(
                     label: c.t(&format!("analytics.sort.{k}")),
                     active: o.order == k,
                 },
-                format!("/analytics?month={}&sort={k}", enc(&month_q)),
+                format!("/analytics?month={}&sort={k}", url_encode(&month_q)),
             )
         })
         .collect();
@@ -1045,7 +1041,7 @@ async fn developer_page(
         tabs: period_tabs(&c, &base, d.period),
         json: format!(
             "/api/v1/analytics/developers/{}?period={}",
-            enc(&d.login),
+            url_encode(&d.login),
             period_key(d.period)
         ),
     };

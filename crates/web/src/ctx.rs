@@ -1,12 +1,13 @@
 //! Per-request context: language, the logged-in member, the CSRF token.
 
 use crate::error::WebError;
+use crate::views::{local_path, url_encode};
 use crate::Web;
 use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use guildhall_domain::ErrorCode;
 use guildhall_i18n::{t, tf, Lang};
 use guildhall_services::storage::users::UserRecord;
@@ -53,6 +54,30 @@ pub async fn csrf_cookie(mut req: Request, next: Next) -> Response {
         }
     }
     res
+}
+
+/// A page that needs a member, opened without one, sends the browser to
+/// the login form, which brings it back afterwards. (API routes, feeds and
+/// JSON requests keep their 401.)
+pub async fn login_redirect(req: Request, next: Next) -> Response {
+    let wants_json = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    let path = req.uri().path();
+    let page = matches!(*req.method(), Method::GET | Method::HEAD)
+        && !wants_json
+        && !path.starts_with("/api/")
+        && !path.starts_with("/feeds/");
+    let back = req.uri().path_and_query().map(|p| p.as_str().to_string());
+    let res = next.run(req).await;
+    match back.as_deref().and_then(local_path) {
+        Some(back) if page && res.status() == StatusCode::UNAUTHORIZED => {
+            Redirect::to(&format!("/login?next={}", url_encode(back))).into_response()
+        }
+        _ => res,
+    }
 }
 
 pub struct Ctx {

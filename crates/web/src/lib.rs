@@ -59,6 +59,7 @@ pub fn router(app: App) -> Router {
         .route("/hello", get(|| async { "hello" }))
         .route("/static/style.css", get(style))
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(ctx::login_redirect))
         .layer(axum::middleware::from_fn(ctx::csrf_cookie))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(web)

@@ -329,9 +329,7 @@ fn ask_page(c: &Ctx, f: &FormData, error: Option<String>) -> AskPage {
 }
 
 async fn ask_form(c: Ctx) -> PageResult {
-    if c.user.is_none() {
-        return Ok(see_other("/login"));
-    }
+    c.member()?;
     render(ask_page(&c, &FormData(HashMap::new()), None))
 }
 
@@ -528,8 +526,10 @@ async fn resend(State(web): State<Web>, c: Ctx, f: FormData) -> PageResult {
     render(page)
 }
 
-async fn login_form(c: Ctx) -> PageResult {
-    render(AuthPage::new(&c, "login"))
+async fn login_form(c: Ctx, Query(q): Query<NextQuery>) -> PageResult {
+    let mut page = AuthPage::new(&c, "login");
+    page.next = q.next.as_deref().and_then(local_path).unwrap_or("").into();
+    render(page)
 }
 
 async fn login(State(web): State<Web>, c: Ctx, f: FormData) -> PageResult {
@@ -540,7 +540,7 @@ async fn login(State(web): State<Web>, c: Ctx, f: FormData) -> PageResult {
         .await
     {
         Ok(session) => {
-            let mut r = see_other("/");
+            let mut r = see_other(local_path(f.get("next")).unwrap_or("/"));
             r.headers_mut().append(
                 header::SET_COOKIE,
                 session_cookie(&web, &session.token, web.app.config.session_days * 86_400),
@@ -556,6 +556,7 @@ async fn login(State(web): State<Web>, c: Ctx, f: FormData) -> PageResult {
             let mut page = AuthPage::new(&c, "login");
             page.error = Some(message(&e, c.lang));
             page.login = f.get("login").into();
+            page.next = local_path(f.get("next")).unwrap_or("").into();
             render_status(status, page)
         }
     }
@@ -616,19 +617,16 @@ async fn reset(
     }
 }
 
+/// `?next=`: where to go afterwards (language switch, login).
 #[derive(serde::Deserialize)]
-pub struct LangQuery {
+pub struct NextQuery {
     next: Option<String>,
 }
 
-async fn switch_lang(Path(code): Path<String>, Query(q): Query<LangQuery>) -> Response {
+async fn switch_lang(Path(code): Path<String>, Query(q): Query<NextQuery>) -> Response {
     let lang = guildhall_i18n::Lang::parse(&code).unwrap_or(guildhall_i18n::Lang::En);
     // Only local paths: never redirect elsewhere.
-    let next = q
-        .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
-        .unwrap_or_else(|| "/".into());
-    let mut r = see_other(&next);
+    let mut r = see_other(q.next.as_deref().and_then(local_path).unwrap_or("/"));
     let v = format!(
         "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
         lang.code()

@@ -6,7 +6,7 @@ use crate::error::WebError;
 use crate::forms::FormData;
 use crate::pages::{parse_list, tabs as question_tabs, ListQuery};
 use crate::review::render;
-use crate::views::{civil, Chrome, ListPage, SortTab};
+use crate::views::{civil, url_encode, Chrome, ListPage, SortTab};
 use crate::Web;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -41,10 +41,6 @@ pub fn routes() -> Router<Web> {
 }
 
 type PageResult = Result<Response, WebError>;
-
-fn enc(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
 
 /// A notice about the query, in the reader's language.
 pub fn notice_text(lang: Lang, n: &Notice) -> String {
@@ -110,12 +106,12 @@ impl SearchPage {
     pub fn link(&self, page: usize) -> String {
         format!(
             "/search?q={}&sort={}&page={page}",
-            enc(&self.r.query),
+            url_encode(&self.r.query),
             self.r.sort.key()
         )
     }
     pub fn sort_link(&self, sort: &str) -> String {
-        format!("/search?q={}&sort={sort}", enc(&self.r.query))
+        format!("/search?q={}&sort={sort}", url_encode(&self.r.query))
     }
     pub fn hit_link(&self, h: &Hit) -> String {
         if h.kind == "answer" {
@@ -171,7 +167,7 @@ pub struct HelpPage {
 
 impl HelpPage {
     pub fn example_link(&self, example: &str) -> String {
-        format!("/search?q={}", enc(example))
+        format!("/search?q={}", url_encode(example))
     }
 }
 
@@ -262,13 +258,13 @@ impl TagsPage {
         self.dir.following.iter().any(|t| t == name)
     }
     pub fn sort_link(&self, sort: &str) -> String {
-        format!("/tags?sort={sort}&filter={}", enc(&self.dir.filter))
+        format!("/tags?sort={sort}&filter={}", url_encode(&self.dir.filter))
     }
     pub fn link(&self, page: i64) -> String {
         format!(
             "/tags?sort={}&filter={}&page={page}",
             self.dir.sort.key(),
-            enc(&self.dir.filter)
+            url_encode(&self.dir.filter)
         )
     }
 }
@@ -312,7 +308,7 @@ async fn tag(
     if detail.tag.name != name {
         // A synonym (or another spelling): the tag's own address.
         return Ok(
-            Redirect::permanent(&format!("/tags/{}", enc(&detail.tag.name))).into_response(),
+            Redirect::permanent(&format!("/tags/{}", url_encode(&detail.tag.name))).into_response(),
         );
     }
     let list = web
@@ -329,8 +325,8 @@ async fn tag(
         &c,
         ListPage {
             heading: c.tf("list.tag_title", &[("tag", &detail.tag.name)]),
-            base: format!("/tags/{}", enc(&detail.tag.name)),
-            feed: Some(format!("/feeds/tags/{}", enc(&detail.tag.name))),
+            base: format!("/tags/{}", url_encode(&detail.tag.name)),
+            feed: Some(format!("/feeds/tags/{}", url_encode(&detail.tag.name))),
             tag: Some(detail),
             can_cleanup,
             list,
@@ -371,7 +367,7 @@ async fn following(State(web): State<Web>, c: Ctx, Query(q): Query<ListQuery>) -
 }
 
 fn to_tag(name: &str) -> PageResult {
-    Ok(Redirect::to(&format!("/tags/{}", enc(name))).into_response())
+    Ok(Redirect::to(&format!("/tags/{}", url_encode(name))).into_response())
 }
 
 async fn set_follow(web: &Web, c: &Ctx, f: &FormData, name: &str, on: bool) -> PageResult {
@@ -493,7 +489,7 @@ pub fn atom(feed: &Feed, base: &str) -> String {
             e.id,
             xml_escape(&e.link),
             xml_escape(&e.author),
-            xml_escape(&enc(&e.author)),
+            xml_escape(&url_encode(&e.author)),
             rfc3339(e.published),
             rfc3339(e.updated)
         ));

@@ -68,11 +68,30 @@ impl Chrome {
         q.push(format!("lang={code}"));
         format!(
             "/lang/{code}?next={}",
-            percent_encoding::utf8_percent_encode(
-                &format!("{path}?{}", q.join("&")),
-                percent_encoding::NON_ALPHANUMERIC
-            )
+            url_encode(&format!("{path}?{}", q.join("&")))
         )
+    }
+    /// The "log in" link: it brings the member back to this page, unless
+    /// this page is the front page or one of the account pages themselves.
+    pub fn login_href(&self) -> String {
+        let path = self.path.split('?').next().unwrap_or("");
+        let account_page = [
+            "/login",
+            "/logout",
+            "/register",
+            "/forgot",
+            "/reset",
+            "/activate",
+            "/password-reset",
+            "/resend-activation",
+        ]
+        .iter()
+        .any(|p| path == *p || path.starts_with(&format!("{p}/")));
+        if path == "/" || account_page || local_path(&self.path).is_none() {
+            "/login".into()
+        } else {
+            format!("/login?next={}", url_encode(&self.path))
+        }
     }
     pub fn time(&self, ts: &i64) -> String {
         format_time(*ts)
@@ -80,6 +99,21 @@ impl Chrome {
     pub fn role_label(&self, r: &Role) -> &'static str {
         self.t(&format!("role.{}", r.as_str()))
     }
+}
+
+/// `s` percent-encoded for a query string or a path segment.
+pub fn url_encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// `next` when it names a page of this site, for redirects after a login
+/// or a language switch; `None` for anything a browser could read as
+/// another host (`//host`, `/\host`: browsers treat `\` as `/`) or with
+/// control characters.
+pub fn local_path(next: &str) -> Option<&str> {
+    let other_host = next.strip_prefix('/')?.starts_with('/');
+    let odd = next.chars().any(|c| c.is_control() || c == '\\');
+    (!other_host && !odd).then_some(next)
 }
 
 /// A UTC timestamp as (year, month, day, hour, minute, second, weekday
@@ -390,6 +424,8 @@ pub struct AuthPage {
     pub email: String,
     pub login: String,
     pub token: String,
+    /// Where a login goes afterwards (a local path, or empty for home).
+    pub next: String,
 }
 
 impl AuthPage {
@@ -403,6 +439,7 @@ impl AuthPage {
             email: String::new(),
             login: String::new(),
             token: String::new(),
+            next: String::new(),
         }
     }
 }
@@ -431,4 +468,33 @@ pub struct AdminPage {
     pub notice: Option<String>,
     pub error: Option<String>,
     pub presets: Vec<(&'static str, &'static str, bool)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_this_site_s_paths_are_followed() {
+        for ok in [
+            "/",
+            "/review",
+            "/questions?sort=votes&page=2",
+            "/tags/c%2B%2B",
+        ] {
+            assert_eq!(local_path(ok), Some(ok));
+        }
+        for bad in [
+            "",
+            "review",
+            "//evil.example",
+            "/\\evil.example",
+            "/a\\b",
+            "https://evil.example",
+            "/a\r\nLocation: x",
+            "/a\tb",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -266,3 +266,74 @@ async fn every_api_route_is_in_the_openapi_document() {
         .await;
     assert_eq!((r.status, r.text.as_str()), (StatusCode::OK, "ok"));
 }
+
+#[tokio::test]
+async fn a_login_returns_to_the_page_that_asked_for_it() {
+    let w = world().await;
+    let anon = w.browser().await;
+    // Pages that need a member send the browser to the login form.
+    for (page, next) in [
+        ("/review", "%2Freview"),
+        ("/ask", "%2Fask"),
+        ("/notifications?page=2", "%2Fnotifications%3Fpage%3D2"),
+    ] {
+        let r = w.get(&anon, page).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{page}");
+        assert_eq!(r.location(), format!("/login?next={next}"));
+    }
+    // The API keeps its 401.
+    assert_eq!(
+        w.api("GET", "/me", None, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // The header's link names the page; the form carries it.
+    let page = w.get(&anon, "/questions?sort=votes").await.text;
+    assert!(page.contains("href=\"/login?next=%2Fquestions%3Fsort%3Dvotes\""));
+    let form = w.get(&anon, "/login?next=%2Freview").await.text;
+    assert!(form.contains("name=\"next\" value=\"/review\""), "{form}");
+    // A failed login keeps it; a successful one follows it.
+    let r = w
+        .post_form(
+            &anon,
+            "/login",
+            &[
+                ("login", "alice"),
+                ("password", "wrong"),
+                ("next", "/review"),
+            ],
+        )
+        .await;
+    assert!(r.text.contains("name=\"next\" value=\"/review\""));
+    let login = |next: &'static str| {
+        let (w, anon) = (&w, &anon);
+        async move {
+            let r = w
+                .post_form(
+                    anon,
+                    "/login",
+                    &[
+                        ("login", "alice"),
+                        ("password", guildhall_services::demo::DEMO_PASSWORD),
+                        ("next", next),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{next}");
+            r.location().to_string()
+        }
+    };
+    assert_eq!(login("/review").await, "/review");
+    // Never to another site.
+    for evil in [
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example",
+        "/a\r\nb",
+    ] {
+        assert_eq!(login(evil).await, "/", "{evil:?}");
+        let form = w.get(&anon, &format!("/login?next={}", q(evil))).await.text;
+        assert!(!form.contains("name=\"next\""), "{evil:?}");
+        let r = w.get(&anon, &format!("/lang/zh?next={}", q(evil))).await;
+        assert_eq!(r.location(), "/", "{evil:?}");
+    }
+}

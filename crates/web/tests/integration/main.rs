@@ -222,6 +222,11 @@ impl World {
     }
 }
 
+/// `s` encoded for a query string.
+pub fn q(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
 pub fn encode(fields: &[(&str, &str)]) -> String {
     let mut s = form_urlencoded::Serializer::new(String::new());
     for (k, v) in fields {

@@ -15,10 +15,6 @@ fn well_formed(xml: &str) -> usize {
     }
 }
 
-fn q(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
 #[tokio::test]
 async fn search_pages_and_api_never_fail() {
     let w = world().await;
