@@ -58,6 +58,7 @@ pub fn router(app: App) -> Router {
         .route("/healthz", get(healthz))
         .route("/hello", get(|| async { "hello" }))
         .route("/static/style.css", get(style))
+        .route("/favicon.svg", get(favicon))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(ctx::login_redirect))
         .layer(axum::middleware::from_fn(ctx::csrf_cookie))
@@ -73,6 +74,16 @@ async fn healthz(axum::extract::State(web): axum::extract::State<Web>) -> impl I
             "database unavailable",
         ),
     }
+}
+
+async fn favicon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../static/favicon.svg"),
+    )
 }
 
 async fn style() -> impl IntoResponse {

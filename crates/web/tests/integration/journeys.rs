@@ -265,6 +265,15 @@ async fn every_api_route_is_in_the_openapi_document() {
         .send(Request::get("/healthz").body(Body::empty()).unwrap())
         .await;
     assert_eq!((r.status, r.text.as_str()), (StatusCode::OK, "ok"));
+    // Every page names its icon, so browsers do not ask for a missing one.
+    let home = w.get(&w.browser().await, "/").await.text;
+    assert!(home.contains("rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\""));
+    let r = w
+        .send(Request::get("/favicon.svg").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "image/svg+xml");
+    assert!(r.text.starts_with("<svg"));
 }
 
 #[tokio::test]
