@@ -7,6 +7,7 @@
 
 pub mod badges;
 pub mod error;
+pub mod inbox;
 pub mod moderation;
 pub mod privileges;
 pub mod reputation;

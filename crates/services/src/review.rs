@@ -717,6 +717,10 @@ pub fn notification_text(
                 Lang::ZhCn => b.name_zh.clone(),
             })
             .unwrap_or_else(|| n.detail.clone())
+    } else if guildhall_domain::inbox::ACTIVITY_KINDS.contains(&n.kind.as_str()) {
+        // A member's name, never read as a reason key (a member may be
+        // called "spam").
+        n.detail.clone()
     } else if guildhall_i18n::has_key(&format!("review.reason.{}", n.detail)) {
         guildhall_i18n::t(lang, &format!("review.reason.{}", n.detail)).to_string()
     } else if guildhall_i18n::has_key(&format!("reason.{}", n.detail)) {

@@ -1,8 +1,10 @@
 //! Questions, answers, comments, tags, revisions, votes and accepts.
 
 use crate::ledger::{self, Source};
+use crate::moderation::notify_activity;
 use crate::review::{self, Placement};
 use crate::{now, Result, RowExt, Store, StoreError, Tx};
+use guildhall_domain::inbox::Activity;
 use guildhall_domain::votes::{
     check_edit, plan_accept, plan_delete, plan_vote, AcceptTarget, AnswerRef, PostKind, VoteTarget,
     VoteValue,
@@ -487,7 +489,7 @@ impl Store {
             "UPDATE posts SET answer_count = answer_count + $3,
                     last_activity_at = CASE WHEN $3 = 1 THEN $1 ELSE last_activity_at END
              WHERE id = $2 AND kind = 1 AND deleted_at IS NULL AND status = 0
-             RETURNING closed_at, locked_at",
+             RETURNING author_id, closed_at, locked_at",
         )
         .bind(t)
         .bind(question_id)
@@ -521,8 +523,18 @@ impl Store {
             tags: &[],
         };
         insert_revision(&mut tx, id, author.id, "initial", &input, "", None, t).await?;
-        if let Some(p) = review {
-            review::open_post_item(&mut tx, p, id, author.id, t).await?;
+        match review {
+            Some(p) => {
+                review::open_post_item(&mut tx, p, id, author.id, t).await?;
+            }
+            // A pending answer is announced when it is approved.
+            None => {
+                let answered = Activity::Answered {
+                    question_author: q.i("author_id"),
+                    answerer: author.id,
+                };
+                notify_activity(&mut tx, answered, id).await?;
+            }
         }
         tx.commit().await?;
         Ok(id)
@@ -540,7 +552,7 @@ impl Store {
         let t = now();
         let mut tx = self.begin().await?;
         let row = sqlx::query(
-            "UPDATE posts SET comment_count = comment_count + 1 WHERE id = $1 AND deleted_at IS NULL AND status = 0 RETURNING kind, question_id, locked_at",
+            "UPDATE posts SET comment_count = comment_count + 1 WHERE id = $1 AND deleted_at IS NULL AND status = 0 RETURNING author_id, kind, question_id, locked_at",
         )
         .bind(post_id)
         .fetch_optional(&mut *tx)
@@ -566,6 +578,11 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .i("id");
+        let commented = Activity::Commented {
+            post_author: row.i("author_id"),
+            commenter: author.id,
+        };
+        notify_activity(&mut tx, commented, post_id).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -854,6 +871,13 @@ impl Store {
         ledger::append(&mut tx, &s.reputation, &plan.entries, source).await?;
         for u in &users {
             ledger::refresh_reputation(&mut tx, &s.reputation, *u).await?;
+        }
+        if let (Some(a), Some(id)) = (&answer, plan.new_accepted) {
+            let accepted = Activity::Accepted {
+                answer_author: a.author_id,
+                acceptor: actor.id,
+            };
+            notify_activity(&mut tx, accepted, id).await?;
         }
         tx.commit().await?;
         Ok(plan.new_accepted)

@@ -3,6 +3,7 @@
 use crate::content::{count_visible, not_found, status};
 use crate::ledger::{self, Source};
 use crate::{now, Result, RowExt, Store, Tx};
+use guildhall_domain::inbox::Activity;
 use guildhall_domain::moderation::{Capability, Sanctions};
 use guildhall_domain::reputation::{PlannedEntry, Reason};
 use guildhall_domain::review::{check_flag, flags_hide, require_moderator, FlagKind};
@@ -53,6 +54,25 @@ pub(crate) async fn notify(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Tell a post's owner what another member did to it (the rule of who
+/// hears of what is `guildhall_domain::inbox`); the detail is the actor's
+/// name.
+pub(crate) async fn notify_activity(
+    tx: &mut Tx<'_>,
+    activity: Activity,
+    post_id: i64,
+) -> Result<()> {
+    let Some(n) = activity.notice() else {
+        return Ok(());
+    };
+    let name = sqlx::query("SELECT username FROM users WHERE id = $1")
+        .bind(n.actor)
+        .fetch_one(&mut **tx)
+        .await?
+        .s("username");
+    notify(tx, n.recipient, n.kind, Some(post_id), &name).await
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -7,8 +7,9 @@
 
 use crate::content::{count_visible, edit_post_tx, not_found, status, PostInput, PostRecord};
 use crate::ledger::{self, Source};
-use crate::moderation::{audit, notify};
+use crate::moderation::{audit, notify, notify_activity};
 use crate::{now, Result, RowExt, Store, Tx};
+use guildhall_domain::inbox::Activity;
 use guildhall_domain::reputation::{PlannedEntry, Reason};
 use guildhall_domain::review::{
     check_dispute, check_reason, check_reviewer, tally, winning_reason, CastVote, DecidedBy,
@@ -447,11 +448,21 @@ async fn decide(
                 let kind = PostKind::from_i64(r.i("kind"));
                 count_visible(tx, post_id, kind, r.oi("question_id"), 1).await?;
                 let q = r.oi("question_id").unwrap_or(post_id);
-                sqlx::query("UPDATE posts SET last_activity_at = $1 WHERE id = $2")
-                    .bind(t)
-                    .bind(q)
-                    .execute(&mut **tx)
-                    .await?;
+                let asker = sqlx::query(
+                    "UPDATE posts SET last_activity_at = $1 WHERE id = $2 RETURNING author_id",
+                )
+                .bind(t)
+                .bind(q)
+                .fetch_one(&mut **tx)
+                .await?
+                .i("author_id");
+                if kind == PostKind::Answer {
+                    let answered = Activity::Answered {
+                        question_author: asker,
+                        answerer: item.author_id,
+                    };
+                    notify_activity(tx, answered, post_id).await?;
+                }
             }
             let kind = match verdict {
                 Verdict::Approve => "post_approved",

@@ -839,3 +839,75 @@ async fn late_answers_daily_limits_and_mail_postgres() {
         late_answers_limits_and_mail(app, &sink).await;
     }
 }
+
+// Owners hear of others' answers, comments and acceptance, never of their
+// own; a pending answer is announced when it is approved.
+on_both!(
+    owners_hear_of_answers_comments_and_acceptance,
+    |app: App| async move {
+        use guildhall_i18n::Lang;
+        use guildhall_services::review::notification_text;
+        let c = crowd(&app).await;
+        let asker = &c.seniors[0];
+        let q = app
+            .ask(asker, &form("Who hears of what happens to a post?"))
+            .await
+            .unwrap();
+        let before = app.inbox(asker).await.unwrap().len();
+        // A newcomer whose name is also a flag reason: the first answer waits.
+        let spam = user(&app, "spam").await;
+        let a = app.answer(&spam, q, BODY).await.unwrap();
+        assert_eq!(app.inbox(asker).await.unwrap().len(), before);
+        app.review_vote(&c.admin, item_of(&app, a).await, "approve", &reason(""))
+            .await
+            .unwrap();
+        let inbox = app.inbox(asker).await.unwrap();
+        assert_eq!(inbox.len(), before + 1);
+        let n = &inbox[0];
+        assert_eq!(
+            (n.kind.as_str(), n.post_id, n.question_id, n.detail.as_str()),
+            ("answer_posted", Some(a), Some(q), "spam")
+        );
+        let s = app.settings();
+        assert_eq!(
+            notification_text(Lang::En, n, &s),
+            "spam answered your question."
+        );
+        assert_eq!(
+            notification_text(Lang::ZhCn, n, &s),
+            "spam 回答了你的问题。"
+        );
+        // A published answer is announced at once; the asker's own are not.
+        let b = app.answer(&c.seniors[1], q, BODY).await.unwrap();
+        app.answer(asker, q, BODY).await.unwrap();
+        app.comment(asker, q, "A note from the asker on the question itself.")
+            .await
+            .unwrap();
+        let inbox = app.inbox(asker).await.unwrap();
+        assert_eq!(inbox.len(), before + 2);
+        assert_eq!(inbox[0].post_id, Some(b));
+        // Comments on an answer and its acceptance reach the answer's author;
+        // undoing the acceptance says nothing.
+        app.comment(asker, a, "Thanks, this comment is on the answer.")
+            .await
+            .unwrap();
+        app.accept(asker, q, Some(a)).await.unwrap();
+        app.accept(asker, q, None).await.unwrap();
+        let heard: Vec<(String, Option<i64>, String)> = app
+            .inbox(&spam)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|n| n.kind != "post_approved")
+            .map(|n| (n.kind, n.post_id, n.detail))
+            .collect();
+        let by = asker.username.clone();
+        assert_eq!(
+            heard,
+            vec![
+                ("answer_accepted".to_string(), Some(a), by.clone()),
+                ("comment_posted".to_string(), Some(a), by),
+            ]
+        );
+    }
+);
