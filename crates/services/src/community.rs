@@ -1,7 +1,7 @@
 //! The knowledge community's use cases: ask, answer, comment, edit,
 //! roll back, delete, vote, accept, and the reads behind every page.
 
-use crate::{App, Result};
+use crate::{App, Result, LIST_PAGE};
 use guildhall_domain::moderation::Capability;
 use guildhall_domain::review::{edit_route, prepublish_queue, EditRoute};
 use guildhall_domain::votes::{PostKind, VoteValue};
@@ -369,6 +369,27 @@ impl App {
         })
     }
 
+    /// Bookmark a question or remove the bookmark; returns whether it is
+    /// bookmarked now.
+    pub async fn bookmark(&self, user: &UserRecord, question_id: i64, on: bool) -> Result<bool> {
+        self.store.set_bookmark(user.id, question_id, on).await?;
+        self.written(on).await
+    }
+
+    /// The member's bookmarks, most recent first, and whether there are more.
+    pub async fn bookmarked_questions(
+        &self,
+        user: &UserRecord,
+        page: i64,
+    ) -> Result<(Vec<PostRecord>, bool)> {
+        let page = page.max(1);
+        let rows = self
+            .store
+            .bookmarked_questions(user.id, LIST_PAGE, (page - 1) * LIST_PAGE)
+            .await?;
+        Ok(crate::paged(rows, LIST_PAGE))
+    }
+
     pub async fn question(&self, id: i64, viewer: Option<&UserRecord>) -> Result<QuestionPage> {
         let page = match &self.cache {
             Some(cache) => {
@@ -389,6 +410,7 @@ impl App {
                 let mut page = (*shared).clone();
                 if let Some(v) = viewer {
                     page.my_votes = self.store.my_votes_on_question(v.id, id).await?;
+                    page.bookmarked = self.store.is_bookmarked(v.id, id).await?;
                 }
                 page
             }

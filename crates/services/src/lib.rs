@@ -108,6 +108,16 @@ pub struct App {
     pub(crate) search_wake: Arc<tokio::sync::Notify>,
 }
 
+/// Questions a page of the personal lists (followed tags, bookmarks).
+pub const LIST_PAGE: i64 = 30;
+
+/// A page of rows fetched with one extra, and whether that extra existed.
+pub(crate) fn paged<T>(mut rows: Vec<T>, per_page: i64) -> (Vec<T>, bool) {
+    let more = rows.len() as i64 > per_page;
+    rows.truncate(per_page.max(0) as usize);
+    (rows, more)
+}
+
 impl App {
     pub async fn new(store: Store, config: ServiceConfig) -> Result<App> {
         let settings = store.load_settings().await?;

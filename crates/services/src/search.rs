@@ -2,7 +2,7 @@
 //! feeds: the use cases pages and the JSON API share.
 
 use crate::community::actor_of;
-use crate::{App, Result, ServiceError};
+use crate::{App, Result, ServiceError, LIST_PAGE};
 use guildhall_domain::{DomainError, Privilege};
 use guildhall_search::plan::{self, PlanInput, Resolved, Sort};
 use guildhall_search::query::{self, Limits, Notice, UserRef};
@@ -446,15 +446,12 @@ impl App {
         user: &UserRecord,
         page: i64,
     ) -> Result<(Vec<PostRecord>, bool)> {
-        const PER_PAGE: i64 = 30;
         let page = page.max(1);
-        let mut rows = self
+        let rows = self
             .store
-            .followed_questions(user.id, PER_PAGE, (page - 1) * PER_PAGE)
+            .followed_questions(user.id, LIST_PAGE, (page - 1) * LIST_PAGE)
             .await?;
-        let more = rows.len() as i64 > PER_PAGE;
-        rows.truncate(PER_PAGE as usize);
-        Ok((rows, more))
+        Ok(crate::paged(rows, LIST_PAGE))
     }
 
     /// Make `synonym` find and file under `tag` (tag-cleanup privilege).

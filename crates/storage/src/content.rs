@@ -108,6 +108,10 @@ pub struct QuestionPage {
     pub comments: Vec<CommentRecord>,
     /// The viewer's votes on the question and its answers (post id → -1/+1).
     pub my_votes: HashMap<i64, i64>,
+    /// How many members bookmarked the question.
+    pub bookmarks: i64,
+    /// Whether the viewer did.
+    pub bookmarked: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -1014,12 +1018,89 @@ impl Store {
             Some(v) => self.my_votes_on_question(v, id).await?,
             None => HashMap::new(),
         };
+        let bookmarks = sqlx::query("SELECT COUNT(*) AS n FROM bookmarks WHERE post_id = $1")
+            .bind(id)
+            .fetch_one(self.reader())
+            .await?
+            .i("n");
+        let bookmarked = match viewer {
+            Some(v) => self.is_bookmarked(v, id).await?,
+            None => false,
+        };
         Ok(Some(QuestionPage {
             question,
             answers: posts,
             comments,
             my_votes,
+            bookmarks,
+            bookmarked,
         }))
+    }
+
+    pub async fn is_bookmarked(&self, user_id: i64, question_id: i64) -> Result<bool> {
+        Ok(
+            sqlx::query("SELECT 1 AS x FROM bookmarks WHERE user_id = $1 AND post_id = $2")
+                .bind(user_id)
+                .bind(question_id)
+                .fetch_optional(self.reader())
+                .await?
+                .is_some(),
+        )
+    }
+
+    /// Bookmark a published question, or remove the bookmark; doing it twice
+    /// changes nothing. A bookmark is private to its member.
+    pub async fn set_bookmark(&self, user_id: i64, question_id: i64, on: bool) -> Result<()> {
+        if !on {
+            sqlx::query("DELETE FROM bookmarks WHERE user_id = $1 AND post_id = $2")
+                .bind(user_id)
+                .bind(question_id)
+                .execute(&self.write)
+                .await?;
+            return Ok(());
+        }
+        // Only a question anyone may see; the check and the insert are one
+        // statement, so a question deleted meanwhile is not bookmarked.
+        let done = sqlx::query(
+            "INSERT INTO bookmarks (user_id, post_id, created_at)
+             SELECT $1, id, $3 FROM posts WHERE id = $2 AND kind = 1 AND deleted_at IS NULL AND status = 0
+             ON CONFLICT (user_id, post_id) DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(question_id)
+        .bind(now())
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        if done == 0 && !self.is_bookmarked(user_id, question_id).await? {
+            return Err(not_found("question"));
+        }
+        Ok(())
+    }
+
+    /// The member's bookmarked questions that are still visible, most
+    /// recently bookmarked first (one more row than asked when there is a
+    /// next page).
+    pub async fn bookmarked_questions(
+        &self,
+        user_id: i64,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<PostRecord>> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLS} FROM bookmarks b JOIN posts p ON p.id = b.post_id JOIN users u ON u.id = p.author_id
+             WHERE b.user_id = $3 AND p.kind = 1 AND p.deleted_at IS NULL AND p.status = 0
+             ORDER BY b.created_at DESC, b.post_id DESC LIMIT $1 OFFSET $2"
+        );
+        Ok(sqlx::query(&sql)
+            .bind(limit + 1)
+            .bind(offset)
+            .bind(user_id)
+            .fetch_all(self.reader())
+            .await?
+            .iter()
+            .map(PostRecord::from_row)
+            .collect())
     }
 
     pub async fn revisions(&self, post_id: i64) -> Result<Vec<Revision>> {

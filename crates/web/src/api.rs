@@ -29,6 +29,10 @@ pub fn routes() -> Router<Web> {
         .route("/questions/{id}", get(question))
         .route("/questions/{id}/answers", post(answer))
         .route("/questions/{id}/accept", put(accept))
+        .route(
+            "/questions/{id}/bookmark",
+            put(bookmark_on).delete(bookmark_off),
+        )
         .route("/posts/{id}", get(post_get).patch(edit).delete(delete))
         .route("/posts/{id}/comments", post(comment))
         .route("/posts/{id}/vote", put(vote))
@@ -37,6 +41,7 @@ pub fn routes() -> Router<Web> {
         .route("/users", post(register))
         .route("/users/{name}", get(profile))
         .route("/me", get(me))
+        .route("/me/bookmarks", get(my_bookmarks))
         .route("/session", post(login).delete(logout))
         .route("/activate", post(activate))
         .route("/password-reset", post(reset_request))
@@ -294,6 +299,46 @@ async fn rollback(
 
 async fn profile(State(web): State<Web>, c: Ctx, Path(name): Path<String>) -> ApiResult {
     ok(web.app.profile(&name).await.map_err(|e| c.jerr(e))?)
+}
+
+async fn set_bookmark(web: &Web, c: &Ctx, headers: &HeaderMap, id: &str, on: bool) -> ApiResult {
+    let id = id_of(c, id)?;
+    let user = c.writer(headers)?;
+    let on = web
+        .app
+        .bookmark(user, id, on)
+        .await
+        .map_err(|e| c.jerr(e))?;
+    ok(json!({ "question_id": id, "bookmarked": on }))
+}
+
+async fn bookmark_on(
+    State(web): State<Web>,
+    c: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    set_bookmark(&web, &c, &headers, &id, true).await
+}
+
+async fn bookmark_off(
+    State(web): State<Web>,
+    c: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    set_bookmark(&web, &c, &headers, &id, false).await
+}
+
+async fn my_bookmarks(State(web): State<Web>, c: Ctx, Query(q): Query<ListQuery>) -> ApiResult {
+    let user = c.member().map_err(WebError::json)?;
+    let page = q.page.unwrap_or(1).max(1);
+    let (questions, has_next) = web
+        .app
+        .bookmarked_questions(user, page)
+        .await
+        .map_err(|e| c.jerr(e))?;
+    ok(json!({ "questions": questions, "page": page, "has_next": has_next }))
 }
 
 async fn me(c: Ctx) -> ApiResult {

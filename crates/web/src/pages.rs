@@ -32,6 +32,7 @@ pub fn routes() -> Router<Web> {
         .route("/ask", get(ask_form).post(ask))
         .route("/questions/{id}/answers", post(answer))
         .route("/questions/{id}/accept", post(accept))
+        .route("/questions/{id}/bookmark", post(bookmark))
         .route("/posts/{id}/comments", post(comment))
         .route("/posts/{id}/vote", post(vote))
         .route("/posts/{id}/edit", get(edit_form).post(edit))
@@ -289,6 +290,20 @@ async fn vote(State(web): State<Web>, c: Ctx, Path(id): Path<String>, f: FormDat
     web.app.vote(user, id, value).await.map_err(|e| c.err(e))?;
     let q = question_of(&web, &c, id).await?;
     Ok(see_other(&format!("/questions/{q}#post-{id}")))
+}
+
+async fn bookmark(
+    State(web): State<Web>,
+    c: Ctx,
+    Path(id): Path<String>,
+    f: FormData,
+) -> PageResult {
+    let (id, user) = form_on(&c, &id, &f, "question")?;
+    web.app
+        .bookmark(user, id, f.get("on") != "0")
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok(see_other(&format!("/questions/{id}")))
 }
 
 async fn accept(State(web): State<Web>, c: Ctx, Path(id): Path<String>, f: FormData) -> PageResult {

@@ -19,6 +19,7 @@ use guildhall_i18n::{tf, Lang};
 use guildhall_search::query::Notice;
 use guildhall_services::community::QuestionList;
 use guildhall_services::search::{Feed, Hit, SearchResults, TagDirectory};
+use guildhall_services::storage::content::PostRecord;
 
 pub fn routes() -> Router<Web> {
     Router::new()
@@ -34,6 +35,7 @@ pub fn routes() -> Router<Web> {
             post(remove_synonym),
         )
         .route("/questions/following", get(following))
+        .route("/questions/bookmarks", get(bookmarks))
         .route("/feeds/questions", get(feed_newest))
         .route("/feeds/questions/{id}", get(feed_question))
         .route("/feeds/tags/{name}", get(feed_tag))
@@ -340,28 +342,42 @@ async fn tag(
 async fn following(State(web): State<Web>, c: Ctx, Query(q): Query<ListQuery>) -> PageResult {
     let user = c.member()?;
     let (_, page) = parse_list(&q);
-    let (questions, has_next) = web
-        .app
-        .followed_questions(user, page)
-        .await
-        .map_err(|e| c.err(e))?;
+    let rows = web.app.followed_questions(user, page).await;
+    personal_list(&c, "following", page, rows)
+}
+
+async fn bookmarks(State(web): State<Web>, c: Ctx, Query(q): Query<ListQuery>) -> PageResult {
+    let user = c.member()?;
+    let (_, page) = parse_list(&q);
+    let rows = web.app.bookmarked_questions(user, page).await;
+    personal_list(&c, "bookmarks", page, rows)
+}
+
+/// A member's own list (`/questions/{which}`: followed tags, bookmarks).
+fn personal_list(
+    c: &Ctx,
+    which: &str,
+    page: i64,
+    rows: guildhall_services::Result<(Vec<PostRecord>, bool)>,
+) -> PageResult {
+    let (questions, has_next) = rows.map_err(|e| c.err(e))?;
     render(
-        &c,
+        c,
         ListPage {
-            heading: c.t("list.following").to_string(),
-            base: "/questions/following".into(),
+            heading: c.t(&format!("list.{which}")).to_string(),
+            base: format!("/questions/{which}"),
             feed: None,
             tag: None,
             can_cleanup: false,
             list: QuestionList {
                 questions,
                 page,
-                per_page: 30,
+                per_page: guildhall_services::LIST_PAGE,
                 has_next,
             },
             tabs: Vec::new(),
             sort: "newest".into(),
-            chrome: Chrome::from_ctx(&c),
+            chrome: Chrome::from_ctx(c),
         },
     )
 }

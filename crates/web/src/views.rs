@@ -294,6 +294,18 @@ impl QuestionView {
             .as_ref()
             .is_some_and(|u| u.id == p.author_id || u.role.is_staff())
     }
+    pub fn bookmark_label(&self) -> &'static str {
+        let key = if self.page.bookmarked {
+            "q.unbookmark"
+        } else {
+            "q.bookmark"
+        };
+        self.chrome.t(key)
+    }
+    pub fn bookmarks_title(&self) -> String {
+        let n = self.page.bookmarks.to_string();
+        self.chrome.tf1("q.bookmarks", "count", &n)
+    }
     pub fn answers_heading(&self) -> String {
         self.chrome.tf1(
             "q.answers_heading",

@@ -461,3 +461,57 @@ on_both!(expired_sessions_are_purged, |app: App| async move {
     assert!(app.store.purge_expired(3600).await.unwrap() >= 1);
     assert!(app.store.session_user("live-hash").await.unwrap().is_some());
 });
+
+// Bookmarks: private to their member, idempotent, most recent first, and
+// gone from the list when the question is no longer visible.
+on_both!(bookmarks_are_kept_per_member, |app: App| async move {
+    let admin = world(&app).await;
+    let asker = user(&app, "asker").await;
+    let reader = user(&app, "reader").await;
+    let q1 = app
+        .ask(&asker, &form("The first question to keep"))
+        .await
+        .unwrap();
+    let q2 = app
+        .ask(&asker, &form("The second question to keep"))
+        .await
+        .unwrap();
+    let a = app.answer(&asker, q1, BODY).await.unwrap();
+    assert!(app.bookmark(&reader, q1, true).await.unwrap());
+    assert!(
+        app.bookmark(&reader, q1, true).await.unwrap(),
+        "twice is once"
+    );
+    app.bookmark(&reader, q2, true).await.unwrap();
+    app.bookmark(&admin, q2, true).await.unwrap();
+    // Answers and missing questions cannot be bookmarked.
+    for id in [a, 999_999] {
+        let e = app.bookmark(&reader, id, true).await.unwrap_err();
+        assert_eq!(e.code(), ErrorCode::NotFound, "{id}");
+    }
+    let ids = |rows: Vec<guildhall_storage::content::PostRecord>| -> Vec<i64> {
+        rows.iter().map(|p| p.id).collect()
+    };
+    let (rows, more) = app.bookmarked_questions(&reader, 1).await.unwrap();
+    assert_eq!((ids(rows), more), (vec![q2, q1], false));
+    assert_eq!(
+        ids(app.bookmarked_questions(&asker, 1).await.unwrap().0),
+        Vec::<i64>::new()
+    );
+    // The question page counts everyone's and knows the viewer's.
+    let page = app.question(q2, Some(&reader)).await.unwrap();
+    assert_eq!((page.bookmarks, page.bookmarked), (2, true));
+    let page = app.question(q2, Some(&asker)).await.unwrap();
+    assert_eq!((page.bookmarks, page.bookmarked), (2, false));
+    // Removing is idempotent too, and the count follows (through the cache).
+    assert!(!app.bookmark(&reader, q2, false).await.unwrap());
+    assert!(!app.bookmark(&reader, q2, false).await.unwrap());
+    let page = app.question(q2, None).await.unwrap();
+    assert_eq!((page.bookmarks, page.bookmarked), (1, false));
+    // A deleted question leaves the list.
+    app.delete(&admin, q1).await.unwrap();
+    assert_eq!(
+        ids(app.bookmarked_questions(&reader, 1).await.unwrap().0),
+        Vec::<i64>::new()
+    );
+});

@@ -346,3 +346,62 @@ async fn a_login_returns_to_the_page_that_asked_for_it() {
         assert_eq!(r.location(), "/", "{evil:?}");
     }
 }
+
+#[tokio::test]
+async fn bookmarks_from_the_question_page_and_the_api() {
+    let w = world().await;
+    let q = w.question_by("bob", "connection pool").await;
+    let alice = w.login("alice").await;
+    let page = w.get(&alice, &format!("/questions/{q}")).await.text;
+    assert!(page.contains(&format!("action=\"/questions/{q}/bookmark\"")));
+    assert!(page.contains("aria-pressed=\"false\""));
+    let r = w
+        .post_form(&alice, &format!("/questions/{q}/bookmark"), &[("on", "1")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(r.location(), format!("/questions/{q}"));
+    let page = w.get(&alice, &format!("/questions/{q}")).await.text;
+    assert!(page.contains("aria-pressed=\"true\"") && page.contains("Bookmarked by 1"));
+    let list = w.get(&alice, "/questions/bookmarks").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.text.contains("Your bookmarks") && list.text.contains("connection pool"));
+    // Anonymous readers get a link to log in instead of the form.
+    let anon = w
+        .get(&w.browser().await, &format!("/questions/{q}"))
+        .await
+        .text;
+    assert!(anon.contains(&format!(
+        "class=\"vote bookmark\" href=\"/login?next=%2Fquestions%2F{q}\""
+    )));
+    // The API: the same list, then removal, idempotent.
+    let token = w.token("alice").await;
+    let mine = w
+        .api("GET", "/me/bookmarks", Some(&token), None)
+        .await
+        .json();
+    assert_eq!(mine["questions"][0]["id"], q);
+    for _ in 0..2 {
+        let r = w
+            .api(
+                "DELETE",
+                &format!("/questions/{q}/bookmark"),
+                Some(&token),
+                None,
+            )
+            .await;
+        assert_eq!(r.json()["bookmarked"], false, "{}", r.text);
+    }
+    let mine = w
+        .api("GET", "/me/bookmarks", Some(&token), None)
+        .await
+        .json();
+    assert_eq!(mine["questions"].as_array().unwrap().len(), 0);
+    let r = w
+        .api("PUT", "/questions/nope/bookmark", Some(&token), None)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        w.api("GET", "/me/bookmarks", None, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
