@@ -181,8 +181,11 @@ pub fn email(email: &str) -> Result<String, DomainError> {
     Ok(e)
 }
 
+/// The shortest and longest password accepted, in characters.
+pub const PASSWORD_LEN: (i64, i64) = (8, 128);
+
 pub fn password(pw: &str) -> Result<(), DomainError> {
-    length("password", pw, 8, 128)
+    length("password", pw, PASSWORD_LEN.0, PASSWORD_LEN.1)
 }
 
 #[cfg(test)]

@@ -327,8 +327,11 @@ async fn accept(State(web): State<Web>, c: Ctx, Path(id): Path<String>, f: FormD
 
 // Ask and edit --------------------------------------------------------------------
 
-fn ask_page(c: &Ctx, f: &FormData, error: Option<String>) -> AskPage {
+fn ask_page(web: &Web, c: &Ctx, f: &FormData, error: Option<String>) -> AskPage {
+    let limits = &web.app.settings().limits;
+    let (min, max) = (limits.tags_min.to_string(), limits.tags_max.to_string());
     AskPage {
+        tags_help: c.tf("ask.tags_help", &[("min", &min), ("max", &max)]),
         chrome: Chrome::from_ctx(c),
         heading: c.t("ask.title"),
         action: "/ask".into(),
@@ -343,9 +346,9 @@ fn ask_page(c: &Ctx, f: &FormData, error: Option<String>) -> AskPage {
     }
 }
 
-async fn ask_form(c: Ctx) -> PageResult {
+async fn ask_form(State(web): State<Web>, c: Ctx) -> PageResult {
     c.member()?;
-    render(ask_page(&c, &FormData(HashMap::new()), None))
+    render(ask_page(&web, &c, &FormData(HashMap::new()), None))
 }
 
 fn question_form(f: &FormData) -> QuestionForm {
@@ -361,7 +364,7 @@ async fn ask(State(web): State<Web>, c: Ctx, f: FormData) -> PageResult {
     let user = c.member()?;
     if f.get("check") == "similar" {
         // Without JavaScript: show similar questions, keep the draft.
-        let mut page = ask_page(&c, &f, None);
+        let mut page = ask_page(&web, &c, &f, None);
         page.similar = web
             .app
             .similar_questions(f.get("title"))
@@ -373,7 +376,7 @@ async fn ask(State(web): State<Web>, c: Ctx, f: FormData) -> PageResult {
         Ok(id) => Ok(see_other(&format!("/questions/{id}"))),
         Err(e) if is_form_error(&e) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            ask_page(&c, &f, Some(message(&e, c.lang))),
+            ask_page(&web, &c, &f, Some(message(&e, c.lang))),
         ),
         Err(e) => Err(c.err(e)),
     }
@@ -384,19 +387,15 @@ async fn edit_form(State(web): State<Web>, c: Ctx, Path(id): Path<String>) -> Pa
     c.member()?;
     let p = web.app.post(id).await.map_err(|e| c.err(e))?;
     let is_question = p.kind == guildhall_domain::votes::PostKind::Question;
-    render(AskPage {
-        chrome: Chrome::from_ctx(&c),
-        heading: c.t("edit.title"),
-        action: format!("/posts/{id}/edit"),
-        is_question,
-        is_edit: true,
-        title: p.title,
-        body: p.body_md,
-        tags: p.tags.join(" "),
-        comment: String::new(),
-        error: None,
-        similar: Vec::new(),
-    })
+    let mut page = ask_page(&web, &c, &FormData(HashMap::new()), None);
+    page.heading = c.t("edit.title");
+    page.action = format!("/posts/{id}/edit");
+    page.is_question = is_question;
+    page.is_edit = true;
+    page.title = p.title;
+    page.body = p.body_md;
+    page.tags = p.tags.join(" ");
+    render(page)
 }
 
 async fn edit(State(web): State<Web>, c: Ctx, Path(id): Path<String>, f: FormData) -> PageResult {
@@ -415,7 +414,7 @@ async fn edit(State(web): State<Web>, c: Ctx, Path(id): Path<String>, f: FormDat
         }
         Err(e) if is_form_error(&e) => {
             let p = web.app.post(id).await.map_err(|e| c.err(e))?;
-            let mut page = ask_page(&c, &f, Some(message(&e, c.lang)));
+            let mut page = ask_page(&web, &c, &f, Some(message(&e, c.lang)));
             page.heading = c.t("edit.title");
             page.action = format!("/posts/{id}/edit");
             page.is_edit = true;

@@ -165,9 +165,14 @@ pub struct HelpPage {
     pub chrome: Chrome,
     /// (syntax, description key, example)
     pub rows: Vec<(&'static str, &'static str, &'static str)>,
+    /// `[tag]` filters a query reads (an administrator's setting).
+    pub max_tags: String,
 }
 
 impl HelpPage {
+    pub fn describe(&self, key: &str) -> String {
+        self.chrome.tf1(key, "max", &self.max_tags)
+    }
     pub fn example_link(&self, example: &str) -> String {
         format!("/search?q={}", url_encode(example))
     }
@@ -204,12 +209,13 @@ pub const HELP_ROWS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-async fn help(c: Ctx) -> PageResult {
+async fn help(State(web): State<Web>, c: Ctx) -> PageResult {
     render(
         &c,
         HelpPage {
             chrome: Chrome::from_ctx(&c),
             rows: HELP_ROWS.to_vec(),
+            max_tags: web.app.settings().search.max_tags.to_string(),
         },
     )
 }

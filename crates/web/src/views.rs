@@ -49,6 +49,10 @@ impl Chrome {
     pub fn tf1(&self, key: &str, name: &str, value: &str) -> String {
         tf(self.lang, key, &[(name, value)])
     }
+    pub fn password_help(&self) -> String {
+        let min = guildhall_domain::validation::PASSWORD_LEN.0.to_string();
+        self.tf1("auth.password_help", "min", &min)
+    }
     pub fn lang_code(&self) -> &'static str {
         self.lang.code()
     }
@@ -319,6 +323,8 @@ impl QuestionView {
 #[template(path = "ask.html")]
 pub struct AskPage {
     pub chrome: Chrome,
+    /// How many tags a question takes (administrator's limits).
+    pub tags_help: String,
     pub heading: &'static str,
     pub action: String,
     pub is_question: bool,

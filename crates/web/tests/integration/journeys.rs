@@ -405,3 +405,23 @@ async fn bookmarks_from_the_question_page_and_the_api() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn help_texts_state_the_limits_in_force() {
+    let w = world().await;
+    let mut s = (*w.app.settings()).clone();
+    s.limits.tags_max = 3;
+    s.search.max_tags = 2;
+    w.app.store.save_settings(&s, None).await.unwrap();
+    w.app.reload_settings().await.unwrap();
+    let alice = w.login("alice").await;
+    assert!(w.get(&alice, "/ask").await.text.contains("1 to 3 tags"));
+    let help = w.get(&alice, "/search/help").await.text;
+    assert!(help.contains("(up to 2;"), "{help}");
+    let anon = w.browser().await;
+    assert!(w
+        .get(&anon, "/register")
+        .await
+        .text
+        .contains("At least 8 characters."));
+}
