@@ -8,8 +8,9 @@ use argon2::Argon2;
 use guildhall_domain::{validation, DomainError, ErrorCode, Role};
 use guildhall_i18n::{tf, Lang};
 use guildhall_storage::now;
-use guildhall_storage::users::UserRecord;
+use guildhall_storage::users::{MemberCard, MemberSort, UserRecord};
 use rand::RngCore;
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 const ACTIVATE: &str = "activate";
@@ -40,6 +41,46 @@ pub fn hash_password(pw: &str) -> Result<String> {
 fn verify_password(pw: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .is_ok_and(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok())
+}
+
+/// A page of the member directory.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberDirectory {
+    pub sort: MemberSort,
+    pub filter: String,
+    pub page: i64,
+    pub has_next: bool,
+    pub members: Vec<MemberCard>,
+}
+
+impl App {
+    /// Members by reputation (default), newest or name, whose name starts
+    /// with `filter`.
+    pub async fn member_directory(
+        &self,
+        sort: Option<&str>,
+        filter: &str,
+        page: i64,
+    ) -> Result<MemberDirectory> {
+        const PER_PAGE: i64 = 36;
+        let sort = sort
+            .and_then(MemberSort::parse)
+            .unwrap_or(MemberSort::Reputation);
+        let filter = crate::directory_filter(filter);
+        let page = page.max(1);
+        let rows = self
+            .store
+            .member_directory(sort, &filter, PER_PAGE, (page - 1) * PER_PAGE)
+            .await?;
+        let (members, has_next) = crate::paged(rows, PER_PAGE);
+        Ok(MemberDirectory {
+            sort,
+            filter,
+            page,
+            has_next,
+            members,
+        })
+    }
 }
 
 pub struct Registration<'a> {

@@ -118,6 +118,17 @@ pub(crate) fn paged<T>(mut rows: Vec<T>, per_page: i64) -> (Vec<T>, bool) {
     (rows, more)
 }
 
+/// A directory's name filter as typed: trimmed, lower-cased, without
+/// control characters, at most 64 characters.
+pub(crate) fn directory_filter(s: &str) -> String {
+    s.trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect()
+}
+
 impl App {
     pub async fn new(store: Store, config: ServiceConfig) -> Result<App> {
         let settings = store.load_settings().await?;

@@ -363,20 +363,13 @@ impl App {
     ) -> Result<TagDirectory> {
         const PER_PAGE: i64 = 60;
         let sort = sort.and_then(TagSort::parse).unwrap_or(TagSort::Popular);
-        let filter: String = filter
-            .trim()
-            .to_lowercase()
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(64)
-            .collect();
+        let filter = crate::directory_filter(filter);
         let page = page.max(1);
-        let mut tags = self
+        let rows = self
             .store
             .tag_directory(sort, &filter, PER_PAGE, (page - 1) * PER_PAGE)
             .await?;
-        let has_next = tags.len() as i64 > PER_PAGE;
-        tags.truncate(PER_PAGE as usize);
+        let (tags, has_next) = crate::paged(rows, PER_PAGE);
         let ids: Vec<i64> = tags.iter().map(|t| t.id).collect();
         let counts = self.store.tag_follower_counts(&ids).await?;
         let following = match viewer {

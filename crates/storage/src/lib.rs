@@ -125,6 +125,25 @@ fn sqlite_pragmas(
     })
 }
 
+/// Integers are inlined into `IN (…)` lists: they cannot carry SQL, and a
+/// list of binds would need a placeholder each.
+pub(crate) fn id_list(ids: &[i64]) -> String {
+    ids.iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// A `LIKE … ESCAPE '\'` pattern for names starting with `prefix`, taken
+/// literally (its `%`, `_` and `\` match only themselves).
+pub(crate) fn prefix_pattern(prefix: &str) -> String {
+    let escaped = prefix
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("{escaped}%")
+}
+
 impl Store {
     /// Open the embedded database in `dir` (created if missing).
     pub async fn open_data_dir(dir: &Path) -> Result<Store> {

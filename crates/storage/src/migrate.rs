@@ -153,6 +153,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: include_str!("../migrations/0019_search_heads_newest.postgres.sql"),
     },
+    Migration {
+        version: 20,
+        name: "member_directory",
+        sql: include_str!("../migrations/0020_member_directory.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn dialect(m: &Migration, backend: Backend) -> String {

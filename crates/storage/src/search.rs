@@ -3,7 +3,7 @@
 //! tag follows and the tag directory.
 
 use crate::content::{not_found, TagRecord, TAG_COLS};
-use crate::{now, Backend, Result, RowExt, Store};
+use crate::{id_list, now, prefix_pattern, Backend, Result, RowExt, Store};
 use guildhall_domain::{DomainError, ErrorCode};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -80,15 +80,6 @@ pub struct Synonym {
     pub synonym: String,
     pub tag: String,
     pub created_at: i64,
-}
-
-/// Integers are inlined into `IN (…)` lists: they cannot carry SQL, and a
-/// list of binds would need a placeholder each.
-fn id_list(ids: &[i64]) -> String {
-    ids.iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 /// `column` is one of `ids`, and the parameter that says so: on
@@ -454,15 +445,8 @@ impl Store {
              WHERE name LIKE $1 ESCAPE '\\' AND (question_count > 0 OR $2 = 1)
              ORDER BY {order} LIMIT $3 OFFSET $4"
         );
-        let pattern = format!(
-            "{}%",
-            filter
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
         let rows = sqlx::query(&sql)
-            .bind(pattern)
+            .bind(prefix_pattern(filter))
             .bind(i64::from(sort == TagSort::Name))
             .bind(limit + 1)
             .bind(offset)

@@ -1,7 +1,7 @@
 //! Members, sessions, one-time account tokens and login attempts.
 
 use crate::ledger::{self, Source};
-use crate::{now, Result, RowExt, Store};
+use crate::{id_list, now, prefix_pattern, Result, RowExt, Store};
 use guildhall_domain::moderation::{Capability, Sanctions};
 use guildhall_domain::reputation::{PlannedEntry, Reason, ReputationRules};
 use guildhall_domain::{Actor, DomainError, Role};
@@ -74,7 +74,103 @@ pub fn username_key(name: &str) -> String {
     name.trim().to_lowercase()
 }
 
+/// How the member directory is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberSort {
+    Reputation,
+    New,
+    Name,
+}
+
+impl MemberSort {
+    pub const ALL: [MemberSort; 3] = [MemberSort::Reputation, MemberSort::New, MemberSort::Name];
+    pub fn parse(s: &str) -> Option<MemberSort> {
+        MemberSort::ALL.into_iter().find(|m| m.key() == s)
+    }
+    pub fn key(self) -> &'static str {
+        match self {
+            MemberSort::Reputation => "reputation",
+            MemberSort::New => "new",
+            MemberSort::Name => "name",
+        }
+    }
+}
+
+/// What the member directory shows of a member: public fields only.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberCard {
+    pub id: i64,
+    pub username: String,
+    pub reputation: i64,
+    pub location: String,
+    pub created_at: i64,
+    /// Published questions and answers.
+    pub questions: i64,
+    pub answers: i64,
+}
+
 impl Store {
+    /// Activated members (not the placeholders an import makes for deleted
+    /// accounts) whose name starts with `filter`, one more than `limit` when
+    /// there is a next page.
+    pub async fn member_directory(
+        &self,
+        sort: MemberSort,
+        filter: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<MemberCard>> {
+        let order = match sort {
+            MemberSort::Reputation => "u.reputation DESC, u.id",
+            MemberSort::New => "u.created_at DESC, u.id DESC",
+            MemberSort::Name => "u.username_key",
+        };
+        let sql = format!(
+            "SELECT u.id, u.username, u.reputation, u.location, u.created_at FROM users u
+             WHERE u.activated_at IS NOT NULL AND u.username_key LIKE $1 ESCAPE '\\'
+               AND NOT EXISTS (SELECT 1 FROM import_map m WHERE m.local_id = u.id AND m.kind = 'ghost')
+             ORDER BY {order} LIMIT $2 OFFSET $3"
+        );
+        let mut cards: Vec<MemberCard> = sqlx::query(&sql)
+            .bind(prefix_pattern(&username_key(filter)))
+            .bind(limit + 1)
+            .bind(offset)
+            .fetch_all(self.reader())
+            .await?
+            .iter()
+            .map(|r| MemberCard {
+                id: r.i("id"),
+                username: r.s("username"),
+                reputation: r.i("reputation"),
+                location: r.s("location"),
+                created_at: r.i("created_at"),
+                questions: 0,
+                answers: 0,
+            })
+            .collect();
+        if cards.is_empty() {
+            return Ok(cards);
+        }
+        let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
+        let counts = sqlx::query(&format!(
+            "SELECT author_id, kind, COUNT(*) AS n FROM posts
+             WHERE author_id IN ({}) AND deleted_at IS NULL AND status = 0 GROUP BY author_id, kind",
+            id_list(&ids)
+        ))
+        .fetch_all(self.reader())
+        .await?;
+        for r in counts {
+            if let Some(c) = cards.iter_mut().find(|c| c.id == r.i("author_id")) {
+                match r.i("kind") {
+                    1 => c.questions = r.i("n"),
+                    _ => c.answers = r.i("n"),
+                }
+            }
+        }
+        Ok(cards)
+    }
+
     /// Create a member; a taken username or e-mail is a validation error on
     /// that field.
     pub async fn create_user(

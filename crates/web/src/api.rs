@@ -7,6 +7,7 @@
 use crate::ctx::Ctx;
 use crate::error::WebError;
 use crate::forms::JsonBody;
+use crate::search::DirectoryQuery;
 use crate::Web;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -38,7 +39,7 @@ pub fn routes() -> Router<Web> {
         .route("/posts/{id}/vote", put(vote))
         .route("/posts/{id}/revisions", get(revisions))
         .route("/posts/{id}/rollback", post(rollback))
-        .route("/users", post(register))
+        .route("/users", get(members).post(register))
         .route("/users/{name}", get(profile))
         .route("/me", get(me))
         .route("/me/bookmarks", get(my_bookmarks))
@@ -339,6 +340,14 @@ async fn my_bookmarks(State(web): State<Web>, c: Ctx, Query(q): Query<ListQuery>
         .await
         .map_err(|e| c.jerr(e))?;
     ok(json!({ "questions": questions, "page": page, "has_next": has_next }))
+}
+
+async fn members(State(web): State<Web>, c: Ctx, Query(q): Query<DirectoryQuery>) -> ApiResult {
+    ok(web
+        .app
+        .member_directory(q.sort(), q.filter(), q.page())
+        .await
+        .map_err(|e| c.jerr(e))?)
 }
 
 async fn me(c: Ctx) -> ApiResult {

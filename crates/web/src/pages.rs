@@ -3,6 +3,7 @@
 use crate::ctx::{Ctx, LANG_COOKIE, SESSION_COOKIE};
 use crate::error::{message, WebError};
 use crate::forms::FormData;
+use crate::search::DirectoryQuery;
 use crate::views::*;
 use crate::Web;
 use askama::Template;
@@ -19,7 +20,7 @@ use guildhall_services::accounts::Registration;
 use guildhall_services::admin::SettingsChange;
 use guildhall_services::community::{EditOutcome, QuestionForm};
 use guildhall_services::storage::content::QuestionSort;
-use guildhall_services::storage::users::UserRecord;
+use guildhall_services::storage::users::{MemberSort, UserRecord};
 use guildhall_services::ServiceError;
 use std::collections::HashMap;
 
@@ -39,6 +40,7 @@ pub fn routes() -> Router<Web> {
         .route("/posts/{id}/history", get(history))
         .route("/posts/{id}/rollback", post(rollback))
         .route("/posts/{id}/delete", post(delete))
+        .route("/users", get(users))
         .route("/users/{name}", get(profile))
         .route("/register", get(register_form).post(register))
         .route("/activate/{token}", get(activate))
@@ -478,6 +480,27 @@ async fn delete(State(web): State<Web>, c: Ctx, Path(id): Path<String>, f: FormD
 }
 
 // Profiles -------------------------------------------------------------------------
+
+async fn users(State(web): State<Web>, c: Ctx, Query(q): Query<DirectoryQuery>) -> PageResult {
+    let dir = web
+        .app
+        .member_directory(q.sort(), q.filter(), q.page())
+        .await
+        .map_err(|e| c.err(e))?;
+    let tabs = MemberSort::ALL
+        .into_iter()
+        .map(|m| SortTab {
+            key: m.key(),
+            label: c.t(&format!("users.sort.{}", m.key())),
+            active: dir.sort == m,
+        })
+        .collect();
+    render(UsersPage {
+        chrome: Chrome::from_ctx(&c),
+        dir,
+        tabs,
+    })
+}
 
 async fn profile(State(web): State<Web>, c: Ctx, Path(name): Path<String>) -> PageResult {
     let profile = web.app.profile(&name).await.map_err(|e| c.err(e))?;

@@ -222,16 +222,15 @@ async fn help(State(web): State<Web>, c: Ctx) -> PageResult {
 
 // Tags ------------------------------------------------------------------------
 
+/// `?sort=&filter=&page=` of the tag and member directories.
 #[derive(serde::Deserialize)]
-pub struct TagsQuery {
+pub struct DirectoryQuery {
     sort: Option<String>,
     filter: Option<String>,
     page: Option<String>,
 }
 
-pub type TagsQueryApi = TagsQuery;
-
-impl TagsQuery {
+impl DirectoryQuery {
     pub fn sort(&self) -> Option<&str> {
         self.sort.as_deref()
     }
@@ -277,7 +276,7 @@ impl TagsPage {
     }
 }
 
-async fn tags(State(web): State<Web>, c: Ctx, Query(q): Query<TagsQuery>) -> PageResult {
+async fn tags(State(web): State<Web>, c: Ctx, Query(q): Query<DirectoryQuery>) -> PageResult {
     let dir = web
         .app
         .tag_directory(c.user.as_ref(), q.sort(), q.filter(), q.page())

@@ -5,7 +5,7 @@ use crate::api::ApiCtx;
 use crate::ctx::Ctx;
 use crate::error::WebError;
 use crate::forms::JsonBody;
-use crate::search::{notice_text, SearchQuery, TagsQueryApi};
+use crate::search::{notice_text, DirectoryQuery, SearchQuery};
 use crate::Web;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -57,7 +57,7 @@ async fn similar(State(web): State<Web>, c: Ctx, Query(q): Query<SimilarQuery>) 
         .map_err(|e| c.jerr(e))?)
 }
 
-async fn tags(State(web): State<Web>, c: Ctx, Query(q): Query<TagsQueryApi>) -> ApiResult {
+async fn tags(State(web): State<Web>, c: Ctx, Query(q): Query<DirectoryQuery>) -> ApiResult {
     ok(web
         .app
         .tag_directory(c.user.as_ref(), q.sort(), q.filter(), q.page())

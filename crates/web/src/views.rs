@@ -49,6 +49,9 @@ impl Chrome {
     pub fn tf1(&self, key: &str, name: &str, value: &str) -> String {
         tf(self.lang, key, &[(name, value)])
     }
+    pub fn tf(&self, key: &str, args: &[(&str, &str)]) -> String {
+        tf(self.lang, key, args)
+    }
     pub fn password_help(&self) -> String {
         let min = guildhall_domain::validation::PASSWORD_LEN.0.to_string();
         self.tf1("auth.password_help", "min", &min)
@@ -514,5 +517,38 @@ mod tests {
         ] {
             assert_eq!(local_path(bad), None, "{bad:?}");
         }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+pub struct UsersPage {
+    pub chrome: Chrome,
+    pub dir: guildhall_services::accounts::MemberDirectory,
+    pub tabs: Vec<SortTab>,
+}
+
+impl UsersPage {
+    pub fn posts(&self, m: &guildhall_services::storage::users::MemberCard) -> String {
+        let (q, a) = (m.questions.to_string(), m.answers.to_string());
+        self.chrome.tf(
+            "users.posts",
+            &[("questions", q.as_str()), ("answers", a.as_str())],
+        )
+    }
+    pub fn joined(&self, m: &guildhall_services::storage::users::MemberCard) -> String {
+        let (y, mo, d, ..) = civil(m.created_at);
+        let date = format!("{y:04}-{mo:02}-{d:02}");
+        self.chrome.tf1("users.joined", "date", &date)
+    }
+    pub fn sort_link(&self, sort: &str) -> String {
+        format!("/users?sort={sort}&filter={}", url_encode(&self.dir.filter))
+    }
+    pub fn link(&self, page: i64) -> String {
+        format!(
+            "/users?sort={}&filter={}&page={page}",
+            self.dir.sort.key(),
+            url_encode(&self.dir.filter)
+        )
     }
 }

@@ -515,3 +515,74 @@ on_both!(bookmarks_are_kept_per_member, |app: App| async move {
         Vec::<i64>::new()
     );
 });
+
+// The member directory: activated members only, public fields, three
+// orders, a literal name filter, post counts, pages.
+on_both!(the_member_directory, |app: App| async move {
+    use guildhall_services::accounts::Registration;
+    world(&app).await;
+    let ann = user(&app, "ann_a").await;
+    let abe = user(&app, "annxa").await;
+    let zed = earn(&app, &user(&app, "zed").await, 2).await;
+    app.register(
+        &Registration {
+            username: "ann_pending",
+            email: "pending@test.localhost",
+            password: "password123",
+        },
+        guildhall_i18n::Lang::En,
+    )
+    .await
+    .unwrap();
+    app.ask(&ann, &form("A question by ann for the directory"))
+        .await
+        .unwrap();
+    let names = |d: &guildhall_services::accounts::MemberDirectory| -> Vec<String> {
+        d.members.iter().map(|m| m.username.clone()).collect()
+    };
+    // `_` is a letter here, not a wildcard; the unactivated account is left out.
+    let d = app
+        .member_directory(Some("name"), " ANN_ ", 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        (names(&d), d.filter.as_str()),
+        (vec!["ann_a".to_string()], "ann_")
+    );
+    assert_eq!((d.members[0].questions, d.members[0].answers), (1, 0));
+    let d = app.member_directory(Some("name"), "ann", 1).await.unwrap();
+    assert_eq!(names(&d), ["ann_a", "annxa"]);
+    let d = app.member_directory(Some("name"), "%", 1).await.unwrap();
+    assert!(d.members.is_empty());
+    // By reputation (the default, also for an unknown order) and newest.
+    let d = app.member_directory(Some("bogus"), "", 1).await.unwrap();
+    assert_eq!(d.sort.key(), "reputation");
+    let reps: Vec<i64> = d.members.iter().map(|m| m.reputation).collect();
+    assert!(reps.windows(2).all(|w| w[0] >= w[1]), "{reps:?}");
+    let at = |name: &str| d.members.iter().position(|m| m.username == name);
+    assert!(zed.reputation > ann.reputation && at("zed").unwrap() < at("ann_a").unwrap());
+    let d = app.member_directory(Some("new"), "ann", 1).await.unwrap();
+    assert_eq!(
+        names(&d)[0],
+        if abe.created_at >= ann.created_at {
+            "annxa"
+        } else {
+            "ann_a"
+        }
+    );
+    // No e-mail or other private field leaves the directory.
+    let json = serde_json::to_string(&d).unwrap();
+    assert!(
+        !json.contains("test.localhost") && !json.contains("password"),
+        "{json}"
+    );
+    assert!(
+        !d.has_next
+            && app
+                .member_directory(None, "", 99)
+                .await
+                .unwrap()
+                .members
+                .is_empty()
+    );
+});

@@ -425,3 +425,36 @@ async fn help_texts_state_the_limits_in_force() {
         .text
         .contains("At least 8 characters."));
 }
+
+#[tokio::test]
+async fn the_member_directory_page_and_api() {
+    let w = world().await;
+    let anon = w.browser().await;
+    let page = w.get(&anon, "/users?sort=name&filter=a").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains("href=\"/users/alice\"") && page.text.contains("href=\"/users/admin\"")
+    );
+    assert!(
+        !page.text.contains("href=\"/users/bob\""),
+        "filtered by name"
+    );
+    assert!(
+        w.get(&anon, "/").await.text.contains("href=\"/users\""),
+        "in the header"
+    );
+    let api = w.api("GET", "/users?sort=reputation", None, None).await;
+    assert_eq!(api.status, StatusCode::OK);
+    let members = api.json()["members"].as_array().unwrap().clone();
+    assert!(members.len() >= 5);
+    let reps: Vec<i64> = members
+        .iter()
+        .map(|m| m["reputation"].as_i64().unwrap())
+        .collect();
+    assert!(reps.windows(2).all(|p| p[0] >= p[1]), "{reps:?}");
+    assert!(
+        !api.text.contains("email") && !api.text.contains("@"),
+        "{}",
+        api.text
+    );
+}
