@@ -1321,11 +1321,22 @@ impl ExportQuery {
             ExportQuery::Comments => "SELECT CAST(c.id AS TEXT), CAST(c.post_id AS TEXT), CAST(c.created_at AS TEXT), c.body_md, CAST(c.author_id AS TEXT),
                 (SELECT u.username FROM users u JOIN import_map m ON m.local_id = u.id AND m.kind = 'ghost' WHERE u.id = c.author_id)
                 FROM comments c JOIN posts p ON p.id = c.post_id AND p.status = 0 WHERE c.id > $1 AND c.deleted_at IS NULL ORDER BY c.id LIMIT $2",
+            // Three sources, their ids interleaved so that each keeps its
+            // own: imported votes, members' votes (voters unnamed, as in the
+            // dumps), and members' bookmarks as favourites (the dumps name
+            // their members; imported favourites are in imported_votes).
             ExportQuery::Votes => "SELECT CAST(id AS TEXT), CAST(post_id AS TEXT), CAST(vote_type AS TEXT), CAST(user_id AS TEXT), CAST(bounty AS TEXT), CAST(created_at AS TEXT) FROM (
-                SELECT i.id * 2 AS id, i.post_id, i.vote_type, i.user_id, i.bounty, i.created_at FROM imported_votes i
+                SELECT i.id * 3 AS id, i.post_id, i.vote_type, i.user_id, i.bounty, i.created_at FROM imported_votes i
                 UNION ALL
-                SELECT v.event_id * 2 + 1 AS id, v.post_id, CASE WHEN v.value = 1 THEN 2 ELSE 3 END AS vote_type, NULL AS user_id, NULL AS bounty,
+                SELECT v.event_id * 3 + 1 AS id, v.post_id, CASE WHEN v.value = 1 THEN 2 ELSE 3 END AS vote_type, NULL AS user_id, NULL AS bounty,
                     (SELECT e.created_at FROM vote_events e WHERE e.id = v.event_id) AS created_at FROM votes v WHERE v.value <> 0
+                UNION ALL
+                SELECT n * 3 + 2 AS id, post_id, 5 AS vote_type, user_id, NULL AS bounty, created_at FROM (
+                    SELECT ROW_NUMBER() OVER (ORDER BY b.user_id, b.post_id) AS n, b.post_id, b.user_id, b.created_at
+                    FROM bookmarks b JOIN posts p ON p.id = b.post_id AND p.status = 0
+                    WHERE NOT EXISTS (SELECT 1 FROM imported_votes i WHERE i.post_id = b.post_id AND i.user_id = b.user_id AND i.vote_type = 5)
+                      AND NOT EXISTS (SELECT 1 FROM import_map m WHERE m.local_id = b.user_id AND m.kind = 'ghost')
+                ) own
                 ) x WHERE x.id > $1 ORDER BY x.id LIMIT $2",
             ExportQuery::Revisions => "SELECT CAST(r.id AS TEXT), CAST(r.post_id AS TEXT), r.kind, CAST(r.created_at AS TEXT), CAST(r.author_id AS TEXT),
                 (SELECT u.username FROM users u JOIN import_map m ON m.local_id = u.id AND m.kind = 'ghost' WHERE u.id = r.author_id),

@@ -738,3 +738,35 @@ on_both!(
         std::fs::remove_dir_all(&partial).ok();
     }
 );
+
+// Members' own bookmarks leave as favourites and come back as bookmarks;
+// imported favourites are not written twice (the round trip above).
+on_both!(
+    members_bookmarks_leave_as_favourites,
+    |app: App| async move {
+        use crate::fixtures::{form, user, world};
+        world(&app).await;
+        let asker = user(&app, "asker").await;
+        let reader = user(&app, "reader").await;
+        let q = app
+            .ask(&asker, &form("A question to keep elsewhere"))
+            .await
+            .unwrap();
+        app.bookmark(&reader, q, true).await.unwrap();
+        let out = tmp("gh-export-bookmarks");
+        stackexchange::export(&app.store, &out).await.unwrap();
+        let votes = std::fs::read_to_string(out.join("Votes.xml")).unwrap();
+        assert_eq!(votes.matches("VoteTypeId=\"5\"").count(), 1, "{votes}");
+        let second = fresh(&app).await;
+        let report = run(&second, &out, ImportOptions::for_dir(&out)).await;
+        assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+        let kept = count(
+        &second,
+        "SELECT COUNT(*) FROM bookmarks b JOIN users u ON u.id = b.user_id JOIN posts p ON p.id = b.post_id \
+         WHERE u.username = 'reader' AND p.title = 'A question to keep elsewhere'",
+    )
+    .await;
+        assert_eq!(kept, 1);
+        std::fs::remove_dir_all(&out).ok();
+    }
+);
