@@ -656,12 +656,17 @@ async fn write_batch(sink: &mut WriterTx<'_>, source: i64, b: &ImportBatch) -> R
             .votes
             .iter()
             .filter_map(|v| match (v.bookmark, v.user_id) {
-                (true, Some(u)) => Some([Val::I(u), Val::I(v.post_id), Val::I(v.created_at)]),
+                (true, Some(u)) => Some([
+                    Val::I(u),
+                    Val::I(v.post_id),
+                    Val::I(v.created_at),
+                    Val::I(source),
+                ]),
                 _ => None,
             });
         sink.rows(
             "bookmarks",
-            &["user_id", "post_id", "created_at"],
+            &["user_id", "post_id", "created_at", "source"],
             marks,
             " ON CONFLICT DO NOTHING",
         )
@@ -1323,8 +1328,8 @@ impl ExportQuery {
                 FROM comments c JOIN posts p ON p.id = c.post_id AND p.status = 0 WHERE c.id > $1 AND c.deleted_at IS NULL ORDER BY c.id LIMIT $2",
             // Three sources, their ids interleaved so that each keeps its
             // own: imported votes, members' votes (voters unnamed, as in the
-            // dumps), and members' bookmarks as favourites (the dumps name
-            // their members; imported favourites are in imported_votes).
+            // dumps), and members' own bookmarks as favourites (the dumps
+            // name their members; imported favourites are in imported_votes).
             ExportQuery::Votes => "SELECT CAST(id AS TEXT), CAST(post_id AS TEXT), CAST(vote_type AS TEXT), CAST(user_id AS TEXT), CAST(bounty AS TEXT), CAST(created_at AS TEXT) FROM (
                 SELECT i.id * 3 AS id, i.post_id, i.vote_type, i.user_id, i.bounty, i.created_at FROM imported_votes i
                 UNION ALL
@@ -1334,7 +1339,7 @@ impl ExportQuery {
                 SELECT n * 3 + 2 AS id, post_id, 5 AS vote_type, user_id, NULL AS bounty, created_at FROM (
                     SELECT ROW_NUMBER() OVER (ORDER BY b.user_id, b.post_id) AS n, b.post_id, b.user_id, b.created_at
                     FROM bookmarks b JOIN posts p ON p.id = b.post_id AND p.status = 0
-                    WHERE NOT EXISTS (SELECT 1 FROM imported_votes i WHERE i.post_id = b.post_id AND i.user_id = b.user_id AND i.vote_type = 5)
+                    WHERE b.source IS NULL
                       AND NOT EXISTS (SELECT 1 FROM import_map m WHERE m.local_id = b.user_id AND m.kind = 'ghost')
                 ) own
                 ) x WHERE x.id > $1 ORDER BY x.id LIMIT $2",

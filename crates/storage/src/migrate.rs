@@ -160,6 +160,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 21,
+        name: "bookmark_source",
+        sql: include_str!("../migrations/0021_bookmark_source.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn dialect(m: &Migration, backend: Backend) -> String {
