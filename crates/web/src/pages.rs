@@ -735,12 +735,25 @@ async fn admin_page(
             .collect(),
         _ => Vec::new(),
     };
+    // Search weights are numbers with fractions; whole ones show as such.
+    let search = match serde_json::to_value(&s.search) {
+        Ok(serde_json::Value::Object(m)) => m
+            .into_iter()
+            .map(|(k, v)| SearchRow {
+                label: c.t(&format!("admin.search.{k}")),
+                value: v.as_f64().map(|x| x.to_string()).unwrap_or_default(),
+                key: k,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     render(AdminPage {
         chrome: Chrome::from_ctx(c),
         settings: s,
         thresholds,
         amounts,
         review,
+        search,
         users,
         notice,
         error,

@@ -477,6 +477,13 @@ pub struct ReviewRow {
     pub value: i64,
 }
 
+/// A search rule on the settings form (`SearchRules`; fractions allowed).
+pub struct SearchRow {
+    pub key: String,
+    pub label: &'static str,
+    pub value: String,
+}
+
 #[derive(Template)]
 #[template(path = "admin.html")]
 pub struct AdminPage {
@@ -485,6 +492,7 @@ pub struct AdminPage {
     pub thresholds: Vec<ThresholdRow>,
     pub amounts: Vec<ThresholdRow>,
     pub review: Vec<ReviewRow>,
+    pub search: Vec<SearchRow>,
     pub users: Vec<UserRecord>,
     pub notice: Option<String>,
     pub error: Option<String>,

@@ -229,6 +229,24 @@ async fn admin_settings_page_changes_rules() {
         .post_form(&admin, "/admin/settings", &[("threshold.upvote", "lots")])
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // Search weights too, fractions included, shown as they are.
+    let page = w.get(&admin, "/admin").await.text;
+    assert!(
+        page.contains("name=\"search.title_boost\" value=\"3\""),
+        "{page}"
+    );
+    assert!(page.contains("name=\"search.vote_weight\" value=\"0.25\""));
+    let r = w
+        .post_form(
+            &admin,
+            "/admin/settings",
+            &[("search.title_boost", "2.5"), ("search.page_size", "10")],
+        )
+        .await;
+    assert!(r.text.contains("Settings saved"), "{}", r.text);
+    let s = w.app.settings();
+    assert_eq!((s.search.title_boost, s.search.page_size), (2.5, 10));
+    assert!(r.text.contains("name=\"search.title_boost\" value=\"2.5\""));
     // Members are not administrators.
     let alice = w.login("alice").await;
     assert_eq!(w.get(&alice, "/admin").await.status, StatusCode::FORBIDDEN);
