@@ -383,11 +383,21 @@ async fn bookmarks_from_the_question_page_and_the_api() {
     let list = w.get(&alice, "/questions/bookmarks").await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.text.contains("Your bookmarks") && list.text.contains("connection pool"));
-    // Anonymous readers get a link to log in instead of the form.
+    // Anonymous readers get links to log in (and come back) instead of
+    // forms that would only answer "log in first".
     let anon = w
         .get(&w.browser().await, &format!("/questions/{q}"))
         .await
         .text;
+    let back = format!("href=\"/login?next=%2Fquestions%2F{q}\"");
+    assert!(!anon.contains("/vote\""), "no vote forms");
+    for class in ["vote up", "vote down"] {
+        assert!(
+            anon.contains(&format!("class=\"{class}\" {back}")),
+            "{class}"
+        );
+    }
+    assert!(anon.contains(&format!("<a {back}>Log in to answer")));
     assert!(anon.contains(&format!(
         "class=\"vote bookmark\" href=\"/login?next=%2Fquestions%2F{q}\""
     )));
