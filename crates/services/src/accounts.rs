@@ -95,6 +95,16 @@ pub struct Session {
     pub user: UserRecord,
 }
 
+/// Never prints the token: it is the member's key.
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("token", &"…")
+            .field("user", &self.user.username)
+            .finish()
+    }
+}
+
 impl App {
     /// Register a member and mail the activation link.
     pub async fn register(&self, r: &Registration<'_>, lang: Lang) -> Result<i64> {
@@ -182,18 +192,24 @@ impl App {
 
     /// Log in by e-mail or username. Failures are counted per account and
     /// per client address; past the limit, attempts are refused unchecked.
-    pub async fn login(&self, login: &str, password: &str, client: &str) -> Result<Session> {
-        let login = login.trim();
-        let account_key = format!("account:{}", login.to_lowercase());
-        let ip_key = format!("ip:{client}");
+    /// Refuse while this account or client has failed too often lately.
+    async fn check_attempts(&self, account_key: &str, ip_key: &str) -> Result<()> {
         let since = now() - self.config.login_window_secs;
-        if self.store.failed_logins_since(&account_key, since).await?
+        if self.store.failed_logins_since(account_key, since).await?
             >= self.config.login_max_failures
-            || self.store.failed_logins_since(&ip_key, since).await?
+            || self.store.failed_logins_since(ip_key, since).await?
                 >= self.config.login_max_failures_per_ip
         {
             return Err(ErrorCode::RateLimited.into());
         }
+        Ok(())
+    }
+
+    pub async fn login(&self, login: &str, password: &str, client: &str) -> Result<Session> {
+        let login = login.trim();
+        let account_key = format!("account:{}", login.to_lowercase());
+        let ip_key = format!("ip:{client}");
+        self.check_attempts(&account_key, &ip_key).await?;
         let user = if login.contains('@') {
             self.store.user_by_email(&login.to_lowercase()).await?
         } else {
@@ -217,6 +233,37 @@ impl App {
         if user.activated_at.is_none() {
             return Err(ErrorCode::NotActivated.into());
         }
+        self.start_session(user.id).await
+    }
+
+    /// Change a logged-in member's password: the current one must be right
+    /// (wrong guesses count as failed logins, so a stolen session cannot
+    /// try them freely). Every session ends; the returned one replaces the
+    /// session that asked.
+    pub async fn change_password(
+        &self,
+        user: &UserRecord,
+        current: &str,
+        new: &str,
+        client: &str,
+    ) -> Result<Session> {
+        let account_key = format!("account:{}", user.username.to_lowercase());
+        let ip_key = format!("ip:{client}");
+        self.check_attempts(&account_key, &ip_key).await?;
+        let stored = self
+            .store
+            .user_by_id(user.id)
+            .await?
+            .ok_or(ErrorCode::NotFound)?;
+        if !verify_password(current, &stored.password_hash) {
+            self.store.record_login_attempt(&account_key, false).await?;
+            self.store.record_login_attempt(&ip_key, false).await?;
+            return Err(DomainError::validation("current_password", "incorrect", None).into());
+        }
+        validation::password(new)?;
+        self.store
+            .set_password(user.id, &hash_password(new)?)
+            .await?;
         self.start_session(user.id).await
     }
 

@@ -43,6 +43,7 @@ pub fn routes() -> Router<Web> {
         .route("/users/{name}", get(profile))
         .route("/me", get(me))
         .route("/me/bookmarks", get(my_bookmarks))
+        .route("/me/password", put(change_password))
         .route("/session", post(login).delete(logout))
         .route("/activate", post(activate))
         .route("/password-reset", post(reset_request))
@@ -376,6 +377,27 @@ async fn login(State(web): State<Web>, c: Ctx, b: JsonBody) -> ApiResult {
         .await
         .map_err(|e| c.jerr(e))?;
     created(json!({ "token": s.token, "user": s.user }))
+}
+
+/// Every session of the member ends; the answer carries the new one.
+async fn change_password(
+    State(web): State<Web>,
+    c: Ctx,
+    headers: HeaderMap,
+    b: JsonBody,
+) -> ApiResult {
+    let user = c.writer(&headers)?;
+    let s = web
+        .app
+        .change_password(
+            user,
+            b.str("current_password"),
+            b.str("new_password"),
+            &c.client,
+        )
+        .await
+        .map_err(|e| c.jerr(e))?;
+    ok(json!({ "token": s.token }))
 }
 
 async fn logout(State(web): State<Web>, c: Ctx) -> ApiResult {

@@ -81,7 +81,7 @@ fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
-fn session_cookie(web: &Web, token: &str, max_age: i64) -> HeaderValue {
+pub(crate) fn session_cookie(web: &Web, token: &str, max_age: i64) -> HeaderValue {
     let secure = if web.secure_cookies { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"

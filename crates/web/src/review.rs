@@ -20,6 +20,7 @@ use guildhall_i18n::Lang;
 use guildhall_services::review::{notification_text, BadgeInfo, ItemPage, QueueSummary};
 use guildhall_services::storage::moderation::{AuditRecord, FlaggedPost, Notification};
 use guildhall_services::storage::review::{QueueHealth, VoteInput};
+use guildhall_services::storage::users::UserRecord;
 use guildhall_services::ServiceError;
 use std::collections::HashMap;
 
@@ -45,6 +46,7 @@ pub fn routes() -> Router<Web> {
         .route("/users/{name}/moderate", post(moderate))
         .route("/notifications", get(inbox))
         .route("/settings/profile", get(profile_form).post(profile_save))
+        .route("/settings/password", post(password_save))
         .route("/badges", get(badges))
         .route("/badges/{key}", get(badge))
 }
@@ -530,22 +532,70 @@ struct ProfileEdit {
     notify_email: bool,
     saved: bool,
     error: Option<String>,
+    password_changed: bool,
+    password_error: Option<String>,
+}
+
+impl ProfileEdit {
+    /// The form filled in with what the member has saved.
+    fn of(c: &Ctx, u: &UserRecord) -> ProfileEdit {
+        ProfileEdit {
+            chrome: Chrome::from_ctx(c),
+            about: u.about.clone(),
+            location: u.location.clone(),
+            website: u.website.clone(),
+            notify_email: u.notify_email,
+            saved: false,
+            error: None,
+            password_changed: false,
+            password_error: None,
+        }
+    }
 }
 
 async fn profile_form(c: Ctx, Query(q): Query<HashMap<String, String>>) -> PageResult {
-    let u = c.member()?.clone();
-    render(
-        &c,
-        ProfileEdit {
-            chrome: Chrome::from_ctx(&c),
-            about: u.about,
-            location: u.location,
-            website: u.website,
-            notify_email: u.notify_email,
-            saved: q.contains_key("saved"),
-            error: None,
-        },
-    )
+    let mut page = ProfileEdit::of(&c, c.member()?);
+    page.saved = q.contains_key("saved");
+    page.password_changed = q.contains_key("password");
+    render(&c, page)
+}
+
+/// Change the password: every other session ends, and this browser gets a
+/// new session in place of its own.
+async fn password_save(State(web): State<Web>, c: Ctx, f: FormData) -> PageResult {
+    c.check_csrf(f.opt("csrf"))?;
+    let user = c.member()?;
+    match web
+        .app
+        .change_password(
+            user,
+            f.get("current_password"),
+            f.get("new_password"),
+            &c.client,
+        )
+        .await
+    {
+        Ok(session) => {
+            let mut r = Redirect::to("/settings/profile?password=1").into_response();
+            r.headers_mut().append(
+                axum::http::header::SET_COOKIE,
+                crate::pages::session_cookie(
+                    &web,
+                    &session.token,
+                    web.app.config.session_days * 86_400,
+                ),
+            );
+            Ok(r)
+        }
+        Err(e @ ServiceError::Domain(_)) => {
+            let mut page = ProfileEdit::of(&c, user);
+            page.password_error = Some(crate::error::message(&e, c.lang));
+            let mut r = render(&c, page)?;
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+        Err(e) => Err(c.err(e)),
+    }
 }
 
 async fn profile_save(State(web): State<Web>, c: Ctx, f: FormData) -> PageResult {
@@ -564,18 +614,15 @@ async fn profile_save(State(web): State<Web>, c: Ctx, f: FormData) -> PageResult
         .await
     {
         Ok(()) => back("/settings/profile?saved=1"),
-        Err(e @ ServiceError::Domain(_)) => render(
-            &c,
-            ProfileEdit {
-                chrome: Chrome::from_ctx(&c),
-                about: f.get("about").into(),
-                location: f.get("location").into(),
-                website: f.get("website").into(),
-                notify_email: notify,
-                saved: false,
-                error: Some(crate::error::message(&e, c.lang)),
-            },
-        ),
+        Err(e @ ServiceError::Domain(_)) => {
+            let mut page = ProfileEdit::of(&c, user);
+            page.about = f.get("about").into();
+            page.location = f.get("location").into();
+            page.website = f.get("website").into();
+            page.notify_email = notify;
+            page.error = Some(crate::error::message(&e, c.lang));
+            render(&c, page)
+        }
         Err(e) => Err(c.err(e)),
     }
 }

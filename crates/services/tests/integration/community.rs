@@ -586,3 +586,65 @@ on_both!(the_member_directory, |app: App| async move {
                 .is_empty()
     );
 });
+
+// Changing a password: the current one must be right (wrong guesses count
+// as failed logins), the new one valid; every other session ends.
+on_both!(a_member_changes_the_password, |app: App| async move {
+    world(&app).await;
+    let u = user(&app, "changer").await;
+    let elsewhere = app
+        .login("changer", "password123", "10.0.0.1")
+        .await
+        .unwrap();
+    let e = app
+        .change_password(&u, "not-the-password", "a-new-password", "10.0.0.2")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            guildhall_services::ServiceError::Domain(DomainError::Validation {
+                field: "current_password",
+                ..
+            })
+        ),
+        "{e:?}"
+    );
+    let e = app
+        .change_password(&u, "password123", "short", "10.0.0.2")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Validation);
+    // Nothing changed so far.
+    assert!(app.session_user(&elsewhere.token).await.unwrap().is_some());
+    let here = app
+        .change_password(&u, "password123", "a-new-password", "10.0.0.2")
+        .await
+        .unwrap();
+    assert!(app.session_user(&elsewhere.token).await.unwrap().is_none());
+    assert_eq!(
+        app.session_user(&here.token).await.unwrap().map(|s| s.id),
+        Some(u.id)
+    );
+    assert!(app
+        .login("changer", "password123", "10.0.0.3")
+        .await
+        .is_err());
+    app.login("changer", "a-new-password", "10.0.0.3")
+        .await
+        .unwrap();
+    // Guessing the current password runs into the login limit.
+    let mut last = None;
+    for _ in 0..app.config.login_max_failures {
+        last = app
+            .change_password(&u, "guess", "another-password", "10.0.0.4")
+            .await
+            .err();
+    }
+    assert!(last.is_some());
+    let e = app
+        .change_password(&u, "a-new-password", "another-password", "10.0.0.4")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::RateLimited);
+});

@@ -486,3 +486,85 @@ async fn the_member_directory_page_and_api() {
         api.text
     );
 }
+
+#[tokio::test]
+async fn a_member_changes_the_password_on_the_settings_page() {
+    let w = world().await;
+    let mut alice = w.login("alice").await;
+    let other = w.login("alice").await;
+    let page = w.get(&alice, "/settings/profile").await.text;
+    assert!(page.contains("action=\"/settings/password\""));
+    let r = w
+        .post_form(
+            &alice,
+            "/settings/password",
+            &[
+                ("current_password", "wrong"),
+                ("new_password", "brand-new-pass"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text.contains("The current password is not right."),
+        "{}",
+        r.text
+    );
+    let r = w
+        .post_form(
+            &alice,
+            "/settings/password",
+            &[
+                ("current_password", guildhall_services::demo::DEMO_PASSWORD),
+                ("new_password", "brand-new-pass"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(r.location(), "/settings/profile?password=1");
+    // This browser carries on with its new session; the other is logged out.
+    alice.session = r
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| {
+            c.strip_prefix("gh_session=")
+                .map(|v| v.split(';').next().unwrap().to_string())
+        });
+    let page = w.get(&alice, "/settings/profile?password=1").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("Password changed."));
+    assert_eq!(
+        w.get(&other, "/settings/profile").await.status,
+        StatusCode::SEE_OTHER
+    );
+    // Through the API, with the new password.
+    let r = w
+        .api(
+            "POST",
+            "/session",
+            None,
+            Some(serde_json::json!({"login": "alice", "password": "brand-new-pass"})),
+        )
+        .await;
+    let token = r.json()["token"].as_str().unwrap().to_string();
+    let r = w
+        .api(
+            "PUT",
+            "/me/password",
+            Some(&token),
+            Some(serde_json::json!({"current_password": "brand-new-pass", "new_password": "third-password"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let fresh = r.json()["token"].as_str().unwrap().to_string();
+    assert_eq!(
+        w.api("GET", "/me", Some(&token), None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        w.api("GET", "/me", Some(&fresh), None).await.status,
+        StatusCode::OK
+    );
+}
