@@ -308,3 +308,27 @@ test('search from the header in Chinese and English; similar questions appear wh
   assert.match(await page.textContent('.tag-grid'), /following/);
   await page.screenshot({ path: join(shots, 'tags-en.png'), fullPage: true });
 });
+
+test('on a phone-sized screen no page is wider than the window; a bookmark survives the login it asks for', async () => {
+  const ctx = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 800 } });
+  const page = await ctx.newPage();
+  // A reader who is not logged in stars a question: the login brings them back.
+  await page.goto(`${base}/questions/1`);
+  await page.click('a.vote.bookmark');
+  await page.fill('#login', 'admin');
+  await page.fill('#password', 'guildhall-demo');
+  await page.click('form[action="/login"] button');
+  await page.waitForURL(/\/questions\/1$/);
+  await page.click('button.vote.bookmark');
+  await page.waitForSelector('button.vote.bookmark.on');
+  for (const path of ['/', '/questions/1', '/questions/bookmarks', '/users', '/users/alice', '/tags', '/review',
+    '/review/first_posts', '/admin', '/moderation/audit', '/notifications', '/settings/profile', '/search/help', '/analytics']) {
+    await page.goto(`${base}${path}`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.equal(overflow, 0, `${path} is ${overflow}px wider than the window`);
+  }
+  await page.goto(`${base}/questions/bookmarks`);
+  assert.equal(await page.locator('ol.questions li').count(), 1);
+  await page.screenshot({ path: join(shots, 'bookmarks-phone-zh.png'), fullPage: true });
+  await ctx.close();
+});
