@@ -87,6 +87,10 @@ async fn api_journey_and_the_pages_agree() {
     )));
     let hist = w.get(&b, &format!("/posts/{q}/history")).await.text;
     assert!(hist.contains("rolled back to revision 1") && hist.contains("clearer title"));
+    // Diff lines are blocks: no newline between them, or each is followed
+    // by an empty line.
+    assert!(hist.contains("<pre class=\"diff\"><span class="));
+    assert!(!hist.contains("</span>\n<span"), "{hist}");
     // Delete an answer through a page: -5 for its author, then gone from the page.
     let cb = w.login("carol").await;
     let before = w
