@@ -203,7 +203,9 @@ impl Ctx {
     }
 
     pub fn err(&self, e: impl Into<guildhall_services::ServiceError>) -> WebError {
-        WebError::new(e.into(), self.lang)
+        let mut err = WebError::new(e.into(), self.lang);
+        err.chrome = Some(Box::new(crate::views::Chrome::from_ctx(self)));
+        err
     }
 
     /// The member, or a "please log in" refusal.

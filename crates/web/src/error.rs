@@ -9,11 +9,22 @@ use guildhall_domain::{DomainError, ErrorCode};
 use guildhall_i18n::{t, tf, Lang};
 use guildhall_services::ServiceError;
 
-#[derive(Debug)]
 pub struct WebError {
     pub err: ServiceError,
     pub lang: Lang,
     pub json: bool,
+    /// The page's header as the request saw it (who is logged in), when
+    /// the error came from a handler with a request context.
+    pub chrome: Option<Box<crate::views::Chrome>>,
+}
+
+impl std::fmt::Debug for WebError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebError")
+            .field("err", &self.err)
+            .field("json", &self.json)
+            .finish()
+    }
 }
 
 impl WebError {
@@ -22,6 +33,7 @@ impl WebError {
             err,
             lang,
             json: false,
+            chrome: None,
         }
     }
     pub fn json(mut self) -> WebError {
@@ -96,7 +108,10 @@ impl IntoResponse for WebError {
         if self.json {
             return (status, axum::Json(json_body(&self.err, self.lang))).into_response();
         }
-        let page = ErrorPage::new(self.lang, status.as_u16(), message(&self.err, self.lang));
+        let mut page = ErrorPage::new(self.lang, status.as_u16(), message(&self.err, self.lang));
+        if let Some(chrome) = self.chrome {
+            page.chrome = *chrome;
+        }
         match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, message(&self.err, self.lang)).into_response(),

@@ -28,9 +28,8 @@ fn request_lang(req: &Request) -> Lang {
 
 fn body_error(req_lang: Lang, json: bool, err: ServiceError) -> WebError {
     WebError {
-        err,
-        lang: req_lang,
         json,
+        ..WebError::new(err, req_lang)
     }
 }
 
@@ -96,11 +95,11 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
         }
         match serde_json::from_slice::<serde_json::Value>(&bytes) {
             Ok(v @ serde_json::Value::Object(_)) => Ok(JsonBody(v)),
-            _ => Err(WebError {
-                err: DomainError::validation("body", "malformed", None).into(),
-                lang: Lang::En,
-                json: true,
-            }),
+            _ => Err(WebError::new(
+                DomainError::validation("body", "malformed", None).into(),
+                Lang::En,
+            )
+            .json()),
         }
     }
 }

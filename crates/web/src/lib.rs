@@ -59,6 +59,8 @@ pub fn router(app: App) -> Router {
         .route("/hello", get(|| async { "hello" }))
         .route("/static/style.css", get(style))
         .route("/favicon.svg", get(favicon))
+        // Asked for by browsers on documents that name no icon (feeds).
+        .route("/favicon.ico", get(favicon))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(ctx::login_redirect))
         .layer(axum::middleware::from_fn(ctx::csrf_cookie))

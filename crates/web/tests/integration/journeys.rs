@@ -296,6 +296,10 @@ async fn every_api_route_is_in_the_openapi_document() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.headers[header::CONTENT_TYPE], "image/svg+xml");
     assert!(r.text.starts_with("<svg"));
+    let r = w
+        .send(Request::get("/favicon.ico").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -571,4 +575,20 @@ async fn a_member_changes_the_password_on_the_settings_page() {
         w.api("GET", "/me", Some(&fresh), None).await.status,
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn error_pages_keep_the_member_s_header() {
+    let w = world().await;
+    let alice = w.login("alice").await;
+    let r = w.get(&alice, "/questions/999999").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(
+        r.text.contains("class=\"me\" href=\"/users/alice\""),
+        "{}",
+        r.text
+    );
+    let r = w.get(&alice, "/admin").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.text.contains("class=\"me\" href=\"/users/alice\""));
 }
