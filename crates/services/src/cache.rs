@@ -81,6 +81,14 @@ impl ReadCache {
         }
     }
 
+    /// Drop one question's page (its view count changed: views are not
+    /// writes that should empty the whole cache).
+    pub fn forget_question(&self, id: i64) {
+        if let Ok(mut map) = self.questions.lock() {
+            map.remove(&id);
+        }
+    }
+
     pub fn list(&self, key: &ListKey) -> Option<Arc<Vec<PostRecord>>> {
         if !self.is_active() {
             return None;

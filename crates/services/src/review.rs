@@ -628,6 +628,11 @@ impl App {
             v.counts.drain().collect()
         };
         self.store.add_views(&counts).await?;
+        if let Some(cache) = &self.cache {
+            for (question, _) in &counts {
+                cache.forget_question(*question);
+            }
+        }
         Ok(counts.iter().map(|(_, n)| n).sum())
     }
 

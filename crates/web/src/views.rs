@@ -301,6 +301,16 @@ impl QuestionView {
             .as_ref()
             .is_some_and(|u| u.id == p.author_id || u.role.is_staff())
     }
+    /// "Asked … · Active … · Viewed N times".
+    pub fn question_meta(&self) -> String {
+        let q = &self.page.question;
+        let (asked, active) = (format_time(q.created_at), format_time(q.last_activity_at));
+        let views = q.view_count.to_string();
+        self.chrome.tf(
+            "q.meta",
+            &[("asked", &asked), ("active", &active), ("views", &views)],
+        )
+    }
     pub fn bookmark_label(&self) -> &'static str {
         let key = if self.page.bookmarked {
             "q.unbookmark"

@@ -648,3 +648,22 @@ on_both!(a_member_changes_the_password, |app: App| async move {
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::RateLimited);
 });
+
+// Views are counted once per viewer, written in batches, and the question
+// page (cached) shows the new count after a batch.
+on_both!(views_reach_the_cached_page, |app: App| async move {
+    world(&app).await;
+    let asker = user(&app, "asker").await;
+    let q = app
+        .ask(&asker, &form("A question people look at"))
+        .await
+        .unwrap();
+    assert_eq!(app.question(q, None).await.unwrap().question.view_count, 0);
+    for viewer in ["10.0.0.1", "10.0.0.2", "10.0.0.1"] {
+        app.count_view(q, viewer);
+    }
+    // Buffered: the page (from the cache) still says 0.
+    assert_eq!(app.question(q, None).await.unwrap().question.view_count, 0);
+    assert_eq!(app.flush_views().await.unwrap(), 2);
+    assert_eq!(app.question(q, None).await.unwrap().question.view_count, 2);
+});

@@ -380,6 +380,7 @@ async fn bookmarks_from_the_question_page_and_the_api() {
     let alice = w.login("alice").await;
     let page = w.get(&alice, &format!("/questions/{q}")).await.text;
     assert!(page.contains(&format!("action=\"/questions/{q}/bookmark\"")));
+    assert!(page.contains("class=\"qmeta muted\">Asked 20") && page.contains(" times</p>"));
     assert!(page.contains("aria-pressed=\"false\""));
     let r = w
         .post_form(&alice, &format!("/questions/{q}/bookmark"), &[("on", "1")])
