@@ -82,6 +82,19 @@ impl Sanctions {
 pub const MAX_SUSPENSION_DAYS: i64 = 3650;
 
 /// Validate a suspension request.
+/// Who may remove a comment: its author, or a moderator. Returns whether
+/// it is a moderator acting on someone else's comment (that goes in the
+/// audit log).
+pub fn may_delete_comment(actor: &crate::Actor, author_id: i64) -> Result<bool, DomainError> {
+    if actor.id == author_id {
+        Ok(false)
+    } else if actor.role.is_staff() {
+        Ok(true)
+    } else {
+        Err(crate::ErrorCode::Forbidden.into())
+    }
+}
+
 pub fn check_suspension(days: i64, reason: &str) -> Result<(), DomainError> {
     if !(1..=MAX_SUSPENSION_DAYS).contains(&days) {
         return Err(DomainError::validation(
@@ -134,5 +147,23 @@ mod tests {
         assert!(check_suspension(0, "spam").is_err());
         assert!(check_suspension(4000, "spam").is_err());
         assert!(check_suspension(7, "  ").is_err());
+    }
+
+    #[test]
+    fn comments_are_removed_by_their_author_or_a_moderator() {
+        use crate::{Actor, ErrorCode, Role};
+        let who = |id, role| Actor {
+            id,
+            reputation: 1,
+            role,
+        };
+        assert_eq!(may_delete_comment(&who(1, Role::User), 1), Ok(false));
+        assert_eq!(may_delete_comment(&who(2, Role::Moderator), 1), Ok(true));
+        assert_eq!(
+            may_delete_comment(&who(3, Role::Administrator), 1),
+            Ok(true)
+        );
+        let e = may_delete_comment(&who(4, Role::User), 1).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Forbidden);
     }
 }

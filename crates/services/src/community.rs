@@ -182,6 +182,14 @@ impl App {
         .await
     }
 
+    /// Remove a comment: its author or a moderator. Returns the post it
+    /// was on.
+    pub async fn delete_comment(&self, user: &UserRecord, comment_id: i64) -> Result<i64> {
+        let actor = actor_of(user)?;
+        let post_id = self.store.delete_comment(&actor, comment_id).await?;
+        self.written(post_id).await
+    }
+
     /// Edit a question (title, body, tags) or an answer (body only): the
     /// author, trusted users and staff edit directly; others with the edit
     /// privilege suggest an edit that waits for review. A post whose review

@@ -5,6 +5,7 @@ use crate::moderation::notify_activity;
 use crate::review::{self, Placement};
 use crate::{now, Result, RowExt, Store, StoreError, Tx};
 use guildhall_domain::inbox::Activity;
+use guildhall_domain::moderation::may_delete_comment;
 use guildhall_domain::votes::{
     check_edit, plan_accept, plan_delete, plan_vote, AcceptTarget, AnswerRef, PostKind, VoteTarget,
     VoteValue,
@@ -589,6 +590,46 @@ impl Store {
         notify_activity(&mut tx, commented, post_id).await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Remove a comment (the row stays, marked deleted): its author, or a
+    /// moderator, which the audit log records. Returns the post it was on;
+    /// removing it twice changes nothing.
+    pub async fn delete_comment(&self, actor: &Actor, comment_id: i64) -> Result<i64> {
+        let mut tx = self.begin().await?;
+        let c = sqlx::query("SELECT post_id, author_id FROM comments WHERE id = $1")
+            .bind(comment_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| not_found("comment"))?;
+        let post_id = c.i("post_id");
+        let by_moderator = may_delete_comment(actor, c.i("author_id"))?;
+        let removed =
+            sqlx::query("UPDATE comments SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
+                .bind(now())
+                .bind(comment_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if removed == 1 {
+            sqlx::query("UPDATE posts SET comment_count = comment_count - 1 WHERE id = $1")
+                .bind(post_id)
+                .execute(&mut *tx)
+                .await?;
+            if by_moderator {
+                crate::moderation::audit(
+                    &mut tx,
+                    Some(actor.id),
+                    "delete_comment",
+                    "comment",
+                    Some(comment_id),
+                    "",
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(post_id)
     }
 
     /// Edit a post (or roll it back: `rolled_back_to` names the revision);

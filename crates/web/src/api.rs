@@ -36,6 +36,7 @@ pub fn routes() -> Router<Web> {
         )
         .route("/posts/{id}", get(post_get).patch(edit).delete(delete))
         .route("/posts/{id}/comments", post(comment))
+        .route("/comments/{id}", axum::routing::delete(delete_comment))
         .route("/posts/{id}/vote", put(vote))
         .route("/posts/{id}/revisions", get(revisions))
         .route("/posts/{id}/rollback", post(rollback))
@@ -349,6 +350,24 @@ async fn members(State(web): State<Web>, c: Ctx, Query(q): Query<DirectoryQuery>
         .member_directory(q.sort(), q.filter(), q.page())
         .await
         .map_err(|e| c.jerr(e))?)
+}
+
+async fn delete_comment(
+    State(web): State<Web>,
+    c: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| c.jerr(DomainError::NotFound("comment")))?;
+    let user = c.writer(&headers)?;
+    let post = web
+        .app
+        .delete_comment(user, id)
+        .await
+        .map_err(|e| c.jerr(e))?;
+    ok(json!({ "comment_id": id, "post_id": post, "deleted": true }))
 }
 
 async fn me(c: Ctx) -> ApiResult {

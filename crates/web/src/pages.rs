@@ -34,6 +34,7 @@ pub fn routes() -> Router<Web> {
         .route("/questions/{id}/answers", post(answer))
         .route("/questions/{id}/accept", post(accept))
         .route("/questions/{id}/bookmark", post(bookmark))
+        .route("/comments/{id}/delete", post(delete_comment))
         .route("/posts/{id}/comments", post(comment))
         .route("/posts/{id}/vote", post(vote))
         .route("/posts/{id}/edit", get(edit_form).post(edit))
@@ -292,6 +293,22 @@ async fn vote(State(web): State<Web>, c: Ctx, Path(id): Path<String>, f: FormDat
     web.app.vote(user, id, value).await.map_err(|e| c.err(e))?;
     let q = question_of(&web, &c, id).await?;
     Ok(see_other(&format!("/questions/{q}#post-{id}")))
+}
+
+async fn delete_comment(
+    State(web): State<Web>,
+    c: Ctx,
+    Path(id): Path<String>,
+    f: FormData,
+) -> PageResult {
+    let (id, user) = form_on(&c, &id, &f, "comment")?;
+    let post = web
+        .app
+        .delete_comment(user, id)
+        .await
+        .map_err(|e| c.err(e))?;
+    let q = question_of(&web, &c, post).await?;
+    Ok(see_other(&format!("/questions/{q}#post-{post}")))
 }
 
 async fn bookmark(

@@ -295,6 +295,15 @@ impl QuestionView {
             .filter(|c| c.post_id == *post_id)
             .collect()
     }
+    /// The same rule the service applies (its author, or a moderator).
+    pub fn can_delete_comment(
+        &self,
+        c: &guildhall_services::storage::content::CommentRecord,
+    ) -> bool {
+        self.chrome.user.as_ref().is_some_and(|u| {
+            guildhall_domain::moderation::may_delete_comment(&u.actor(), c.author_id).is_ok()
+        })
+    }
     pub fn can_edit(&self, p: &PostRecord) -> bool {
         self.chrome
             .user

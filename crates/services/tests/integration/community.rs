@@ -667,3 +667,55 @@ on_both!(views_reach_the_cached_page, |app: App| async move {
     assert_eq!(app.flush_views().await.unwrap(), 2);
     assert_eq!(app.question(q, None).await.unwrap().question.view_count, 2);
 });
+
+// Comments are removed by their author or a moderator (audited), once;
+// the post's cached count follows and agrees with recompute.
+on_both!(
+    comments_are_removed_by_their_author_or_a_moderator,
+    |app: App| async move {
+        let admin = world(&app).await;
+        let asker = user(&app, "asker").await;
+        let other = user(&app, "other").await;
+        let q = app
+            .ask(&asker, &form("A question with comments on it"))
+            .await
+            .unwrap();
+        let mine = app
+            .comment(&asker, q, "A comment the asker regrets.")
+            .await
+            .unwrap();
+        let theirs = app
+            .comment(&other, q, "A rude comment by someone else.")
+            .await
+            .unwrap();
+        let kept = app
+            .comment(&other, q, "A useful comment that stays.")
+            .await
+            .unwrap();
+        // Not someone else's, unless a moderator.
+        let e = app.delete_comment(&asker, theirs).await.unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Forbidden);
+        assert_eq!(app.delete_comment(&asker, mine).await.unwrap(), q);
+        assert_eq!(
+            app.delete_comment(&asker, mine).await.unwrap(),
+            q,
+            "twice is once"
+        );
+        app.delete_comment(&admin, theirs).await.unwrap();
+        let e = app.delete_comment(&asker, 999_999).await.unwrap_err();
+        assert_eq!(e.code(), ErrorCode::NotFound);
+        let page = app.question(q, None).await.unwrap();
+        let left: Vec<i64> = page.comments.iter().map(|c| c.id).collect();
+        assert_eq!((left, page.question.comment_count), (vec![kept], 1));
+        let check = app.recompute(false).await.unwrap();
+        assert!(check.differences.is_empty(), "{:?}", check.differences);
+        // Only the moderator's removal is audited.
+        let audit = app.store.audit_log(50, 0).await.unwrap();
+        let removals: Vec<Option<i64>> = audit
+            .iter()
+            .filter(|r| r.action == "delete_comment")
+            .map(|r| r.target_id)
+            .collect();
+        assert_eq!(removals, vec![Some(theirs)]);
+    }
+);

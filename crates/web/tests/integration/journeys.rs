@@ -593,3 +593,56 @@ async fn error_pages_keep_the_member_s_header() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.text.contains("class=\"me\" href=\"/users/alice\""));
 }
+
+#[tokio::test]
+async fn a_comment_is_removed_from_the_page_by_its_author() {
+    let w = world().await;
+    let q = w.question_by("alice", "A question bob comments on").await;
+    let bob_user = w.app.store.user_by_username("bob").await.unwrap().unwrap();
+    w.app
+        .comment(&bob_user, q, "A comment bob will take back.")
+        .await
+        .unwrap();
+    let page = w.app.question(q, None).await.unwrap();
+    let cm = page.comments[0].clone();
+    let action = format!("action=\"/comments/{}/delete\"", cm.id);
+    let alice = w.login("alice").await;
+    assert!(!w
+        .get(&alice, &format!("/questions/{q}"))
+        .await
+        .text
+        .contains(&action));
+    let r = w
+        .post_form(&alice, &format!("/comments/{}/delete", cm.id), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let bob = w.login("bob").await;
+    assert!(w
+        .get(&bob, &format!("/questions/{q}"))
+        .await
+        .text
+        .contains(&action));
+    let r = w
+        .post_form(&bob, &format!("/comments/{}/delete", cm.id), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(r.location(), format!("/questions/{q}#post-{}", cm.post_id));
+    assert!(!w
+        .get(&bob, &format!("/questions/{q}"))
+        .await
+        .text
+        .contains(&action));
+    // The API says the same, idempotently.
+    let token = w.token("bob").await;
+    let r = w
+        .api(
+            "DELETE",
+            &format!("/comments/{}", cm.id),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["deleted"], true, "{}", r.text);
+    let r = w.api("DELETE", "/comments/nope", Some(&token), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
