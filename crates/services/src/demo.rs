@@ -4,7 +4,7 @@
 //! comments, votes and accepted answers.
 
 use crate::community::QuestionForm;
-use crate::{App, Result};
+use crate::{App, Result, ServiceError};
 use guildhall_domain::votes::VoteValue;
 use guildhall_domain::Role;
 use guildhall_storage::users::UserRecord;
@@ -260,8 +260,33 @@ impl App {
             tags: "rust".into(),
         };
         self.ask(&newcomer, &form).await?;
+        self.seed_demo_analytics().await?;
         self.run_badge_job().await?;
         Ok(true)
+    }
+
+    /// Four months of the demo organisation's GitHub activity, imported and
+    /// computed as `guildhall analytics import` and `compute` would do it.
+    async fn seed_demo_analytics(&self) -> Result<()> {
+        use crate::analytics::{ImportOptions, Input};
+        let t = guildhall_storage::now();
+        let path = std::env::temp_dir().join(format!(
+            "guildhall-demo-events-{}-{t}.json",
+            std::process::id()
+        ));
+        std::fs::write(&path, crate::demo_events::demo_events(t))
+            .map_err(|e| ServiceError::Internal(format!("demo events: {e}")))?;
+        let imported = self
+            .analytics_import(
+                vec![Input::File(path.clone())],
+                ImportOptions::default(),
+                std::sync::Arc::new(|_| {}),
+            )
+            .await;
+        let _ = std::fs::remove_file(&path);
+        imported?;
+        self.analytics_compute(None).await?;
+        Ok(())
     }
 
     async fn seed_history(&self, users: &[UserRecord]) -> Result<()> {

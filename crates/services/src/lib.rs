@@ -11,6 +11,7 @@ pub mod analytics;
 pub mod cache;
 pub mod community;
 pub mod demo;
+mod demo_events;
 pub mod mail;
 pub mod review;
 pub mod search;

@@ -646,3 +646,20 @@ async fn a_comment_is_removed_from_the_page_by_its_author() {
     let r = w.api("DELETE", "/comments/nope", Some(&token), None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_demo_has_github_activity_to_show() {
+    let w = world().await;
+    let anon = w.browser().await;
+    let page = w.get(&anon, "/analytics").await.text;
+    assert!(
+        page.contains("href=\"/analytics/repos/guildhall%2Ddemo/guildhall\""),
+        "{page}"
+    );
+    // The demo's star ring is caught.
+    let ring = w
+        .get(&anon, "/analytics/repos/guildhall-demo/awesome-devrel")
+        .await
+        .text;
+    assert!(ring.contains("star-beef-0"), "{ring}");
+}
