@@ -269,9 +269,14 @@ impl App {
     /// computed as `guildhall analytics import` and `compute` would do it.
     async fn seed_demo_analytics(&self) -> Result<()> {
         use crate::analytics::{ImportOptions, Input};
+        // A name of its own: the importer maps the file into memory, and
+        // another seeding (tests seed several communities at once) must not
+        // replace or remove it meanwhile.
+        static SEEDINGS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = SEEDINGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let t = guildhall_storage::now();
         let path = std::env::temp_dir().join(format!(
-            "guildhall-demo-events-{}-{t}.json",
+            "guildhall-demo-events-{}-{n}-{t}.json",
             std::process::id()
         ));
         std::fs::write(&path, crate::demo_events::demo_events(t))
