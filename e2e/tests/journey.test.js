@@ -309,7 +309,7 @@ test('search from the header in Chinese and English; similar questions appear wh
   await page.screenshot({ path: join(shots, 'tags-en.png'), fullPage: true });
 });
 
-test('on a phone-sized screen no page is wider than the window; a bookmark survives the login it asks for', async () => {
+test('on a phone-sized screen no page is wider than the window, the demo analytics included; a bookmark survives the login it asks for', async () => {
   const ctx = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 800 } });
   const page = await ctx.newPage();
   // A reader who is not logged in stars a question: the login brings them back.
@@ -322,7 +322,8 @@ test('on a phone-sized screen no page is wider than the window; a bookmark survi
   await page.click('button.vote.bookmark');
   await page.waitForSelector('button.vote.bookmark.on');
   for (const path of ['/', '/questions/1', '/questions/bookmarks', '/users', '/users/alice', '/tags', '/review',
-    '/review/first_posts', '/admin', '/moderation/audit', '/notifications', '/settings/profile', '/search/help', '/analytics']) {
+    '/review/first_posts', '/admin', '/moderation/audit', '/notifications', '/settings/profile', '/search/help', '/analytics',
+    '/analytics/repos/guildhall-demo/guildhall', '/analytics/developers/mei-chen']) {
     await page.goto(`${base}${path}`);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.equal(overflow, 0, `${path} is ${overflow}px wider than the window`);
