@@ -8,7 +8,7 @@ use guildhall_domain::{Actor, DomainError, Role};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 pub struct UserRecord {
     pub id: i64,
     pub username: String,
@@ -28,6 +28,21 @@ pub struct UserRecord {
     pub suspension_reason: String,
     #[serde(skip)]
     pub blocked_caps: String,
+}
+
+/// Leaves out the e-mail address and the password hash, so that a record
+/// printed in a log or a test failure gives neither away.
+impl std::fmt::Debug for UserRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRecord")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field("activated_at", &self.activated_at)
+            .field("reputation", &self.reputation)
+            .field("suspended_until", &self.suspended_until)
+            .finish_non_exhaustive()
+    }
 }
 
 impl UserRecord {

@@ -596,6 +596,12 @@ on_both!(a_member_changes_the_password, |app: App| async move {
         .login("changer", "password123", "10.0.0.1")
         .await
         .unwrap();
+    // Printed records and sessions give away no address, hash or token.
+    let printed = format!("{u:?} {elsewhere:?}");
+    assert!(printed.contains("changer"), "{printed}");
+    for secret in ["@test.localhost", "$argon2", elsewhere.token.as_str()] {
+        assert!(!printed.contains(secret), "{printed}");
+    }
     let e = app
         .change_password(&u, "not-the-password", "a-new-password", "10.0.0.2")
         .await
