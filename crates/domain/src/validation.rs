@@ -150,9 +150,12 @@ impl ContentLimits {
 }
 
 /// Account fields (not settings: they protect the system, not the community).
+/// The shortest and longest username accepted, in characters.
+pub const USERNAME_LEN: (i64, i64) = (3, 30);
+
 pub fn username(name: &str) -> Result<String, DomainError> {
     let n = name.trim();
-    length("username", n, 3, 30)?;
+    length("username", n, USERNAME_LEN.0, USERNAME_LEN.1)?;
     if !n
         .chars()
         .all(|c| c.is_alphanumeric() || c == '_' || c == '-')

@@ -95,6 +95,8 @@ pub struct Ctx {
     pub client: String,
     /// Unread notifications of the member (0 when logged out).
     pub unread: i64,
+    /// The community's settings in force (forms state their limits).
+    pub settings: std::sync::Arc<guildhall_domain::CommunitySettings>,
 }
 
 fn client_of(parts: &Parts) -> String {
@@ -180,6 +182,7 @@ impl FromRequestParts<Web> for Ctx {
             path,
             client: client_of(parts),
             unread,
+            settings: web.app.settings(),
         })
     }
 }

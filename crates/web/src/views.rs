@@ -16,6 +16,7 @@ pub struct Chrome {
     pub csrf: String,
     pub path: String,
     pub unread: i64,
+    pub settings: std::sync::Arc<CommunitySettings>,
 }
 
 impl Chrome {
@@ -26,7 +27,12 @@ impl Chrome {
             csrf: c.csrf.clone(),
             path: c.path.clone(),
             unread: c.unread,
+            settings: c.settings.clone(),
         }
+    }
+    /// What forms accept (maxlength and minlength follow the settings).
+    pub fn limits(&self) -> &guildhall_domain::validation::ContentLimits {
+        &self.settings.limits
     }
     pub fn is_staff(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.role.is_staff())
@@ -53,8 +59,19 @@ impl Chrome {
         tf(self.lang, key, args)
     }
     pub fn password_help(&self) -> String {
-        let min = guildhall_domain::validation::PASSWORD_LEN.0.to_string();
+        let min = self.password_min().to_string();
         self.tf1("auth.password_help", "min", &min)
+    }
+    pub fn password_min(&self) -> i64 {
+        guildhall_domain::validation::PASSWORD_LEN.0
+    }
+    pub fn username_max(&self) -> i64 {
+        guildhall_domain::validation::USERNAME_LEN.1
+    }
+    pub fn username_help(&self) -> String {
+        let (min, max) = guildhall_domain::validation::USERNAME_LEN;
+        let (min, max) = (min.to_string(), max.to_string());
+        self.tf("auth.username_help", &[("min", &min), ("max", &max)])
     }
     pub fn lang_code(&self) -> &'static str {
         self.lang.code()
@@ -192,6 +209,7 @@ impl ErrorPage {
                 csrf: String::new(),
                 path: "/".into(),
                 unread: 0,
+                settings: Default::default(),
             },
             status,
             message,

@@ -451,8 +451,18 @@ async fn help_texts_state_the_limits_in_force() {
     s.search.max_tags = 2;
     w.app.store.save_settings(&s, None).await.unwrap();
     w.app.reload_settings().await.unwrap();
+    s.limits.title_max = 120;
+    s.limits.comment_max = 400;
+    w.app.store.save_settings(&s, None).await.unwrap();
+    w.app.reload_settings().await.unwrap();
     let alice = w.login("alice").await;
-    assert!(w.get(&alice, "/ask").await.text.contains("1 to 3 tags"));
+    let ask = w.get(&alice, "/ask").await.text;
+    assert!(ask.contains("1 to 3 tags") && ask.contains("maxlength=\"120\""));
+    let q = w
+        .question_by("alice", "A question whose comment box has limits")
+        .await;
+    let page = w.get(&alice, &format!("/questions/{q}")).await.text;
+    assert!(page.contains("minlength=\"5\" maxlength=\"400\""));
     let help = w.get(&alice, "/search/help").await.text;
     assert!(help.contains("(up to 2;"), "{help}");
     let anon = w.browser().await;
