@@ -407,6 +407,12 @@ async fn bookmarks_from_the_question_page_and_the_api() {
         );
     }
     assert!(anon.contains(&format!("<a {back}>Log in to answer")));
+    // So does a tag's follow button.
+    let tag = w.get(&w.browser().await, "/tags/rust").await.text;
+    assert!(
+        tag.contains("class=\"button small\" href=\"/login?next=%2Ftags%2Frust\""),
+        "{tag}"
+    );
     assert!(anon.contains(&format!(
         "class=\"vote bookmark\" href=\"/login?next=%2Fquestions%2F{q}\""
     )));
