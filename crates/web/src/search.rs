@@ -125,6 +125,8 @@ impl SearchPage {
     pub fn total(&self) -> String {
         let key = if self.r.more {
             "search.total_more"
+        } else if self.r.total == 1 {
+            "search.total_one"
         } else {
             "search.total"
         };

@@ -58,6 +58,11 @@ impl Chrome {
     pub fn tf(&self, key: &str, args: &[(&str, &str)]) -> String {
         tf(self.lang, key, args)
     }
+    /// `one` for a count of exactly 1, else `many` (Chinese uses the same
+    /// word for both).
+    pub fn counted(&self, n: &i64, one: &str, many: &str) -> &'static str {
+        self.t(if *n == 1 { one } else { many })
+    }
     pub fn password_help(&self) -> String {
         let min = self.password_min().to_string();
         self.tf1("auth.password_help", "min", &min)

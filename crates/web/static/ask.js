@@ -15,7 +15,7 @@
       a.textContent = q.title;
       var meta = document.createElement('span');
       meta.className = 'muted';
-      meta.textContent = ' ' + q.answers + ' ' + box.dataset.answers +
+      meta.textContent = ' ' + q.answers + ' ' + (q.answers === 1 ? box.dataset.answer : box.dataset.answers) +
         (q.accepted ? ' · ' + box.dataset.accepted : '');
       li.appendChild(a);
       li.appendChild(meta);

@@ -679,3 +679,16 @@ async fn the_demo_has_github_activity_to_show() {
         .text;
     assert!(ring.contains("star-beef-0"), "{ring}");
 }
+
+#[tokio::test]
+async fn counts_read_as_english() {
+    let w = world().await;
+    let anon = w.browser().await;
+    let home = w.get(&anon, "/?sort=newest").await.text;
+    assert!(home.contains("<b>1</b> answer</span>"), "{home}");
+    assert!(home.contains("<b>2</b> answers</span>") && home.contains("<b>1</b> vote</span>"));
+    w.question_by("alice", "A question about zygomorphic flowers")
+        .await;
+    let found = w.get(&anon, "/search?q=zygomorphic").await.text;
+    assert!(found.contains(">1 result<"), "{found}");
+}
