@@ -103,12 +103,34 @@ async fn openapi() -> Response {
         .into_response()
 }
 
+/// Numbers arrive as text, so a malformed one is a JSON validation error
+/// like any other, not the framework's plain-text rejection.
 #[derive(serde::Deserialize)]
 struct ListQuery {
     sort: Option<String>,
     tag: Option<String>,
-    page: Option<i64>,
-    per_page: Option<i64>,
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+impl ListQuery {
+    fn number(
+        c: &Ctx,
+        field: &'static str,
+        v: &Option<String>,
+        default: i64,
+    ) -> Result<i64, WebError> {
+        match v.as_deref() {
+            None | Some("") => Ok(default),
+            Some(s) => s
+                .trim()
+                .parse()
+                .map_err(|_| c.jerr(DomainError::validation(field, "malformed", None))),
+        }
+    }
+    fn page(&self, c: &Ctx) -> Result<i64, WebError> {
+        Self::number(c, "page", &self.page, 1)
+    }
 }
 
 async fn list(State(web): State<Web>, c: Ctx, Query(q): Query<ListQuery>) -> ApiResult {
@@ -122,8 +144,8 @@ async fn list(State(web): State<Web>, c: Ctx, Query(q): Query<ListQuery>) -> Api
         .questions(
             sort,
             q.tag.as_deref(),
-            q.page.unwrap_or(1),
-            q.per_page.unwrap_or(30),
+            q.page(&c)?,
+            ListQuery::number(&c, "per_page", &q.per_page, 30)?,
         )
         .await
         .map_err(|e| c.jerr(e))?;
@@ -335,7 +357,7 @@ async fn bookmark_off(
 
 async fn my_bookmarks(State(web): State<Web>, c: Ctx, Query(q): Query<ListQuery>) -> ApiResult {
     let user = c.member().map_err(WebError::json)?;
-    let page = q.page.unwrap_or(1).max(1);
+    let page = q.page(&c)?.max(1);
     let (questions, has_next) = web
         .app
         .bookmarked_questions(user, page)

@@ -422,12 +422,17 @@ struct AuditPage {
 
 #[derive(serde::Deserialize)]
 struct PageQuery {
-    page: Option<i64>,
+    page: Option<String>,
 }
 
 async fn audit(State(web): State<Web>, c: Ctx, Query(q): Query<PageQuery>) -> PageResult {
     let user = c.member()?;
-    let page = q.page.unwrap_or(1).max(1);
+    // An unreadable page number is the first page, as on the other lists.
+    let page = q
+        .page
+        .and_then(|p| p.trim().parse::<i64>().ok())
+        .unwrap_or(1)
+        .max(1);
     let rows = web.app.audit_log(user, page).await.map_err(|e| c.err(e))?;
     render(
         &c,

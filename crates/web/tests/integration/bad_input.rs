@@ -193,6 +193,32 @@ async fn oversized_and_malformed_bodies() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Malformed numbers in an API query are JSON validation errors that
+    // name the field, not the framework's plain-text rejection.
+    for (path, field) in [
+        ("/questions?page=abc", "page"),
+        ("/questions?per_page=zz", "per_page"),
+        ("/me/bookmarks?page=1e9x", "page"),
+    ] {
+        let r = w.api("GET", path, Some(&t), None).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(
+            (r.json()["error"].as_str(), r.json()["field"].as_str()),
+            (Some("validation"), Some(field)),
+            "{path}: {}",
+            r.text
+        );
+    }
+    // Pages read an unreadable page number as the first page.
+    assert_eq!(
+        w.get(&b, "/moderation/audit?page=x").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let admin = w.login("admin").await;
+    assert_eq!(
+        w.get(&admin, "/moderation/audit?page=x").await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
