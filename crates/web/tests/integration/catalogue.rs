@@ -37,6 +37,12 @@ fn every_key_used_by_templates_and_handlers_exists() {
         include_str!("../../templates/badges.html"),
         include_str!("../../templates/search.html"),
         include_str!("../../templates/search_help.html"),
+        include_str!("../../templates/users.html"),
+        include_str!("../../templates/directory_head.html"),
+        include_str!("../../templates/directory_pager.html"),
+        include_str!("../../src/api.rs"),
+        include_str!("../../src/review_api.rs"),
+        include_str!("../../src/search_api.rs"),
         include_str!("../../src/pages.rs"),
         include_str!("../../src/views.rs"),
         include_str!("../../src/review.rs"),
@@ -168,6 +174,42 @@ fn every_key_used_by_templates_and_handlers_exists() {
         "amount",
     ] {
         assert!(guildhall_i18n::has_key(&format!("field.{f}")), "field.{f}");
+    }
+    // Every field a validation error names, anywhere in the workspace (a
+    // missing one showed "??" in release builds and panicked in debug).
+    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut fields = 0;
+    for krate in std::fs::read_dir(&crates).unwrap() {
+        let src = krate.unwrap().path().join("src");
+        let mut dirs = vec![src];
+        while let Some(dir) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries {
+                let path = e.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|x| x == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for f in keys_in(&text, "validation(\"") {
+                        fields += 1;
+                        let key = format!("field.{f}");
+                        assert!(guildhall_i18n::has_key(&key), "{key} ({})", path.display());
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        fields > 40,
+        "found only {fields} validation fields: the scan is broken"
+    );
+    for k in guildhall_domain::inbox::ACTIVITY_KINDS {
+        assert!(guildhall_i18n::has_key(&format!("notification.{k}")), "{k}");
+    }
+    for m in guildhall_services::storage::users::MemberSort::ALL {
+        assert!(guildhall_i18n::has_key(&format!("users.sort.{}", m.key())));
     }
 }
 
