@@ -415,3 +415,65 @@ async fn hostile_markdown_is_neutralized_on_the_page() {
     );
     assert!(page.contains("<strong>ok</strong>"));
 }
+
+/// Every route of the OpenAPI document, with ids that are not numbers or
+/// too large, malformed query numbers and bodies of the wrong shape: each
+/// answer is a success or a JSON error, never a 5xx, a panic or plain text.
+#[tokio::test]
+async fn every_api_route_answers_bad_input_with_a_json_error() {
+    let w = world().await;
+    let admin = w.token("admin").await;
+    let member = w.token("alice").await;
+    let doc: serde_json::Value = serde_json::from_str(include_str!("../../openapi.json")).unwrap();
+    let bodies = [
+        serde_json::json!({"x": [1, {"y": null}], "value": "sideways", "title": 5, "decision": 7, "answer_id": "z"}),
+        serde_json::json!([]),
+    ];
+    let mut sent = 0;
+    for token in [&admin, &member] {
+        for (path, ops) in doc["paths"].as_object().unwrap() {
+            // Ending sessions or changing settings would change the run.
+            if matches!(
+                path.as_str(),
+                "/session" | "/me/password" | "/admin/settings"
+            ) {
+                continue;
+            }
+            for method in ops.as_object().unwrap().keys() {
+                for id in ["abc", "-1", "99999999999999999999999", "1"] {
+                    let mut p = path.clone();
+                    for k in [
+                        "{id}",
+                        "{name}",
+                        "{key}",
+                        "{queue}",
+                        "{owner}",
+                        "{login}",
+                        "{synonym}",
+                    ] {
+                        p = p.replace(k, id);
+                    }
+                    let p = format!("{p}?page=x&per_page=y&month=zz&period=q&sort=%FF&q=%FF");
+                    let with_body = matches!(method.as_str(), "put" | "post" | "patch");
+                    for body in bodies.iter().take(if with_body { 2 } else { 1 }) {
+                        let body = with_body.then(|| body.clone());
+                        let r = w.api(&method.to_uppercase(), &p, Some(token), body).await;
+                        sent += 1;
+                        assert!(
+                            r.status.as_u16() < 500,
+                            "{method} {p}: {} {}",
+                            r.status,
+                            r.text
+                        );
+                        if r.status.as_u16() >= 400 {
+                            let j: serde_json::Value = serde_json::from_str(&r.text)
+                                .unwrap_or_else(|_| panic!("{method} {p}: not JSON: {}", r.text));
+                            assert!(j["error"].is_string(), "{method} {p}: {}", r.text);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(sent > 300, "{sent}");
+}
