@@ -260,7 +260,11 @@ impl App {
             tags: "rust".into(),
         };
         self.ask(&newcomer, &form).await?;
-        self.seed_demo_analytics().await?;
+        // The demo's analytics are a bonus: a machine without a writable
+        // temporary directory still gets the community.
+        if let Err(e) = self.seed_demo_analytics().await {
+            tracing::warn!(error = %e, "demo analytics left out");
+        }
         self.run_badge_job().await?;
         Ok(true)
     }
