@@ -389,6 +389,17 @@ async fn bookmarks_from_the_question_page_and_the_api() {
     assert_eq!(r.location(), format!("/questions/{q}"));
     let page = w.get(&alice, &format!("/questions/{q}")).await.text;
     assert!(page.contains("aria-pressed=\"true\"") && page.contains("Bookmarked by 1"));
+    // The member's own lists are tabs of the site-wide list, not of a tag's.
+    assert!(w
+        .get(&alice, "/")
+        .await
+        .text
+        .contains("href=\"/questions/bookmarks\""));
+    assert!(!w
+        .get(&alice, "/tags/rust")
+        .await
+        .text
+        .contains("href=\"/questions/bookmarks\""));
     let list = w.get(&alice, "/questions/bookmarks").await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.text.contains("Your bookmarks") && list.text.contains("connection pool"));
