@@ -9,8 +9,8 @@
 //! ring of fresh accounts stars one repository within a few days and does
 //! nothing else, which the vanity-metrics detection is there to catch.
 
-use guildhall_analytics::time::civil_from_days;
-use std::fmt::Write;
+use guildhall_stackexchange::dates;
+use guildhall_storage::bench::Rng;
 
 const DEVELOPERS: &[&str] = &[
     "mei-chen",
@@ -60,59 +60,36 @@ const RING_TARGET: usize = 3;
 const RING: u64 = 30;
 const DAYS: i64 = 120;
 
-/// A small seeded generator (xorshift64*): the demo is the same every time.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-    /// An index in 0..n, low ones far more often (a few developers do most
-    /// of the work).
-    fn skewed(&mut self, n: usize) -> usize {
-        let u = self.below(1_000_000) as f64 / 1_000_000.0;
-        ((u * u * u) * n as f64) as usize
-    }
+fn chance(rng: &mut Rng, percent: u64) -> bool {
+    rng.below(100) < percent
 }
 
-fn timestamp(t: i64) -> String {
-    let (y, m, d) = civil_from_days(t.div_euclid(86_400));
-    let s = t.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    )
+/// An index in 0..n, low ones far more often (a few developers do most of
+/// the work).
+fn skewed(rng: &mut Rng, n: usize) -> usize {
+    let u = rng.below(1_000_000) as f64 / 1_000_000.0;
+    ((u * u * u) * n as f64) as usize
 }
 
+/// Events with their times, put in order at the end.
 struct Writer {
-    out: String,
+    out: Vec<(i64, String)>,
     next_id: u64,
 }
 
 impl Writer {
     fn event(&mut self, kind: &str, actor: (u64, &str), repo: (u64, &str), payload: &str, at: i64) {
         self.next_id += 1;
-        let _ = writeln!(
-            self.out,
+        let line = format!(
             r#"{{"id":"{}","type":"{kind}","actor":{{"id":{},"login":"{}"}},"repo":{{"id":{},"name":"{}"}},"payload":{payload},"public":true,"created_at":"{}"}}"#,
             self.next_id,
             actor.0,
             actor.1,
             repo.0,
             repo.1,
-            timestamp(at)
+            dates::format(at)
         );
+        self.out.push((at, line));
     }
 }
 
@@ -127,7 +104,7 @@ struct Item {
 pub fn demo_events(now: i64) -> String {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut w = Writer {
-        out: String::new(),
+        out: Vec::new(),
         next_id: 40_000_000_000,
     };
     let people: Vec<(u64, &str)> = DEVELOPERS
@@ -148,7 +125,7 @@ pub fn demo_events(now: i64) -> String {
         for day in 0..DAYS {
             let t = |rng: &mut Rng| start + day * 86_400 + rng.below(86_400) as i64;
             for _ in 0..rng.below(u64::from(*busy) * 2 + 1) {
-                let who = rng.skewed(DEVELOPERS.len());
+                let who = skewed(&mut rng, DEVELOPERS.len());
                 let commits = 1 + rng.below(4);
                 let list = vec!["{}"; commits as usize].join(",");
                 let payload = format!(
@@ -157,9 +134,9 @@ pub fn demo_events(now: i64) -> String {
                 );
                 w.event("PushEvent", people[who], repo, &payload, t(&mut rng));
             }
-            if rng.chance(u64::from(*busy) * 6) {
+            if chance(&mut rng, u64::from(*busy) * 6) {
                 number += 1;
-                let who = rng.skewed(DEVELOPERS.len());
+                let who = skewed(&mut rng, DEVELOPERS.len());
                 let at = t(&mut rng);
                 let payload = format!(
                     r#"{{"action":"opened","issue":{{"number":{number},"user":{{"id":{},"login":"{}"}}}}}}"#,
@@ -172,12 +149,12 @@ pub fn demo_events(now: i64) -> String {
                     opened: at,
                 });
             }
-            if rng.chance(u64::from(*busy) * 7) {
+            if chance(&mut rng, u64::from(*busy) * 7) {
                 number += 1;
-                let who = if rng.chance(15) {
+                let who = if chance(&mut rng, 15) {
                     bots.start + rng.below(bots.len() as u64) as usize
                 } else {
-                    rng.skewed(DEVELOPERS.len())
+                    skewed(&mut rng, DEVELOPERS.len())
                 };
                 let at = t(&mut rng);
                 let payload = format!(
@@ -193,12 +170,7 @@ pub fn demo_events(now: i64) -> String {
             }
             // Answers and decisions come a few days later.
             let due = start + day * 86_400;
-            let mut still = Vec::new();
-            for item in issues.drain(..) {
-                if item.opened + 86_400 > due || !rng.chance(35) {
-                    still.push(item);
-                    continue;
-                }
+            for item in ready(&mut issues, due, &mut rng, 35) {
                 let by = maintainer(&mut rng);
                 let at = due + rng.below(86_400) as i64;
                 let author = people[item.author];
@@ -207,23 +179,17 @@ pub fn demo_events(now: i64) -> String {
                     item.number, author.0, author.1, w.next_id
                 );
                 w.event("IssueCommentEvent", people[by], repo, &comment, at);
-                if rng.chance(70) {
+                if chance(&mut rng, 70) {
                     let closed = format!(
                         r#"{{"action":"closed","issue":{{"number":{}}}}}"#,
                         item.number
                     );
                     w.event("IssuesEvent", people[by], repo, &closed, at + 600);
                 } else {
-                    still.push(item);
+                    issues.push(item);
                 }
             }
-            issues = still;
-            let mut still = Vec::new();
-            for item in pulls.drain(..) {
-                if item.opened + 86_400 > due || !rng.chance(45) {
-                    still.push(item);
-                    continue;
-                }
+            for item in ready(&mut pulls, due, &mut rng, 45) {
                 let by = maintainer(&mut rng);
                 let at = due + rng.below(86_400) as i64;
                 let author = people[item.author];
@@ -232,16 +198,15 @@ pub fn demo_events(now: i64) -> String {
                     item.number, author.0, author.1
                 );
                 w.event("PullRequestReviewEvent", people[by], repo, &review, at);
-                let merged = rng.chance(80);
+                let merged = chance(&mut rng, 80);
                 let closed = format!(
                     r#"{{"action":"closed","number":{},"pull_request":{{"number":{},"user":{{"id":{},"login":"{}"}},"merged":{merged}}}}}"#,
                     item.number, item.number, author.0, author.1
                 );
                 w.event("PullRequestEvent", people[by], repo, &closed, at + 900);
             }
-            pulls = still;
             // Stars and forks from people who know the project.
-            if rng.chance(u64::from(*busy) * 5) {
+            if chance(&mut rng, u64::from(*busy) * 5) {
                 let who = rng.below(DEVELOPERS.len() as u64) as usize;
                 if !starred[who] {
                     starred[who] = true;
@@ -254,8 +219,8 @@ pub fn demo_events(now: i64) -> String {
                     );
                 }
             }
-            if rng.chance(u64::from(*busy) * 2) {
-                let who = rng.skewed(DEVELOPERS.len());
+            if chance(&mut rng, u64::from(*busy) * 2) {
+                let who = skewed(&mut rng, DEVELOPERS.len());
                 w.event("ForkEvent", people[who], repo, "{}", t(&mut rng));
             }
             // Ten days before the end, a ring of new accounts stars one
@@ -276,14 +241,28 @@ pub fn demo_events(now: i64) -> String {
         }
     }
     // Oldest first, as GH Archive's hourly files are.
-    let mut lines: Vec<&str> = w.out.lines().collect();
-    lines.sort_by_key(|l| {
-        let at = l.find("\"created_at\":\"").map(|i| &l[i + 14..i + 34]);
-        at.unwrap_or("").to_string()
-    });
-    let mut out = lines.join("\n");
-    out.push('\n');
+    w.out.sort_by_key(|(at, _)| *at);
+    let mut out = String::new();
+    for (_, line) in w.out {
+        out.push_str(&line);
+        out.push('\n');
+    }
     out
+}
+
+/// The items at least a day old that get a decision today (`percent` of
+/// them), taken out of `open`.
+fn ready(open: &mut Vec<Item>, due: i64, rng: &mut Rng, percent: u64) -> Vec<Item> {
+    let (mut taken, mut kept) = (Vec::new(), Vec::new());
+    for item in open.drain(..) {
+        if item.opened + 86_400 <= due && chance(rng, percent) {
+            taken.push(item);
+        } else {
+            kept.push(item);
+        }
+    }
+    *open = kept;
+    taken
 }
 
 #[cfg(test)]

@@ -14,17 +14,19 @@ const EN: &[&str] = &["rust", "async", "runtime", "pool", "connection", "databas
 #[rustfmt::skip]
 const ZH: &[&str] = &["异步", "连接池", "数据库", "索引", "延迟", "服务器", "线程", "内存", "缓存", "事务", "投票", "声望", "社区", "审核", "标签", "错误", "编译", "测试", "部署", "网络", "超时", "重试", "请求", "响应", "会话", "令牌", "密码", "加密", "证书", "代理", "网关", "路由", "中间件", "生命周期", "借用", "闭包", "迭代器", "字符串", "结构体", "枚举", "宏", "泛型", "通道", "互斥锁", "原子", "序列化", "配置", "环境变量", "日志", "指标", "追踪", "文件", "路径", "目录", "权限", "进程", "信号", "管道", "终端", "脚本", "组件", "状态", "模板", "浏览器", "上传", "下载", "图片", "视频", "压缩", "备份", "恢复", "迁移", "表结构", "字段", "查询", "插入", "更新", "删除", "提交", "回滚", "副本", "分片", "分区", "队列", "任务", "调度", "批处理", "事件", "接口", "客户端", "依赖", "版本", "发布", "特性", "基准", "性能", "分析", "内存泄漏", "垃圾回收", "指针", "引用", "堆栈", "溢出", "递归", "算法", "排序", "搜索", "哈希", "集群", "节点", "容器", "镜像", "监控", "告警", "故障", "负载均衡", "吞吐量", "带宽", "协议", "并发", "锁竞争", "死锁", "读写分离", "主从复制", "全文检索", "分词", "中文", "英文", "编码", "乱码", "时区", "日期", "格式", "正则", "表达式", "单元测试", "集成测试", "持续集成", "代码审查", "重构", "文档", "开源", "贡献者", "维护者", "许可证", "安全", "漏洞", "补丁", "升级", "兼容", "配置文件", "命令行", "参数",];
 
-struct Rng(u64);
+/// A seeded generator for synthetic data (benchmarks, the demo): the same
+/// seed gives the same data every time.
+pub struct Rng(pub u64);
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         // xorshift64*: deterministic, good enough for test data.
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
     }
 }
 
@@ -41,7 +43,7 @@ fn zipf(n: usize) -> Vec<f64> {
 
 fn pick<'a>(r: &mut Rng, words: &[&'a str], cumulative: &[f64]) -> &'a str {
     let total = cumulative[cumulative.len() - 1];
-    let x = (r.next() >> 11) as f64 / (1u64 << 53) as f64 * total;
+    let x = (r.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * total;
     words[cumulative.partition_point(|&c| c < x).min(words.len() - 1)]
 }
 
