@@ -7,7 +7,8 @@ use guildhall_domain::review::{edit_route, prepublish_queue, EditRoute};
 use guildhall_domain::votes::{PostKind, VoteValue};
 use guildhall_domain::{Actor, DomainError, ErrorCode, Privilege};
 use guildhall_storage::content::{
-    status, PostInput, PostRecord, QuestionPage, QuestionSort, Revision, TagRecord, VoteOutcome,
+    status, OwnList, PostInput, PostRecord, QuestionPage, QuestionSort, Revision, TagRecord,
+    VoteOutcome,
 };
 use guildhall_storage::ledger::LedgerRow;
 use guildhall_storage::review::{EditSuggestion, Placement};
@@ -384,16 +385,19 @@ impl App {
         self.written(on).await
     }
 
-    /// The member's bookmarks, most recent first, and whether there are more.
-    pub async fn bookmarked_questions(
+    /// A page of one of the member's own lists (the questions in the tags
+    /// they follow, newest first; their bookmarks, most recent first), and
+    /// whether there are more.
+    pub async fn own_questions(
         &self,
         user: &UserRecord,
+        list: OwnList,
         page: i64,
     ) -> Result<(Vec<PostRecord>, bool)> {
         let page = page.max(1);
         let rows = self
             .store
-            .bookmarked_questions(user.id, LIST_PAGE, (page - 1) * LIST_PAGE)
+            .own_list(list, user.id, LIST_PAGE, (page - 1) * LIST_PAGE)
             .await?;
         Ok(crate::paged(rows, LIST_PAGE))
     }

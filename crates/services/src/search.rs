@@ -2,7 +2,7 @@
 //! feeds: the use cases pages and the JSON API share.
 
 use crate::community::actor_of;
-use crate::{App, Result, ServiceError, LIST_PAGE};
+use crate::{App, Result, ServiceError};
 use guildhall_domain::{DomainError, Privilege};
 use guildhall_search::plan::{self, PlanInput, Resolved, Sort};
 use guildhall_search::query::{self, Limits, Notice, UserRef};
@@ -431,20 +431,6 @@ impl App {
 
     pub async fn followed_tags(&self, user: &UserRecord) -> Result<Vec<String>> {
         Ok(self.store.followed_tags(user.id).await?)
-    }
-
-    /// Questions in the member's followed tags, newest first.
-    pub async fn followed_questions(
-        &self,
-        user: &UserRecord,
-        page: i64,
-    ) -> Result<(Vec<PostRecord>, bool)> {
-        let page = page.max(1);
-        let rows = self
-            .store
-            .followed_questions(user.id, LIST_PAGE, (page - 1) * LIST_PAGE)
-            .await?;
-        Ok(crate::paged(rows, LIST_PAGE))
     }
 
     /// Make `synonym` find and file under `tag` (tag-cleanup privilege).

@@ -115,6 +115,24 @@ pub struct QuestionPage {
     pub bookmarked: bool,
 }
 
+/// A member's own lists of questions: those in the tags they follow, and
+/// those they bookmarked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnList {
+    Following,
+    Bookmarks,
+}
+
+impl OwnList {
+    /// Its name in addresses and message keys.
+    pub fn key(self) -> &'static str {
+        match self {
+            OwnList::Following => "following",
+            OwnList::Bookmarks => "bookmarks",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Revision {
     pub id: i64,
@@ -979,31 +997,6 @@ impl Store {
             .collect())
     }
 
-    /// Questions in any of the member's followed tags, newest first (one
-    /// more row than asked when there is a next page).
-    pub async fn followed_questions(
-        &self,
-        user_id: i64,
-        limit: i64,
-        offset: i64,
-    ) -> Result<Vec<PostRecord>> {
-        let sql = format!(
-            "SELECT {SUMMARY_COLS} FROM posts p JOIN users u ON u.id = p.author_id
-             WHERE p.kind = 1 AND p.deleted_at IS NULL AND p.status = 0 AND p.id IN
-               (SELECT pt.post_id FROM post_tags pt JOIN tag_follows f ON f.tag_id = pt.tag_id WHERE f.user_id = $3)
-             ORDER BY p.created_at DESC, p.id DESC LIMIT $1 OFFSET $2"
-        );
-        Ok(sqlx::query(&sql)
-            .bind(limit + 1)
-            .bind(offset)
-            .bind(user_id)
-            .fetch_all(self.reader())
-            .await?
-            .iter()
-            .map(PostRecord::from_row)
-            .collect())
-    }
-
     pub async fn question_page(
         &self,
         id: i64,
@@ -1119,20 +1112,30 @@ impl Store {
         Ok(())
     }
 
-    /// The member's bookmarked questions that are still visible, most
-    /// recently bookmarked first (one more row than asked when there is a
-    /// next page).
-    pub async fn bookmarked_questions(
+    /// A page of one of the member's own lists of visible questions (one
+    /// more row than asked when there is a next page).
+    pub async fn own_list(
         &self,
+        list: OwnList,
         user_id: i64,
         limit: i64,
         offset: i64,
     ) -> Result<Vec<PostRecord>> {
-        let sql = format!(
-            "SELECT {SUMMARY_COLS} FROM bookmarks b JOIN posts p ON p.id = b.post_id JOIN users u ON u.id = p.author_id
-             WHERE b.user_id = $3 AND p.kind = 1 AND p.deleted_at IS NULL AND p.status = 0
-             ORDER BY b.created_at DESC, b.post_id DESC LIMIT $1 OFFSET $2"
-        );
+        let sql = match list {
+            // Newest first.
+            OwnList::Following => format!(
+                "SELECT {SUMMARY_COLS} FROM posts p JOIN users u ON u.id = p.author_id
+                 WHERE p.kind = 1 AND p.deleted_at IS NULL AND p.status = 0 AND p.id IN
+                   (SELECT pt.post_id FROM post_tags pt JOIN tag_follows f ON f.tag_id = pt.tag_id WHERE f.user_id = $3)
+                 ORDER BY p.created_at DESC, p.id DESC LIMIT $1 OFFSET $2"
+            ),
+            // Most recently bookmarked first.
+            OwnList::Bookmarks => format!(
+                "SELECT {SUMMARY_COLS} FROM bookmarks b JOIN posts p ON p.id = b.post_id JOIN users u ON u.id = p.author_id
+                 WHERE b.user_id = $3 AND p.kind = 1 AND p.deleted_at IS NULL AND p.status = 0
+                 ORDER BY b.created_at DESC, b.post_id DESC LIMIT $1 OFFSET $2"
+            ),
+        };
         Ok(sqlx::query(&sql)
             .bind(limit + 1)
             .bind(offset)

@@ -19,7 +19,7 @@ use guildhall_domain::{DomainError, ErrorCode};
 use guildhall_services::accounts::Registration;
 use guildhall_services::admin::SettingsChange;
 use guildhall_services::community::QuestionForm;
-use guildhall_services::storage::content::QuestionSort;
+use guildhall_services::storage::content::{OwnList, QuestionSort};
 use guildhall_services::ServiceError;
 use serde_json::{json, Value};
 
@@ -360,7 +360,7 @@ async fn my_bookmarks(State(web): State<Web>, c: Ctx, Query(q): Query<ListQuery>
     let page = q.page(&c)?.max(1);
     let (questions, has_next) = web
         .app
-        .bookmarked_questions(user, page)
+        .own_questions(user, OwnList::Bookmarks, page)
         .await
         .map_err(|e| c.jerr(e))?;
     ok(json!({ "questions": questions, "page": page, "has_next": has_next }))

@@ -19,7 +19,7 @@ use guildhall_i18n::{tf, Lang};
 use guildhall_search::query::Notice;
 use guildhall_services::community::QuestionList;
 use guildhall_services::search::{Feed, Hit, SearchResults, TagDirectory};
-use guildhall_services::storage::content::PostRecord;
+use guildhall_services::storage::content::OwnList;
 
 pub fn routes() -> Router<Web> {
     Router::new()
@@ -347,27 +347,23 @@ async fn tag(
 }
 
 async fn following(State(web): State<Web>, c: Ctx, Query(q): Query<ListQuery>) -> PageResult {
-    let user = c.member()?;
-    let (_, page) = parse_list(&q);
-    let rows = web.app.followed_questions(user, page).await;
-    personal_list(&c, "following", page, rows)
+    own_list(&web, &c, OwnList::Following, &q).await
 }
 
 async fn bookmarks(State(web): State<Web>, c: Ctx, Query(q): Query<ListQuery>) -> PageResult {
-    let user = c.member()?;
-    let (_, page) = parse_list(&q);
-    let rows = web.app.bookmarked_questions(user, page).await;
-    personal_list(&c, "bookmarks", page, rows)
+    own_list(&web, &c, OwnList::Bookmarks, &q).await
 }
 
-/// A member's own list (`/questions/{which}`: followed tags, bookmarks).
-fn personal_list(
-    c: &Ctx,
-    which: &str,
-    page: i64,
-    rows: guildhall_services::Result<(Vec<PostRecord>, bool)>,
-) -> PageResult {
-    let (questions, has_next) = rows.map_err(|e| c.err(e))?;
+/// A member's own list (`/questions/{following|bookmarks}`).
+async fn own_list(web: &Web, c: &Ctx, list: OwnList, q: &ListQuery) -> PageResult {
+    let user = c.member()?;
+    let (_, page) = parse_list(q);
+    let (questions, has_next) = web
+        .app
+        .own_questions(user, list, page)
+        .await
+        .map_err(|e| c.err(e))?;
+    let which = list.key();
     render(
         c,
         ListPage {

@@ -6,7 +6,7 @@ use guildhall_domain::{DomainError, ErrorCode, Privilege};
 use guildhall_services::admin::SettingsChange;
 use guildhall_services::community::EditOutcome;
 use guildhall_services::App;
-use guildhall_storage::content::QuestionSort;
+use guildhall_storage::content::{OwnList, QuestionSort};
 
 fn reasons(rows: &[guildhall_storage::ledger::LedgerRow]) -> Vec<(String, i64)> {
     rows.iter()
@@ -492,10 +492,17 @@ on_both!(bookmarks_are_kept_per_member, |app: App| async move {
     let ids = |rows: Vec<guildhall_storage::content::PostRecord>| -> Vec<i64> {
         rows.iter().map(|p| p.id).collect()
     };
-    let (rows, more) = app.bookmarked_questions(&reader, 1).await.unwrap();
+    let (rows, more) = app
+        .own_questions(&reader, OwnList::Bookmarks, 1)
+        .await
+        .unwrap();
     assert_eq!((ids(rows), more), (vec![q2, q1], false));
     assert_eq!(
-        ids(app.bookmarked_questions(&asker, 1).await.unwrap().0),
+        ids(app
+            .own_questions(&asker, OwnList::Bookmarks, 1)
+            .await
+            .unwrap()
+            .0),
         Vec::<i64>::new()
     );
     // The question page counts everyone's and knows the viewer's.
@@ -511,7 +518,11 @@ on_both!(bookmarks_are_kept_per_member, |app: App| async move {
     // A deleted question leaves the list.
     app.delete(&admin, q1).await.unwrap();
     assert_eq!(
-        ids(app.bookmarked_questions(&reader, 1).await.unwrap().0),
+        ids(app
+            .own_questions(&reader, OwnList::Bookmarks, 1)
+            .await
+            .unwrap()
+            .0),
         Vec::<i64>::new()
     );
 });

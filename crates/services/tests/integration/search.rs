@@ -8,6 +8,7 @@ use crate::search_corpus::{ANSWERS, QUERIES, QUESTIONS};
 use guildhall_services::community::QuestionForm;
 use guildhall_services::search::SearchResults;
 use guildhall_services::App;
+use guildhall_storage::content::OwnList;
 use guildhall_storage::users::UserRecord;
 use std::collections::HashMap;
 
@@ -479,7 +480,10 @@ on_both!(tags_synonyms_follows, |app: App| async move {
     let d = app.tag_detail("javascript", Some(&alice)).await.unwrap();
     assert!(d.following);
     assert_eq!(d.followers, 1);
-    let (mine, _) = app.followed_questions(&alice, 1).await.unwrap();
+    let (mine, _) = app
+        .own_questions(&alice, OwnList::Following, 1)
+        .await
+        .unwrap();
     assert_eq!(mine.iter().map(|p| p.id).collect::<Vec<_>>(), vec![q]);
     // The directory: by popularity, by name, filtered.
     app.create_tag(&a, "zig", "").await.unwrap();
