@@ -10,7 +10,7 @@ use crate::forms::JsonBody;
 use crate::search::DirectoryQuery;
 use crate::Web;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -30,10 +30,7 @@ pub fn routes() -> Router<Web> {
         .route("/questions/{id}", get(question))
         .route("/questions/{id}/answers", post(answer))
         .route("/questions/{id}/accept", put(accept))
-        .route(
-            "/questions/{id}/bookmark",
-            put(bookmark_on).delete(bookmark_off),
-        )
+        .route("/questions/{id}/bookmark", put(bookmark).delete(bookmark))
         .route("/posts/{id}", get(post_get).patch(edit).delete(delete))
         .route("/posts/{id}/comments", post(comment))
         .route("/comments/{id}", axum::routing::delete(delete_comment))
@@ -326,33 +323,22 @@ async fn profile(State(web): State<Web>, c: Ctx, Path(name): Path<String>) -> Ap
     ok(web.app.profile(&name).await.map_err(|e| c.jerr(e))?)
 }
 
-async fn set_bookmark(web: &Web, c: &Ctx, headers: &HeaderMap, id: &str, on: bool) -> ApiResult {
-    let id = id_of(c, id)?;
-    let user = c.writer(headers)?;
+/// PUT bookmarks the question, DELETE removes the bookmark.
+async fn bookmark(
+    State(web): State<Web>,
+    c: Ctx,
+    method: Method,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let id = id_of(&c, &id)?;
+    let user = c.writer(&headers)?;
     let on = web
         .app
-        .bookmark(user, id, on)
+        .bookmark(user, id, method == Method::PUT)
         .await
         .map_err(|e| c.jerr(e))?;
     ok(json!({ "question_id": id, "bookmarked": on }))
-}
-
-async fn bookmark_on(
-    State(web): State<Web>,
-    c: Ctx,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> ApiResult {
-    set_bookmark(&web, &c, &headers, &id, true).await
-}
-
-async fn bookmark_off(
-    State(web): State<Web>,
-    c: Ctx,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> ApiResult {
-    set_bookmark(&web, &c, &headers, &id, false).await
 }
 
 async fn my_bookmarks(State(web): State<Web>, c: Ctx, Query(q): Query<ListQuery>) -> ApiResult {

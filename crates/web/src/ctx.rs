@@ -70,10 +70,13 @@ pub async fn login_redirect(req: Request, next: Next) -> Response {
         && !wants_json
         && !path.starts_with("/api/")
         && !path.starts_with("/feeds/");
-    let back = req.uri().path_and_query().map(|p| p.as_str().to_string());
+    // Only a page request keeps its address, for the way back.
+    let back = page
+        .then(|| req.uri().path_and_query().map(|p| p.as_str().to_string()))
+        .flatten();
     let res = next.run(req).await;
     match back.as_deref().and_then(local_path) {
-        Some(back) if page && res.status() == StatusCode::UNAUTHORIZED => {
+        Some(back) if res.status() == StatusCode::UNAUTHORIZED => {
             Redirect::to(&format!("/login?next={}", url_encode(back))).into_response()
         }
         _ => res,

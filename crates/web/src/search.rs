@@ -266,16 +266,6 @@ impl TagsPage {
     pub fn follows(&self, name: &str) -> bool {
         self.dir.following.iter().any(|t| t == name)
     }
-    pub fn sort_link(&self, sort: &str) -> String {
-        format!("/tags?sort={sort}&filter={}", url_encode(&self.dir.filter))
-    }
-    pub fn link(&self, page: i64) -> String {
-        format!(
-            "/tags?sort={}&filter={}&page={page}",
-            self.dir.sort.key(),
-            url_encode(&self.dir.filter)
-        )
-    }
 }
 
 async fn tags(State(web): State<Web>, c: Ctx, Query(q): Query<DirectoryQuery>) -> PageResult {

@@ -30,6 +30,18 @@ impl Chrome {
             settings: c.settings.clone(),
         }
     }
+    /// A directory's address (`/tags`, `/users`) for a sort, the filter
+    /// typed and a page (the first when `None`).
+    pub fn directory_link(
+        &self,
+        base: &str,
+        sort: &str,
+        filter: &str,
+        page: Option<i64>,
+    ) -> String {
+        let page = page.map(|p| format!("&page={p}")).unwrap_or_default();
+        format!("{base}?sort={sort}&filter={}{page}", url_encode(filter))
+    }
     /// What forms accept (maxlength and minlength follow the settings).
     pub fn limits(&self) -> &guildhall_domain::validation::ContentLimits {
         &self.settings.limits
@@ -590,15 +602,5 @@ impl UsersPage {
         let (y, mo, d, ..) = civil(m.created_at);
         let date = format!("{y:04}-{mo:02}-{d:02}");
         self.chrome.tf1("users.joined", "date", &date)
-    }
-    pub fn sort_link(&self, sort: &str) -> String {
-        format!("/users?sort={sort}&filter={}", url_encode(&self.dir.filter))
-    }
-    pub fn link(&self, page: i64) -> String {
-        format!(
-            "/users?sort={}&filter={}&page={page}",
-            self.dir.sort.key(),
-            url_encode(&self.dir.filter)
-        )
     }
 }

@@ -559,15 +559,7 @@ async fn a_member_changes_the_password_on_the_settings_page() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     assert_eq!(r.location(), "/settings/profile?password=1");
     // This browser carries on with its new session; the other is logged out.
-    alice.session = r
-        .headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|c| {
-            c.strip_prefix("gh_session=")
-                .map(|v| v.split(';').next().unwrap().to_string())
-        });
+    alice.session = r.session_cookie();
     let page = w.get(&alice, "/settings/profile?password=1").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("Password changed."));

@@ -49,6 +49,17 @@ impl Resp {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
+    /// The session a response hands the browser (a login, a new password).
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| {
+                c.strip_prefix("gh_session=")
+                    .map(|v| v.split(';').next().unwrap().to_string())
+            })
+    }
     pub fn location(&self) -> &str {
         self.headers
             .get(header::LOCATION)
@@ -113,15 +124,7 @@ impl World {
             )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
-        b.session = r
-            .headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|c| {
-                c.strip_prefix("gh_session=")
-                    .map(|v| v.split(';').next().unwrap().to_string())
-            });
+        b.session = r.session_cookie();
         b
     }
 
