@@ -421,8 +421,7 @@ impl App {
                 };
                 let mut page = (*shared).clone();
                 if let Some(v) = viewer {
-                    page.my_votes = self.store.my_votes_on_question(v.id, id).await?;
-                    page.bookmarked = self.store.is_bookmarked(v.id, id).await?;
+                    (page.my_votes, page.bookmarked) = self.store.viewer_state(v.id, id).await?;
                 }
                 page
             }

@@ -1048,19 +1048,15 @@ impl Store {
             created_at: r.i("created_at"),
         })
         .collect();
-        let my_votes = match viewer {
-            Some(v) => self.my_votes_on_question(v, id).await?,
-            None => HashMap::new(),
+        let (my_votes, bookmarked) = match viewer {
+            Some(v) => self.viewer_state(v, id).await?,
+            None => (HashMap::new(), false),
         };
         let bookmarks = sqlx::query("SELECT COUNT(*) AS n FROM bookmarks WHERE post_id = $1")
             .bind(id)
             .fetch_one(self.reader())
             .await?
             .i("n");
-        let bookmarked = match viewer {
-            Some(v) => self.is_bookmarked(v, id).await?,
-            None => false,
-        };
         Ok(Some(QuestionPage {
             question,
             answers: posts,
@@ -1260,22 +1256,30 @@ impl Store {
 
 impl Store {
     /// A member's votes on a question and its answers (post id → -1/+1).
-    pub async fn my_votes_on_question(
+    /// What a question page shows of its viewer, in one round trip: their
+    /// votes on the question and its answers (post id → -1/+1), and whether
+    /// they bookmarked it (the row of value 0: votes are never 0 here).
+    pub async fn viewer_state(
         &self,
-        voter: i64,
+        viewer: i64,
         question_id: i64,
-    ) -> Result<HashMap<i64, i64>> {
+    ) -> Result<(HashMap<i64, i64>, bool)> {
         let rows = sqlx::query(
             "SELECT post_id, value FROM votes WHERE voter_id = $1 AND value <> 0
-             AND post_id IN (SELECT id FROM posts WHERE id = $2 OR question_id = $2)",
+             AND post_id IN (SELECT id FROM posts WHERE id = $2 OR question_id = $2)
+             UNION ALL
+             SELECT post_id, 0 AS value FROM bookmarks WHERE user_id = $1 AND post_id = $2",
         )
-        .bind(voter)
+        .bind(viewer)
         .bind(question_id)
         .fetch_all(self.reader())
         .await?;
-        Ok(rows
+        let bookmarked = rows.iter().any(|r| r.i("value") == 0);
+        let votes = rows
             .iter()
+            .filter(|r| r.i("value") != 0)
             .map(|r| (r.i("post_id"), r.i("value")))
-            .collect())
+            .collect();
+        Ok((votes, bookmarked))
     }
 }

@@ -17,6 +17,7 @@ pub struct Chrome {
     pub path: String,
     pub unread: i64,
     pub settings: std::sync::Arc<CommunitySettings>,
+    login_href: String,
 }
 
 impl Chrome {
@@ -28,6 +29,10 @@ impl Chrome {
             path: c.path.clone(),
             unread: c.unread,
             settings: c.settings.clone(),
+            login_href: match c.user {
+                Some(_) => "/login".into(),
+                None => login_href_for(&c.path),
+            },
         }
     }
     /// A directory's address (`/tags`, `/users`) for a sort, the filter
@@ -112,33 +117,42 @@ impl Chrome {
             url_encode(&format!("{path}?{}", q.join("&")))
         )
     }
-    /// The "log in" link: it brings the member back to this page, unless
-    /// this page is the front page or one of the account pages themselves.
-    pub fn login_href(&self) -> String {
-        let path = self.path.split('?').next().unwrap_or("");
-        let account_page = [
-            "/login",
-            "/logout",
-            "/register",
-            "/forgot",
-            "/reset",
-            "/activate",
-            "/password-reset",
-            "/resend-activation",
-        ]
-        .iter()
-        .any(|p| path == *p || path.starts_with(&format!("{p}/")));
-        if path == "/" || account_page || local_path(&self.path).is_none() {
-            "/login".into()
-        } else {
-            format!("/login?next={}", url_encode(&self.path))
-        }
+    /// The "log in" link (worked out once a page: an anonymous question
+    /// page names it beside every vote arrow).
+    pub fn login_href(&self) -> &str {
+        &self.login_href
     }
     pub fn time(&self, ts: &i64) -> String {
         format_time(*ts)
     }
     pub fn role_label(&self, r: &Role) -> &'static str {
         self.t(&format!("role.{}", r.as_str()))
+    }
+}
+
+/// The "log in" link for a page at `path`: it brings the member back to
+/// the page, unless it is the front page or one of the account pages.
+fn login_href_for(path_and_query: &str) -> String {
+    let path = path_and_query.split('?').next().unwrap_or("");
+    let account_page = [
+        "/login",
+        "/logout",
+        "/register",
+        "/forgot",
+        "/reset",
+        "/activate",
+        "/password-reset",
+        "/resend-activation",
+    ]
+    .iter()
+    .any(|p| {
+        path.strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    });
+    if path == "/" || account_page || local_path(path_and_query).is_none() {
+        "/login".into()
+    } else {
+        format!("/login?next={}", url_encode(path_and_query))
     }
 }
 
@@ -227,6 +241,7 @@ impl ErrorPage {
                 path: "/".into(),
                 unread: 0,
                 settings: Default::default(),
+                login_href: "/login".into(),
             },
             status,
             message,
